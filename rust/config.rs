@@ -1,0 +1,67 @@
+//! The processor configuration, as the Go component passes it across the C
+//! ABI: the `genai` processor's YAML section encoded as JSON (see the README's
+//! configuration reference). Each stage owns its own section type; this module
+//! only assembles them and turns decoding failures into [`ConfigError`]s that
+//! name the offending field.
+
+use serde::Deserialize;
+
+use crate::error::ConfigError;
+use crate::naming::NamingConfig;
+use crate::normalize::NormalizeConfig;
+use crate::pricing::CostConfig;
+
+/// The whole `genai` configuration. Every section has working defaults, so
+/// `{}` is a valid configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Attribute normalization to the current GenAI semantic conventions.
+    pub normalize: NormalizeConfig,
+    /// Cost computation.
+    pub cost: CostConfig,
+    /// VictoriaMetrics (Prometheus-style) metric and label names.
+    pub naming: NamingConfig,
+}
+
+impl Config {
+    /// Decodes a JSON configuration. Unknown fields, wrong types and bad
+    /// enumeration values are refused with the dotted path of the field.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
+        let de = &mut serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            ConfigError::new(field, e.into_inner().to_string())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_object_is_the_default() {
+        Config::from_json(b"{}").unwrap();
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let err = Config::from_json(br#"{"cost": {"no_such_option": 1}}"#).unwrap_err();
+        assert_eq!(err.field, "cost");
+        assert!(err.message.contains("no_such_option"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_nested_field() {
+        let err = Config::from_json(br#"{"normalize": {"overwrite": "yes"}}"#).unwrap_err();
+        assert_eq!(err.field, "normalize.overwrite");
+    }
+
+    #[test]
+    fn not_json_is_refused() {
+        let err = Config::from_json(b"\xff\x00").unwrap_err();
+        assert!(err.to_string().starts_with("invalid genai configuration"));
+    }
+}

@@ -1,0 +1,424 @@
+//! The C ABI, used by the Go collector component through cgo.
+//!
+//! Contract, common to every function:
+//! - A processor is named by an opaque non-zero `GenaiHandle`, created by
+//!   [`genai_processor_new`] and destroyed by [`genai_processor_free`]. A
+//!   handle is never reused, so a destroyed or made-up handle is reported as
+//!   `GENAI_STATUS_INVALID_HANDLE`, never dereferenced. A live handle may be
+//!   used from any number of threads at once.
+//! - Input bytes are borrowed for the duration of the call only.
+//! - Every buffer returned in a [`GenaiBuffer`] or [`GenaiResult`] is owned
+//!   by Rust and must be released with [`genai_buffer_free`] or
+//!   [`genai_result_free`]; freeing twice is harmless (the free functions
+//!   null the pointer).
+//! - No function unwinds into C: a panic becomes `GENAI_STATUS_PANIC` with
+//!   its message.
+
+use std::collections::HashMap;
+use std::ffi::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, RwLock};
+
+use crate::processor::{Processor, Signal};
+use crate::stats::Stats;
+
+/// Outcome of a call.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenaiStatus {
+    Ok = 0,
+    /// A required pointer was null, or a length did not fit its pointer.
+    InvalidArgument = 1,
+    /// The configuration was refused; the error names the field.
+    InvalidConfig = 2,
+    /// The handle is zero, destroyed, or was never created.
+    InvalidHandle = 3,
+    /// The batch is not a valid OTLP protobuf request of the signal.
+    Decode = 4,
+    /// A bug: Rust panicked. The batch should pass on unchanged.
+    Panic = 5,
+}
+
+/// Opaque name of a processor; 0 is never valid.
+pub type GenaiHandle = u64;
+
+/// A Rust-owned byte buffer. `ptr` is null when `len` is 0.
+#[repr(C)]
+#[derive(Debug)]
+pub struct GenaiBuffer {
+    pub ptr: *mut u8,
+    pub len: usize,
+    pub cap: usize,
+}
+
+/// The result of processing one batch.
+#[repr(C)]
+#[derive(Debug)]
+pub struct GenaiResult {
+    /// The transformed batch; empty when `changed` is false.
+    pub data: GenaiBuffer,
+    /// Whether the batch changed. When false, keep the input as it is.
+    pub changed: bool,
+    /// Counters for this batch.
+    pub stats: Stats,
+    /// Distinct model names no pricing table knows, newline-separated.
+    pub unknown_models: GenaiBuffer,
+    /// A readable message when the status is not OK; otherwise empty.
+    pub error: GenaiBuffer,
+}
+
+impl GenaiBuffer {
+    const EMPTY: GenaiBuffer = GenaiBuffer {
+        ptr: std::ptr::null_mut(),
+        len: 0,
+        cap: 0,
+    };
+
+    fn from_vec(v: Vec<u8>) -> Self {
+        if v.capacity() == 0 {
+            return Self::EMPTY;
+        }
+        let mut v = std::mem::ManuallyDrop::new(v);
+        GenaiBuffer {
+            ptr: v.as_mut_ptr(),
+            len: v.len(),
+            cap: v.capacity(),
+        }
+    }
+
+    fn from_string(s: String) -> Self {
+        Self::from_vec(s.into_bytes())
+    }
+
+    /// Releases the buffer and leaves it empty.
+    fn release(&mut self) {
+        if !self.ptr.is_null() {
+            // SAFETY: a non-null `ptr` was produced by `from_vec` from a Vec
+            // with exactly this length and capacity, and is nulled right after,
+            // so it is rebuilt and dropped once.
+            drop(unsafe { Vec::from_raw_parts(self.ptr, self.len, self.cap) });
+        }
+        *self = Self::EMPTY;
+    }
+}
+
+impl GenaiResult {
+    const EMPTY: GenaiResult = GenaiResult {
+        data: GenaiBuffer::EMPTY,
+        changed: false,
+        stats: Stats {
+            items: 0,
+            attributes_normalized: 0,
+            values_normalized: 0,
+            coercion_failures: 0,
+            costs_computed: 0,
+            costs_existing: 0,
+            cost_unknown_model: 0,
+            cost_no_tokens: 0,
+            cost_non_numeric_tokens: 0,
+            cost_points_derived: 0,
+            metrics_renamed: 0,
+        },
+        unknown_models: GenaiBuffer::EMPTY,
+        error: GenaiBuffer::EMPTY,
+    };
+}
+
+/// Live processors by handle. Handles come from a counter and are never
+/// reused, so a stale handle finds nothing instead of another processor.
+static REGISTRY: LazyLock<RwLock<HashMap<GenaiHandle, Arc<Processor>>>> =
+    LazyLock::new(|| RwLock::new(HashMap::new()));
+static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
+
+fn lookup(handle: GenaiHandle) -> Option<Arc<Processor>> {
+    // A poisoned lock only means a panic happened elsewhere while it was
+    // held; the map itself is always consistent (insert/remove are atomic).
+    let map = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    map.get(&handle).cloned()
+}
+
+/// Runs `f`, turning a panic into `GENAI_STATUS_PANIC` and its message.
+fn guarded(f: impl FnOnce() -> Result<(), (GenaiStatus, String)>) -> (GenaiStatus, Option<String>) {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => (GenaiStatus::Ok, None),
+        Ok(Err((status, msg))) => (status, Some(msg)),
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            (
+                GenaiStatus::Panic,
+                Some(format!("genai core panicked: {msg}")),
+            )
+        }
+    }
+}
+
+/// Borrows `len` bytes at `ptr`; a null pointer is accepted only with length 0.
+///
+/// # Safety
+/// When `ptr` is non-null it must point to `len` readable bytes that stay
+/// valid and unmodified for the returned lifetime.
+unsafe fn input<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], (GenaiStatus, String)> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err((
+            GenaiStatus::InvalidArgument,
+            format!("null data pointer with length {len}"),
+        ));
+    }
+    // SAFETY: non-null and, by this function's contract, `len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Writes an error message to `err` when the caller gave one.
+///
+/// # Safety
+/// `err` is null or points to a writable `GenaiBuffer`.
+unsafe fn report(err: *mut GenaiBuffer, msg: Option<String>) {
+    if let (false, Some(m)) = (err.is_null(), msg) {
+        // SAFETY: non-null and writable by contract; the old value is not
+        // read (callers pass an empty or uninitialised buffer).
+        unsafe { err.write(GenaiBuffer::from_string(m)) };
+    }
+}
+
+/// Checks a JSON configuration without creating a processor: pricing files
+/// are read and every option validated exactly as by `genai_processor_new`.
+///
+/// # Safety
+/// `config` points to `config_len` readable bytes (or is null with length 0).
+/// `err` is null or points to a writable `GenaiBuffer`, which receives the
+/// message on failure and must then be freed with `genai_buffer_free`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_config_validate(
+    config: *const u8,
+    config_len: usize,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    let (status, msg) = guarded(|| {
+        // SAFETY: forwarded caller contract.
+        let bytes = unsafe { input(config, config_len) }?;
+        Processor::from_json(bytes)
+            .map(drop)
+            .map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))
+    });
+    // SAFETY: forwarded caller contract.
+    unsafe { report(err, msg) };
+    status
+}
+
+/// Creates a processor from a JSON configuration (the `genai` section of the
+/// collector YAML, as JSON; `{}` means all defaults). On success writes a
+/// new handle to `out`.
+///
+/// # Safety
+/// `config` points to `config_len` readable bytes (or is null with length 0);
+/// `out` points to a writable `GenaiHandle`; `err` is null or points to a
+/// writable `GenaiBuffer` that receives the message on failure and must then
+/// be freed with `genai_buffer_free`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_processor_new(
+    config: *const u8,
+    config_len: usize,
+    out: *mut GenaiHandle,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    let (status, msg) = guarded(|| {
+        if out.is_null() {
+            return Err((GenaiStatus::InvalidArgument, "null handle pointer".into()));
+        }
+        // SAFETY: forwarded caller contract.
+        let bytes = unsafe { input(config, config_len) }?;
+        let processor =
+            Processor::from_json(bytes).map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))?;
+        let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
+        REGISTRY
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(handle, Arc::new(processor));
+        // SAFETY: `out` is non-null (checked) and writable by contract.
+        unsafe { out.write(handle) };
+        Ok(())
+    });
+    // SAFETY: forwarded caller contract.
+    unsafe { report(err, msg) };
+    status
+}
+
+/// Destroys a processor. Calls already running on it finish normally; later
+/// calls with the handle return `GENAI_STATUS_INVALID_HANDLE`, and so does
+/// destroying it again.
+#[no_mangle]
+pub extern "C" fn genai_processor_free(handle: GenaiHandle) -> GenaiStatus {
+    guarded(|| {
+        let removed = REGISTRY
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&handle);
+        match removed {
+            Some(_) => Ok(()),
+            None => Err((
+                GenaiStatus::InvalidHandle,
+                format!("unknown genai handle {handle}"),
+            )),
+        }
+    })
+    .0
+}
+
+/// Shared body of the three per-signal entry points.
+///
+/// # Safety
+/// As for `genai_process_traces`.
+unsafe fn process(
+    handle: GenaiHandle,
+    signal: Signal,
+    data: *const u8,
+    len: usize,
+    out: *mut GenaiResult,
+) -> GenaiStatus {
+    if out.is_null() {
+        return GenaiStatus::InvalidArgument;
+    }
+    // SAFETY: `out` is non-null and writable by contract; start it empty so
+    // that it can always be freed whatever happens below.
+    unsafe { out.write(GenaiResult::EMPTY) };
+    let mut result = GenaiResult::EMPTY;
+    let (status, msg) = guarded(|| {
+        let processor = lookup(handle).ok_or_else(|| {
+            (
+                GenaiStatus::InvalidHandle,
+                format!("unknown genai handle {handle}"),
+            )
+        })?;
+        // SAFETY: forwarded caller contract.
+        let bytes = unsafe { input(data, len) }?;
+        let outcome = processor
+            .process(signal, bytes)
+            .map_err(|e| (GenaiStatus::Decode, e.to_string()))?;
+        result.changed = outcome.output.is_some();
+        result.data = GenaiBuffer::from_vec(outcome.output.unwrap_or_default());
+        result.stats = outcome.stats;
+        result.unknown_models = GenaiBuffer::from_string(outcome.unknown_models.join("\n"));
+        Ok(())
+    });
+    if status != GenaiStatus::Ok {
+        // A half-filled result is discarded: on error the caller keeps its input.
+        result.data.release();
+        result.unknown_models.release();
+        result.changed = false;
+        result.error = GenaiBuffer::from_string(msg.unwrap_or_default());
+    }
+    // SAFETY: `out` is non-null and writable (checked above).
+    unsafe { out.write(result) };
+    status
+}
+
+/// Processes one OTLP `ExportTraceServiceRequest` (protobuf bytes).
+///
+/// On `GENAI_STATUS_OK`, `out->changed` says whether `out->data` holds a new
+/// batch; otherwise `out->error` says why and the input should pass on as it
+/// is. In every case `out` must be released with `genai_result_free`.
+///
+/// # Safety
+/// `data` points to `len` readable bytes (or is null with length 0) that stay
+/// unmodified during the call; `out` points to a writable `GenaiResult`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_process_traces(
+    handle: GenaiHandle,
+    data: *const u8,
+    len: usize,
+    out: *mut GenaiResult,
+) -> GenaiStatus {
+    // SAFETY: same contract as this function.
+    unsafe { process(handle, Signal::Traces, data, len, out) }
+}
+
+/// Processes one OTLP `ExportMetricsServiceRequest`; as `genai_process_traces`.
+///
+/// # Safety
+/// As for `genai_process_traces`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_process_metrics(
+    handle: GenaiHandle,
+    data: *const u8,
+    len: usize,
+    out: *mut GenaiResult,
+) -> GenaiStatus {
+    // SAFETY: same contract as this function.
+    unsafe { process(handle, Signal::Metrics, data, len, out) }
+}
+
+/// Processes one OTLP `ExportLogsServiceRequest`; as `genai_process_traces`.
+///
+/// # Safety
+/// As for `genai_process_traces`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_process_logs(
+    handle: GenaiHandle,
+    data: *const u8,
+    len: usize,
+    out: *mut GenaiResult,
+) -> GenaiStatus {
+    // SAFETY: same contract as this function.
+    unsafe { process(handle, Signal::Logs, data, len, out) }
+}
+
+/// Releases every buffer of a result and leaves it empty; null is ignored.
+///
+/// # Safety
+/// `result` is null or points to a `GenaiResult` filled by a process call
+/// (or already freed by this function).
+#[no_mangle]
+pub unsafe extern "C" fn genai_result_free(result: *mut GenaiResult) {
+    // SAFETY: null or a valid result, by contract.
+    if let Some(r) = unsafe { result.as_mut() } {
+        r.data.release();
+        r.unknown_models.release();
+        r.error.release();
+    }
+}
+
+/// Releases a buffer returned by this library and leaves it empty; null is ignored.
+///
+/// # Safety
+/// `buffer` is null or points to a `GenaiBuffer` filled by this library (or
+/// already freed by this function).
+#[no_mangle]
+pub unsafe extern "C" fn genai_buffer_free(buffer: *mut GenaiBuffer) {
+    // SAFETY: null or a valid buffer, by contract.
+    if let Some(b) = unsafe { buffer.as_mut() } {
+        b.release();
+    }
+}
+
+/// A static, NUL-terminated name for a status (e.g. "invalid_config").
+#[no_mangle]
+pub extern "C" fn genai_status_name(status: GenaiStatus) -> *const c_char {
+    let name: &'static [u8] = match status {
+        GenaiStatus::Ok => b"ok\0",
+        GenaiStatus::InvalidArgument => b"invalid_argument\0",
+        GenaiStatus::InvalidConfig => b"invalid_config\0",
+        GenaiStatus::InvalidHandle => b"invalid_handle\0",
+        GenaiStatus::Decode => b"decode_error\0",
+        GenaiStatus::Panic => b"panic\0",
+    };
+    name.as_ptr().cast()
+}
+
+/// The library version, static and NUL-terminated.
+#[no_mangle]
+pub extern "C" fn genai_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// The header `build.rs` generated for this build, so a test can check the
+/// committed copy in `include/` against it.
+#[doc(hidden)]
+pub const GENERATED_HEADER: &str = include_str!(concat!(env!("OUT_DIR"), "/otelcol_genai.h"));

@@ -1,0 +1,36 @@
+//! # otelcol-genai core
+//!
+//! Transforms OTLP batches so that GenAI telemetry from any instrumentation
+//! reaches the VictoriaMetrics stack in the shape a GenAI dashboard expects.
+//!
+//! A batch goes through three stages, each in its own module:
+//!
+//! 1. [`normalize`] rewrites attributes from OpenLIT, OpenLLMetry, OpenInference,
+//!    the Vercel AI SDK, Langfuse and older semantic conventions into the current
+//!    OpenTelemetry GenAI conventions (keys and values);
+//! 2. [`pricing`] computes the USD cost of every LLM call from its token counts;
+//! 3. [`naming`] gives GenAI metrics the Prometheus-style names and labels that
+//!    VictoriaMetrics would produce with `-opentelemetry.usePrometheusNaming`.
+//!
+//! [`Processor`] ties them together for one configuration; [`ffi`] exposes it
+//! to C (and so to the Go collector through cgo). Batches are decoded with the
+//! `opentelemetry-proto` prost types, walked per signal ([`signals`]) and
+//! re-encoded only when something changed. [`prefilter`] lets batches without
+//! any GenAI content skip decoding entirely.
+
+pub mod attrs;
+pub mod config;
+pub mod error;
+pub mod ffi;
+pub mod naming;
+pub mod normalize;
+pub mod prefilter;
+pub mod pricing;
+pub mod processor;
+pub mod signals;
+pub mod stats;
+
+pub use config::Config;
+pub use error::{ConfigError, ProcessError};
+pub use processor::{Outcome, Processor, Signal};
+pub use stats::Stats;

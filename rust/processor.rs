@@ -1,0 +1,125 @@
+//! One configured processor: decodes a batch, runs the stages over it and
+//! re-encodes it only when something changed.
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+
+use crate::config::Config;
+use crate::error::{ConfigError, ProcessError};
+use crate::naming::Naming;
+use crate::normalize::Normalizer;
+use crate::prefilter::Prefilter;
+use crate::pricing::Pricer;
+use crate::signals;
+use crate::stats::Stats;
+
+/// The three OTLP signals, numbered as in the C ABI.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Traces = 0,
+    Metrics = 1,
+    Logs = 2,
+}
+
+/// How many distinct unknown model names one batch reports, at most.
+const MAX_UNKNOWN_MODELS: usize = 16;
+
+/// The result of processing one batch.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The transformed batch, or `None` when nothing changed and the caller
+    /// should keep its input as it is.
+    pub output: Option<Vec<u8>>,
+    /// Counters for this batch.
+    pub stats: Stats,
+    /// Model names no pricing table knows (distinct, at most 16), so the
+    /// caller can log them at debug level.
+    pub unknown_models: Vec<String>,
+}
+
+/// Mutable state threaded through the stages while one batch is walked.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub stats: Stats,
+    pub unknown_models: Vec<String>,
+}
+
+impl Batch {
+    /// Remembers a model that could not be priced (distinct names, bounded).
+    pub fn note_unknown_model(&mut self, model: &str) {
+        self.stats.cost_unknown_model += 1;
+        if self.unknown_models.len() < MAX_UNKNOWN_MODELS
+            && !self.unknown_models.iter().any(|m| m == model)
+        {
+            self.unknown_models.push(model.to_string());
+        }
+    }
+}
+
+/// A processor built from one configuration. Immutable after construction,
+/// so one instance serves any number of threads at once.
+#[derive(Debug)]
+pub struct Processor {
+    pub(crate) normalizer: Normalizer,
+    pub(crate) pricer: Pricer,
+    pub(crate) naming: Naming,
+    prefilter: Prefilter,
+}
+
+impl Processor {
+    /// Builds every stage; fails on the first invalid option, naming it.
+    pub fn new(config: &Config) -> Result<Self, ConfigError> {
+        let normalizer = Normalizer::new(&config.normalize)?;
+        let pricer = Pricer::new(&config.cost)?;
+        let naming = Naming::new(&config.naming)?;
+        let prefilter = Prefilter::new(&normalizer, &naming);
+        Ok(Self {
+            normalizer,
+            pricer,
+            naming,
+            prefilter,
+        })
+    }
+
+    /// Decodes and validates a JSON configuration, then builds the processor.
+    pub fn from_json(config: &[u8]) -> Result<Self, ConfigError> {
+        Self::new(&Config::from_json(config)?)
+    }
+
+    /// Processes one OTLP export request of `signal`, given as protobuf bytes.
+    ///
+    /// Batches that cannot contain anything to change are answered without
+    /// decoding. A malformed batch is an error; the caller passes it on as is.
+    pub fn process(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
+        if input.is_empty() || !self.prefilter.may_apply(signal, input) {
+            return Ok(Outcome::default());
+        }
+        let mut batch = Batch::default();
+        let output = match signal {
+            Signal::Traces => {
+                let mut req = decode::<ExportTraceServiceRequest>(input)?;
+                signals::traces::process(self, &mut req, &mut batch).then(|| req.encode_to_vec())
+            }
+            Signal::Metrics => {
+                let mut req = decode::<ExportMetricsServiceRequest>(input)?;
+                signals::metrics::process(self, &mut req, &mut batch).then(|| req.encode_to_vec())
+            }
+            Signal::Logs => {
+                let mut req = decode::<ExportLogsServiceRequest>(input)?;
+                signals::logs::process(self, &mut req, &mut batch).then(|| req.encode_to_vec())
+            }
+        };
+        Ok(Outcome {
+            output,
+            stats: batch.stats,
+            unknown_models: batch.unknown_models,
+        })
+    }
+}
+
+fn decode<M: Message + Default>(input: &[u8]) -> Result<M, ProcessError> {
+    M::decode(input).map_err(|e| ProcessError::Decode(e.to_string()))
+}

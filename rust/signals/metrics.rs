@@ -1,0 +1,67 @@
+//! Metrics: data point attributes are normalized, cost histograms derived from
+//! token usage, then names and labels prepared for VictoriaMetrics.
+
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::metrics::v1::{metric::Data, Metric};
+
+use crate::normalize::Place;
+use crate::processor::{Batch, Processor};
+use crate::signals::mark_schema;
+
+/// Runs the three stages over every resource's metrics, in order:
+/// normalize (attributes and legacy names), derive cost, rename.
+pub fn process(p: &Processor, req: &mut ExportMetricsServiceRequest, batch: &mut Batch) -> bool {
+    let mut changed = false;
+    for rm in &mut req.resource_metrics {
+        if let Some(res) = rm.resource.as_mut() {
+            changed |= p
+                .normalizer
+                .apply(&mut res.attributes, Place::Resource, &mut batch.stats);
+        }
+        for sm in &mut rm.scope_metrics {
+            let mut touched = false;
+            for metric in &mut sm.metrics {
+                touched |= p.normalizer.apply_metric_name(metric, &mut batch.stats);
+                for_each_point_attrs(metric, |attrs| {
+                    batch.stats.items += 1;
+                    touched |= p
+                        .normalizer
+                        .apply(attrs, Place::DataPoint, &mut batch.stats);
+                });
+            }
+            touched |= p.pricer.derive_cost_metrics(sm, batch);
+            changed |= touched;
+            changed |= mark_schema(&mut sm.schema_url, touched);
+        }
+        changed |= p.naming.apply(rm, &mut batch.stats);
+    }
+    changed
+}
+
+/// Calls `f` on the attribute list of every data point of `metric`.
+pub fn for_each_point_attrs(metric: &mut Metric, mut f: impl FnMut(&mut Vec<KeyValue>)) {
+    match metric.data.as_mut() {
+        Some(Data::Gauge(g)) => g
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        Some(Data::Sum(s)) => s
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        Some(Data::Histogram(h)) => h
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        Some(Data::ExponentialHistogram(h)) => h
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        Some(Data::Summary(s)) => s
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        None => {}
+    }
+}

@@ -1,0 +1,48 @@
+//! Per-batch counters, returned across the C ABI so the collector can report
+//! them through its own telemetry.
+
+/// What happened while one batch was processed. Every field is a count for
+/// that batch only; the Go side adds them to its cumulative self-metrics.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Spans, log records or metric data points looked at.
+    pub items: u64,
+    /// Attributes written under their canonical key by a source mapping.
+    pub attributes_normalized: u64,
+    /// Attribute values rewritten to their canonical spelling (providers, operations).
+    pub values_normalized: u64,
+    /// Values that could not be coerced to the canonical type; left as they were.
+    pub coercion_failures: u64,
+    /// Costs written (spans, log records and derived metric points).
+    pub costs_computed: u64,
+    /// Items that already carried a cost from the instrumentation, kept as is.
+    pub costs_existing: u64,
+    /// LLM calls whose model is not in any pricing table: no cost written.
+    pub cost_unknown_model: u64,
+    /// LLM calls without token counts: no cost written.
+    pub cost_no_tokens: u64,
+    /// LLM calls whose token counts are not numbers: no cost written.
+    pub cost_non_numeric_tokens: u64,
+    /// `gen_ai.usage.cost` histogram data points derived from token usage metrics.
+    pub cost_points_derived: u64,
+    /// Metrics given their VictoriaMetrics (Prometheus-style) name.
+    pub metrics_renamed: u64,
+}
+
+impl Stats {
+    /// Adds every counter of `other` to `self`.
+    pub fn add(&mut self, other: &Stats) {
+        self.items += other.items;
+        self.attributes_normalized += other.attributes_normalized;
+        self.values_normalized += other.values_normalized;
+        self.coercion_failures += other.coercion_failures;
+        self.costs_computed += other.costs_computed;
+        self.costs_existing += other.costs_existing;
+        self.cost_unknown_model += other.cost_unknown_model;
+        self.cost_no_tokens += other.cost_no_tokens;
+        self.cost_non_numeric_tokens += other.cost_non_numeric_tokens;
+        self.cost_points_derived += other.cost_points_derived;
+        self.metrics_renamed += other.metrics_renamed;
+    }
+}
