@@ -1,6 +1,6 @@
 //! VictoriaMetrics-ready metric and label names. (Skeleton: issue #5.)
 
-use opentelemetry_proto::tonic::metrics::v1::ResourceMetrics;
+use opentelemetry_proto::tonic::metrics::v1::{Metric, ResourceMetrics};
 use serde::Deserialize;
 
 use crate::error::ConfigError;
@@ -25,6 +25,12 @@ pub struct Naming {}
 impl Naming {
     pub fn new(_config: &NamingConfig) -> Result<Self, ConfigError> {
         Ok(Self {})
+    }
+
+    /// Maps a legacy metric name (older OpenLIT, OpenLLMetry, semconv) to the
+    /// current semantic-convention name; returns whether it did.
+    pub fn upgrade_legacy_name(&self, _metric: &mut Metric, _stats: &mut Stats) -> bool {
+        false
     }
 
     /// Renames the selected metrics of one resource; returns whether it did.

@@ -2,7 +2,6 @@
 //! conventions. (Skeleton: the built-in sources arrive with issue #3.)
 
 use opentelemetry_proto::tonic::common::v1::KeyValue;
-use opentelemetry_proto::tonic::metrics::v1::Metric;
 use serde::Deserialize;
 
 use crate::error::ConfigError;
@@ -54,11 +53,6 @@ impl Normalizer {
 
     /// Rewrites `attrs` in place; returns whether anything changed.
     pub fn apply(&self, _attrs: &mut Vec<KeyValue>, _place: Place, _stats: &mut Stats) -> bool {
-        false
-    }
-
-    /// Maps a legacy metric name to its current one; returns whether it did.
-    pub fn apply_metric_name(&self, _metric: &mut Metric, _stats: &mut Stats) -> bool {
         false
     }
 

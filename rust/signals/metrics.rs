@@ -22,7 +22,7 @@ pub fn process(p: &Processor, req: &mut ExportMetricsServiceRequest, batch: &mut
         for sm in &mut rm.scope_metrics {
             let mut touched = false;
             for metric in &mut sm.metrics {
-                touched |= p.normalizer.apply_metric_name(metric, &mut batch.stats);
+                touched |= p.naming.upgrade_legacy_name(metric, &mut batch.stats);
                 for_each_point_attrs(metric, |attrs| {
                     batch.stats.items += 1;
                     touched |= p
