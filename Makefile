@@ -1,0 +1,28 @@
+# Entry points. The README's two commands are `make run` and `make test`.
+# Each target delegates to a script in scripts/ so CI and humans run the same thing.
+SHELL := /bin/bash
+export GOFLAGS := -buildvcs=false
+
+.PHONY: lib header collector victoria run test bench fmt lint
+
+lib:            ## Rust static library (target/release/libotelcol_genai.a)
+	cargo build --release --lib
+
+header:         ## Regenerate include/otelcol_genai.h from rust/ffi.rs
+	GENAI_BLESS=1 cargo test --test header
+
+collector: lib  ## The otelcol-genai distribution (build/otelcol-genai/otelcol-genai)
+	scripts/build-collector.sh
+
+victoria:       ## VictoriaMetrics + VictoriaLogs binaries from the Go module proxy
+	scripts/install-victoria.sh
+
+run: collector victoria ## VictoriaMetrics + VictoriaLogs + the collector, example pipeline
+	scripts/run-stack.sh
+
+test:           ## Every test: Rust, Go, end to end
+	scripts/test.sh
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
