@@ -422,3 +422,25 @@ pub extern "C" fn genai_version() -> *const c_char {
 /// committed copy in `include/` against it.
 #[doc(hidden)]
 pub const GENERATED_HEADER: &str = include_str!(concat!(env!("OUT_DIR"), "/otelcol_genai.h"));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_a_status_with_the_message() {
+        let (status, msg) = guarded(|| panic!("boom {}", 7));
+        assert_eq!(status, GenaiStatus::Panic);
+        assert_eq!(msg.unwrap(), "genai core panicked: boom 7");
+        let (status, msg) = guarded(|| std::panic::panic_any(42u8));
+        assert_eq!(status, GenaiStatus::Panic);
+        assert!(msg.unwrap().contains("unknown panic"));
+    }
+
+    #[test]
+    fn errors_pass_through_guarded() {
+        let (status, msg) = guarded(|| Err((GenaiStatus::Decode, "bad".to_string())));
+        assert_eq!((status, msg.as_deref()), (GenaiStatus::Decode, Some("bad")));
+        assert_eq!(guarded(|| Ok(())), (GenaiStatus::Ok, None));
+    }
+}
