@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every test of the project, in the order a failure is cheapest to find:
+# Rust (lint, unit, integration), the Go component, then end to end with the
+# real collector binary, VictoriaMetrics, VictoriaLogs and real
+# instrumentation libraries. Installs what it needs; safe to rerun.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Rust: format and lints"
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+
+step "Rust: unit and integration tests"
+cargo test --all-targets
+
+step "Build the collector distribution"
+make collector
+
+step "Go: vet and race-enabled tests of the genai component"
+(cd go-shim && go vet ./... && go test -race -count=1 ./...)
+
+step "VictoriaMetrics and VictoriaLogs from the Go module proxy"
+make victoria
+
+step "End to end: the otelcol-genai binary, VictoriaMetrics, VictoriaLogs"
+(cd go-shim && go test -tags e2e -count=1 -timeout 30m ./e2e/...)
+
+if [[ -x scripts/realinstr-test.sh ]]; then
+  step "End to end: real instrumentation libraries from PyPI"
+  scripts/realinstr-test.sh
+fi
+
+step "All tests passed"
