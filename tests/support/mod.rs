@@ -204,3 +204,4 @@ pub fn plain_logs() -> ExportLogsServiceRequest {
         )],
     )
 }
+pub mod workloads;
