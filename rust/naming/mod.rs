@@ -1,45 +1,136 @@
-//! VictoriaMetrics-ready metric and label names. (Skeleton: issue #5.)
+//! VictoriaMetrics-ready metric and label names.
+//!
+//! VictoriaMetrics stores OTLP metric names and attribute keys unchanged
+//! unless it runs with `-opentelemetry.usePrometheusNaming`; dashboards
+//! written for the Prometheus-style names then stay empty. This stage gives
+//! the selected metrics the names VictoriaMetrics would produce with the
+//! flag ([`sanitize`]), so the same dashboard works in both modes:
+//!
+//! - [`legacy`] first maps legacy GenAI metric names to current ones (before
+//!   attribute normalization and cost derivation);
+//! - [`Naming::apply`] runs last: it renames the selected metrics
+//!   ([`select`]), turns point attribute keys into label names and copies the
+//!   configured resource attributes, the scope and optionally a
+//!   dashboard-compatibility SDK name onto every point ([`points`]).
+//!
+//! Names are fixed points of VictoriaMetrics' conversion: a name we emit,
+//! ingested with or without the flag, comes out the same.
 
-use opentelemetry_proto::tonic::metrics::v1::{Metric, ResourceMetrics};
-use serde::Deserialize;
+pub mod config;
+pub mod legacy;
+pub mod points;
+pub mod sanitize;
+pub mod select;
+pub mod units;
 
+use opentelemetry_proto::tonic::metrics::v1::{
+    metric::Data, Metric, ResourceMetrics, ScopeMetrics,
+};
+
+use crate::attrs;
 use crate::error::ConfigError;
+use crate::signals::metrics::for_each_point_attrs;
 use crate::stats::Stats;
 
-/// `naming:` section of the configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NamingConfig {
-    pub enabled: bool,
-}
+pub use config::{MetricSelection, NamingConfig};
 
-impl Default for NamingConfig {
-    fn default() -> Self {
-        Self { enabled: true }
-    }
-}
+use points::PointLabels;
+use sanitize::{prometheus_metric_name, PromType};
+use select::Selector;
 
+/// The naming stage for one configuration.
 #[derive(Debug)]
-pub struct Naming {}
+pub struct Naming {
+    config: NamingConfig,
+    selector: Selector,
+}
 
 impl Naming {
-    pub fn new(_config: &NamingConfig) -> Result<Self, ConfigError> {
-        Ok(Self {})
+    /// Validates the `naming:` section and builds the stage.
+    pub fn new(config: &NamingConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Self {
+            config: config.clone(),
+            selector: Selector::new(config),
+        })
     }
 
-    /// Maps a legacy metric name (older OpenLIT, OpenLLMetry, semconv) to the
-    /// current semantic-convention name; returns whether it did.
-    pub fn upgrade_legacy_name(&self, _metric: &mut Metric, _stats: &mut Stats) -> bool {
-        false
+    /// Maps legacy GenAI metrics of one scope (older OpenLIT, OpenLLMetry,
+    /// pre-`gen_ai` semantic conventions) to the current semantic-convention
+    /// metrics where that is faithful (see [`legacy`]); returns whether it did.
+    pub fn upgrade_legacy_names(&self, sm: &mut ScopeMetrics, _stats: &mut Stats) -> bool {
+        if !self.config.enabled || !self.config.upgrade_legacy {
+            return false;
+        }
+        legacy::upgrade_scope(sm)
     }
 
-    /// Renames the selected metrics of one resource; returns whether it did.
-    pub fn apply(&self, _rm: &mut ResourceMetrics, _stats: &mut Stats) -> bool {
-        false
+    /// Renames the selected metrics of one resource and relabels their
+    /// points; counts renamed metrics in `stats.metrics_renamed`. Returns
+    /// whether anything changed.
+    pub fn apply(&self, rm: &mut ResourceMetrics, stats: &mut Stats) -> bool {
+        if !self.config.enabled {
+            return false;
+        }
+        let empty = Vec::new();
+        let resource_attrs = rm.resource.as_ref().map_or(&empty, |r| &r.attributes);
+        let compat = (!self.config.compat_sdk_name.is_empty()).then_some((
+            self.config.compat_sdk_name.as_str(),
+            self.config.original_sdk_name_label.as_str(),
+        ));
+        let mut labels =
+            PointLabels::for_resource(resource_attrs, &self.config.resource_attributes, compat);
+        let mut changed = false;
+        for sm in &mut rm.scope_metrics {
+            labels.set_scope(sm.scope.as_ref(), self.config.scope_labels);
+            for metric in &mut sm.metrics {
+                if !self.selector.selects(&metric.name) {
+                    continue;
+                }
+                if rename_metric(metric) {
+                    stats.metrics_renamed += 1;
+                    changed = true;
+                }
+                for_each_point_attrs(metric, |a| changed |= labels.apply(a));
+            }
+        }
+        changed
     }
 
     /// Needles for the prefilter; `None` when every metric batch must be seen.
     pub fn needles(&self) -> Option<Vec<String>> {
-        Some(vec!["gen_ai".to_string()])
+        if !self.config.enabled {
+            return Some(Vec::new());
+        }
+        self.selector.needles()
     }
+}
+
+/// The Prometheus type VictoriaMetrics gives `metric` (its `prometheus.type`
+/// metadata overrides the OTLP type for unknown/info/stateset).
+fn prom_type(metric: &Metric) -> PromType {
+    if matches!(
+        attrs::get_str(&metric.metadata, "prometheus.type"),
+        Some("unknown" | "info" | "stateset")
+    ) {
+        return PromType::Other;
+    }
+    match &metric.data {
+        Some(Data::Sum(s)) if s.is_monotonic => PromType::Counter,
+        Some(Data::Sum(_)) | Some(Data::Gauge(_)) => PromType::Gauge,
+        _ => PromType::Other,
+    }
+}
+
+/// Gives `metric` its Prometheus-style name; returns whether it changed.
+fn rename_metric(metric: &mut Metric) -> bool {
+    let (name, clear_unit) = prometheus_metric_name(&metric.name, &metric.unit, prom_type(metric));
+    if clear_unit {
+        metric.unit.clear();
+    }
+    if name == metric.name {
+        return clear_unit;
+    }
+    metric.name = name;
+    true
 }

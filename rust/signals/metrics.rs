@@ -20,9 +20,10 @@ pub fn process(p: &Processor, req: &mut ExportMetricsServiceRequest, batch: &mut
                 .apply(&mut res.attributes, Place::Resource, &mut batch.stats);
         }
         for sm in &mut rm.scope_metrics {
-            let mut touched = false;
+            // Legacy names are upgraded per scope: whether a mapping is safe
+            // depends on the scope's other metrics.
+            let mut touched = p.naming.upgrade_legacy_names(sm, &mut batch.stats);
             for metric in &mut sm.metrics {
-                touched |= p.naming.upgrade_legacy_name(metric, &mut batch.stats);
                 for_each_point_attrs(metric, |attrs| {
                     batch.stats.items += 1;
                     touched |= p

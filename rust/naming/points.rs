@@ -1,0 +1,184 @@
+//! Labels on the data points of renamed metrics: attribute keys in label
+//! form, the resource attributes dashboards filter on, the scope, and the
+//! dashboard-compatibility SDK name.
+
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, InstrumentationScope, KeyValue};
+
+use crate::attrs;
+
+use super::sanitize::label_name;
+
+/// The SDK-name label dashboards filter on.
+pub const SDK_NAME_LABEL: &str = "telemetry_sdk_name";
+const SDK_NAME_ATTR: &str = "telemetry.sdk.name";
+
+/// What is written on every point of one scope's renamed metrics.
+#[derive(Debug, Default)]
+pub struct PointLabels {
+    /// (label, value) copied from the resource.
+    pub resource: Vec<(String, Value)>,
+    /// (label, value) for the scope name and version.
+    pub scope: Vec<(String, Value)>,
+    /// Dashboard compatibility: the SDK name to show, the label keeping the
+    /// true one, and the true one (if the resource says).
+    pub compat: Option<(String, String, Option<Value>)>,
+}
+
+impl PointLabels {
+    /// Collects the labels of one resource (scope added per scope).
+    pub fn for_resource(
+        resource_attrs: &[KeyValue],
+        wanted: &[String],
+        compat: Option<(&str, &str)>,
+    ) -> Self {
+        let resource = wanted
+            .iter()
+            .filter_map(|key| {
+                let v = attrs::get(resource_attrs, key)?;
+                Some((label_name(key), v.clone()))
+            })
+            .collect();
+        let compat = compat.map(|(shown, original_label)| {
+            (
+                shown.to_string(),
+                original_label.to_string(),
+                attrs::get(resource_attrs, SDK_NAME_ATTR).cloned(),
+            )
+        });
+        Self {
+            resource,
+            scope: Vec::new(),
+            compat,
+        }
+    }
+
+    /// Sets the scope labels as VictoriaMetrics writes `scope.name` and
+    /// `scope.version`: "unknown" when the scope leaves them empty.
+    pub fn set_scope(&mut self, scope: Option<&InstrumentationScope>, enabled: bool) {
+        self.scope.clear();
+        let (true, Some(scope)) = (enabled, scope) else {
+            return;
+        };
+        let or_unknown = |s: &str| attrs::string(if s.is_empty() { "unknown" } else { s });
+        self.scope
+            .push(("scope_name".into(), or_unknown(&scope.name)));
+        self.scope
+            .push(("scope_version".into(), or_unknown(&scope.version)));
+    }
+
+    /// Rewrites one point's attributes; returns whether anything changed.
+    pub fn apply(&self, attrs: &mut Vec<KeyValue>) -> bool {
+        let mut changed = rename_keys(attrs);
+        for (label, value) in self.resource.iter().chain(&self.scope) {
+            if attrs::find(attrs, label).is_none() {
+                attrs.push(attrs::kv(label, value.clone()));
+                changed = true;
+            }
+        }
+        if let Some((shown, original_label, true_name)) = &self.compat {
+            if attrs::find(attrs, original_label).is_none() {
+                let original = true_name
+                    .clone()
+                    .or_else(|| attrs::get(attrs, SDK_NAME_LABEL).cloned());
+                if let Some(v) = original {
+                    attrs.push(attrs::kv(original_label, v));
+                    changed = true;
+                }
+            }
+            if attrs::get_str(attrs, SDK_NAME_LABEL) != Some(shown.as_str()) {
+                attrs::set(attrs, SDK_NAME_LABEL, attrs::string(shown.as_str()));
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// Gives every key its label form. A key whose label form is already taken
+/// by another attribute keeps its spelling, so no value is lost (with
+/// `-opentelemetry.usePrometheusNaming` VictoriaMetrics then keeps the last).
+fn rename_keys(attrs: &mut [KeyValue]) -> bool {
+    let mut changed = false;
+    for i in 0..attrs.len() {
+        let label = label_name(&attrs[i].key);
+        if label == attrs[i].key || attrs.iter().any(|kv| kv.key == label) {
+            continue;
+        }
+        attrs[i].key = label;
+        changed = true;
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attrs::{kv, string};
+
+    fn keys(a: &[KeyValue]) -> Vec<&str> {
+        a.iter().map(|kv| kv.key.as_str()).collect()
+    }
+
+    #[test]
+    fn keys_become_labels_and_collisions_keep_both_values() {
+        let mut a = vec![
+            kv("gen_ai.request.model", string("m")),
+            kv("error.type", string("timeout")),
+            kv("gen_ai.system", string("a")),
+            kv("gen_ai_system", string("b")),
+        ];
+        assert!(PointLabels::default().apply(&mut a));
+        assert_eq!(
+            keys(&a),
+            [
+                "gen_ai_request_model",
+                "error_type",
+                "gen_ai.system",
+                "gen_ai_system"
+            ]
+        );
+        assert!(!PointLabels::default().apply(&mut a), "idempotent");
+    }
+
+    #[test]
+    fn resource_scope_and_compat_labels() {
+        let res = vec![
+            kv("service.name", string("svc")),
+            kv("telemetry.sdk.name", string("opentelemetry")),
+        ];
+        let wanted = vec![
+            "service.name".to_string(),
+            "deployment.environment".to_string(),
+            "telemetry.sdk.name".to_string(),
+        ];
+        let mut pl = PointLabels::for_resource(
+            &res,
+            &wanted,
+            Some(("openlit", "telemetry_sdk_original_name")),
+        );
+        let scope = InstrumentationScope {
+            name: "openai.v2".into(),
+            ..Default::default()
+        };
+        pl.set_scope(Some(&scope), true);
+        let mut a = vec![kv("service.name", string("point-own"))];
+        assert!(pl.apply(&mut a));
+        let get = |k| attrs::get_str(&a, k).map(str::to_string);
+        assert_eq!(
+            get("service_name").as_deref(),
+            Some("point-own"),
+            "point wins"
+        );
+        assert_eq!(get("telemetry_sdk_name").as_deref(), Some("openlit"));
+        assert_eq!(
+            get("telemetry_sdk_original_name").as_deref(),
+            Some("opentelemetry")
+        );
+        assert_eq!(get("scope_name").as_deref(), Some("openai.v2"));
+        assert_eq!(get("scope_version").as_deref(), Some("unknown"));
+        assert_eq!(get("deployment_environment"), None, "absent stays absent");
+        let before = a.clone();
+        assert!(!pl.apply(&mut a), "idempotent");
+        assert_eq!(a, before);
+    }
+}
