@@ -1,11 +1,31 @@
 //! Attribute normalization to the current OpenTelemetry GenAI semantic
-//! conventions. (Skeleton: the built-in sources arrive with issue #3.)
+//! conventions (as OpenLIT 1.45 emits them).
+//!
+//! Built-in sources ([`table`]) map the keys of older conventions, OpenLIT
+//! up to 1.36, OpenLLMetry, OpenInference, the Vercel AI SDK and Langfuse to
+//! canonical keys; [`values`] respells providers, operations and token
+//! types; [`coerce`] gives values their canonical type; user-defined sources
+//! come from the configuration ([`config`], [`custom`]). Everything is
+//! compiled once into [`rules`] and applied per attribute list by `apply`.
+//! `docs/normalization.md` is generated from the tables by [`doc`].
+
+mod apply;
+pub mod coerce;
+pub mod config;
+pub mod custom;
+pub mod doc;
+pub mod rules;
+pub mod table;
+pub mod values;
 
 use opentelemetry_proto::tonic::common::v1::KeyValue;
-use serde::Deserialize;
+
+pub use config::{CustomSource, EnvironmentDirection, NormalizeConfig, Position, SourcesConfig};
 
 use crate::error::ConfigError;
 use crate::stats::Stats;
+use apply::Options;
+use rules::Rules;
 
 /// Where an attribute list sits; some mappings apply only in some places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,47 +37,50 @@ pub enum Place {
     DataPoint,
 }
 
-/// `normalize:` section of the configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NormalizeConfig {
-    pub enabled: bool,
-    /// Mapped values replace canonical attributes that are already present.
-    pub overwrite: bool,
-    /// Source attributes are removed once mapped.
-    pub remove_originals: bool,
-}
-
-impl Default for NormalizeConfig {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            overwrite: false,
-            remove_originals: false,
+impl Place {
+    /// The place as a [`table::Places`] bit.
+    pub fn bit(self) -> table::Places {
+        match self {
+            Place::Resource => table::RESOURCE,
+            Place::Span => table::SPAN,
+            Place::SpanEvent => table::EVENT,
+            Place::LogRecord => table::LOG,
+            Place::DataPoint => table::POINT,
         }
     }
 }
 
+/// The normalization stage for one configuration.
 #[derive(Debug)]
 pub struct Normalizer {
-    #[allow(dead_code)]
-    config: NormalizeConfig,
+    enabled: bool,
+    options: Options,
+    rules: Rules,
 }
 
 impl Normalizer {
+    /// Validates the user-defined sources and compiles every enabled table.
     pub fn new(config: &NormalizeConfig) -> Result<Self, ConfigError> {
+        custom::validate(&config.custom_sources)?;
         Ok(Self {
-            config: config.clone(),
+            enabled: config.enabled,
+            options: Options {
+                overwrite: config.overwrite,
+                remove_originals: config.remove_originals,
+            },
+            rules: Rules::build(config),
         })
     }
 
     /// Rewrites `attrs` in place; returns whether anything changed.
-    pub fn apply(&self, _attrs: &mut Vec<KeyValue>, _place: Place, _stats: &mut Stats) -> bool {
-        false
+    pub fn apply(&self, attrs: &mut Vec<KeyValue>, place: Place, stats: &mut Stats) -> bool {
+        self.enabled && self.rules.apply(self.options, attrs, place.bit(), stats)
     }
 
-    /// Byte strings at least one of which occurs in any batch this stage could change.
+    /// Byte strings at least one of which occurs in any batch this stage could
+    /// change. Kept even when normalization is off: the later stages react
+    /// to `gen_ai` keys too.
     pub fn needles(&self) -> Vec<String> {
-        vec!["gen_ai".to_string()]
+        self.rules.needles()
     }
 }

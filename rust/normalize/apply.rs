@@ -1,0 +1,301 @@
+//! Rewriting one attribute list. A first pass only looks keys up and checks
+//! whether anything would change, so lists without work cost no allocation;
+//! a second pass does the work.
+
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
+
+use super::coerce::{coerce, conforms, kind_of, Kind};
+use super::rules::{Action, Rule, Rules};
+use super::table::{
+    Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SPAN, TOKEN_TYPE,
+    USAGE_PREFIX,
+};
+use super::values;
+use crate::attrs;
+use crate::stats::Stats;
+
+/// Options `apply` needs besides the rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub overwrite: bool,
+    pub remove_originals: bool,
+}
+
+fn value_of(kv: &KeyValue) -> Option<&Value> {
+    kv.value.as_ref().and_then(|v| v.value.as_ref())
+}
+
+impl Rules {
+    fn rules_for<'a>(&'a self, key: &str, place: Places) -> impl Iterator<Item = &'a Rule> {
+        self.by_key
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter(move |r| r.places & place != 0)
+    }
+
+    /// Rewrites `attrs` for `place`; returns whether anything changed.
+    pub fn apply(
+        &self,
+        opts: Options,
+        attrs: &mut Vec<KeyValue>,
+        place: Places,
+        stats: &mut Stats,
+    ) -> bool {
+        let has_work = attrs.iter().any(|kv| {
+            self.rules_for(&kv.key, place)
+                .any(|r| self.needs_work(r, &kv.key, value_of(kv), attrs))
+        });
+        has_work && self.rewrite(opts, attrs, place, stats)
+    }
+
+    /// Whether `rule` would change something; never allocates.
+    fn needs_work(
+        &self,
+        rule: &Rule,
+        key: &str,
+        value: Option<&Value>,
+        attrs: &[KeyValue],
+    ) -> bool {
+        let Some(value) = value else { return false };
+        match &rule.action {
+            Action::Map { .. } => true,
+            Action::Canonical { kind } => {
+                !conforms(*kind, value)
+                    || matches!(value, Value::StringValue(s) if self.respell(key, s).is_some())
+            }
+            Action::FillRequestModel => attrs::find(attrs, REQUEST_MODEL).is_none(),
+        }
+    }
+
+    /// The canonical spelling of a canonical key's string value, or `None`
+    /// when it already is: custom "before" maps, then the built-in
+    /// respelling (providers, operations, token types), then custom "after"
+    /// maps.
+    pub fn respell(&self, key: &str, v: &str) -> Option<String> {
+        let changed = |to: &String| (to != v).then(|| to.clone());
+        if let Some(maps) = self.values_before.get(key) {
+            if let Some(to) = maps.iter().find_map(|m| m.get(v)) {
+                return changed(to);
+            }
+        }
+        let builtin = match key {
+            PROVIDER => values::provider(v, false),
+            OPERATION => values::operation(v).map(str::to_string),
+            TOKEN_TYPE => values::token_type(v).map(str::to_string),
+            _ => None,
+        };
+        if let Some(maps) = self.values_after.get(key) {
+            let current = builtin.as_deref().unwrap_or(v);
+            if let Some(to) = maps
+                .iter()
+                .find_map(|m| m.get(current).or_else(|| m.get(v)))
+            {
+                return changed(to);
+            }
+        }
+        builtin
+    }
+
+    fn rewrite(
+        &self,
+        opts: Options,
+        attrs: &mut Vec<KeyValue>,
+        place: Places,
+        stats: &mut Stats,
+    ) -> bool {
+        let mut changed = false;
+
+        // Canonical attributes first, in place: their type and spelling.
+        for i in 0..attrs.len() {
+            let kind = self
+                .rules_for(&attrs[i].key, place)
+                .find_map(|r| match r.action {
+                    Action::Canonical { kind } => Some(kind),
+                    _ => None,
+                });
+            let (Some(kind), Some(v)) = (kind, value_of(&attrs[i])) else {
+                continue;
+            };
+            let fixed = match coerce(kind, v) {
+                Err(()) => {
+                    stats.coercion_failures += 1;
+                    continue;
+                }
+                Ok(c) => self.respelled(&attrs[i].key, c.as_ref().unwrap_or(v)).or(c),
+            };
+            if let Some(new) = fixed {
+                attrs[i].value = Some(AnyValue { value: Some(new) });
+                stats.values_normalized += 1;
+                changed = true;
+            }
+        }
+
+        // Then mappings, highest-ranked source key first.
+        let mut todo: Vec<(u32, usize, &Action)> = Vec::new();
+        for (i, kv) in attrs.iter().enumerate() {
+            for r in self.rules_for(&kv.key, place) {
+                if matches!(r.action, Action::Map { .. }) && value_of(kv).is_some() {
+                    todo.push((r.rank, i, &r.action));
+                }
+            }
+        }
+        todo.sort_by_key(|(rank, i, _)| (*rank, *i));
+        let present = attrs.len();
+        let mut written: Vec<&str> = Vec::new();
+        let mut originals: Vec<usize> = Vec::new();
+        let mut vercel_outer: Option<bool> = None;
+        for (_, i, action) in todo {
+            let Action::Map {
+                to,
+                transform,
+                kind,
+            } = action
+            else {
+                continue;
+            };
+            let Some(src) = value_of(&attrs[i]).cloned() else {
+                continue;
+            };
+            let outputs = match self.produce(&src, to, *transform, *kind, stats) {
+                Some(o) => o,
+                None => continue,
+            };
+            let mut wrote = false;
+            for (target, value) in outputs {
+                if target.starts_with(USAGE_PREFIX)
+                    && place == SPAN
+                    && self.vercel
+                    && *vercel_outer.get_or_insert_with(|| is_vercel_outer(attrs))
+                {
+                    continue;
+                }
+                if written.contains(&target) {
+                    continue;
+                }
+                let pre = attrs[..present].iter().position(|kv| kv.key == target);
+                if pre.is_some() && !opts.overwrite {
+                    continue;
+                }
+                attrs::set(attrs, target, value);
+                written.push(target);
+                stats.attributes_normalized += 1;
+                wrote = true;
+            }
+            if wrote {
+                changed = true;
+                originals.push(i);
+            }
+        }
+
+        // OpenLLMetry metrics name only the response model.
+        if self
+            .rules_for(RESPONSE_MODEL, place)
+            .any(|r| matches!(r.action, Action::FillRequestModel))
+            && attrs::find(attrs, REQUEST_MODEL).is_none()
+        {
+            if let Some(model) = attrs::get_str(attrs, RESPONSE_MODEL).map(str::to_string) {
+                attrs.push(attrs::kv(REQUEST_MODEL, Value::StringValue(model)));
+                stats.attributes_normalized += 1;
+                changed = true;
+            }
+        }
+
+        if opts.remove_originals && !originals.is_empty() {
+            originals.sort_unstable();
+            originals.dedup();
+            for i in originals.into_iter().rev() {
+                attrs.remove(i);
+            }
+        }
+        changed
+    }
+
+    /// Respelling of an already-typed value, as a new value when it changes.
+    fn respelled(&self, key: &str, v: &Value) -> Option<Value> {
+        match v {
+            Value::StringValue(s) => self.respell(key, s).map(Value::StringValue),
+            _ => None,
+        }
+    }
+
+    /// The canonical (key, value) pairs one source value yields, or `None`
+    /// when there is nothing to write (a failure is counted here).
+    fn produce<'a>(
+        &self,
+        src: &Value,
+        to: &'a str,
+        transform: Transform,
+        kind: Kind,
+        stats: &mut Stats,
+    ) -> Option<Vec<(&'a str, Value)>> {
+        let value = match (transform, src) {
+            (Transform::Json(fields), Value::StringValue(s)) => {
+                return self.expand_json(s, fields, stats);
+            }
+            (Transform::Copy, v) => v.clone(),
+            (Transform::VercelProvider, Value::StringValue(s)) => {
+                Value::StringValue(values::provider(s, true).unwrap_or_else(|| s.clone()))
+            }
+            // A kind without an operation (e.g. Vercel's outer spans): nothing to write.
+            (Transform::Lookup(table), Value::StringValue(s)) => {
+                Value::StringValue(values::lookup(table, s)?.to_string())
+            }
+            _ => {
+                stats.coercion_failures += 1;
+                return None;
+            }
+        };
+        let value = match coerce(kind, &value) {
+            Ok(c) => c.unwrap_or(value),
+            Err(()) => {
+                stats.coercion_failures += 1;
+                return None;
+            }
+        };
+        let value = self.respelled(to, &value).unwrap_or(value);
+        if let (Value::StringValue(a), Value::StringValue(b)) = (src, &value) {
+            if a != b {
+                stats.values_normalized += 1;
+            }
+        }
+        Some(vec![(to, value)])
+    }
+
+    /// Langfuse's JSON usage and cost details: each known numeric field.
+    fn expand_json(
+        &self,
+        s: &str,
+        fields: &'static [(&'static str, &'static str)],
+        stats: &mut Stats,
+    ) -> Option<Vec<(&'static str, Value)>> {
+        let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(s)
+        else {
+            stats.coercion_failures += 1;
+            return None;
+        };
+        let mut out = Vec::new();
+        for (field, target) in fields {
+            let Some(n) = obj.get(*field) else { continue };
+            let v = match (kind_of(target), n.as_i64(), n.as_f64()) {
+                (Kind::Int, Some(i), _) => Value::IntValue(i),
+                (Kind::Int, None, Some(d)) if d.fract() == 0.0 => Value::IntValue(d as i64),
+                (Kind::Double, _, Some(d)) => Value::DoubleValue(d),
+                _ => {
+                    stats.coercion_failures += 1;
+                    continue;
+                }
+            };
+            out.push((*target, v));
+        }
+        Some(out)
+    }
+}
+
+/// A Vercel AI SDK span that wraps the LLM calls (`ai.generateText`,
+/// `ai.streamText`, ...): it repeats their usage, which must be counted once.
+fn is_vercel_outer(attrs: &[KeyValue]) -> bool {
+    let op = attrs::get_str(attrs, "ai.operationId")
+        .or_else(|| attrs::get_str(attrs, "operation.name").filter(|s| s.starts_with("ai.")));
+    op.is_some_and(|op| !values::vercel_is_llm_call(op))
+}

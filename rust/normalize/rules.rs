@@ -1,0 +1,208 @@
+//! The compiled rule set: built-in tables, environment rule and user-defined
+//! sources folded into one hash map from attribute key to what to do with
+//! it, built once per configuration.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::coerce::{kind_of, Kind, CANONICAL_TYPES};
+use super::config::{EnvironmentDirection, NormalizeConfig, Position};
+use super::table::{
+    Places, Source, Transform, ALL, BUILTIN, DEPLOYMENT_ENVIRONMENT, DEPLOYMENT_ENVIRONMENT_NAME,
+    ITEMS, NEEDLES, POINT, RESPONSE_MODEL,
+};
+
+/// What to do with an attribute whose key matched.
+#[derive(Debug)]
+pub enum Action {
+    /// Write the (transformed, coerced) value under `to`.
+    Map {
+        to: Box<str>,
+        transform: Transform,
+        kind: Kind,
+    },
+    /// The key is canonical: coerce and respell its value in place.
+    Canonical { kind: Kind },
+    /// OpenLLMetry metrics: fill `gen_ai.request.model` from this
+    /// (`gen_ai.response.model`) when absent.
+    FillRequestModel,
+}
+
+/// One rule for one key.
+#[derive(Debug)]
+pub struct Rule {
+    pub action: Action,
+    pub places: Places,
+    /// Consultation order: lower ranks win when two keys map to one target.
+    pub rank: u32,
+}
+
+/// Value maps of user-defined sources for one canonical key.
+pub type ValueMap = HashMap<String, String>;
+
+/// Everything `apply` needs, immutable after construction.
+#[derive(Debug, Default)]
+pub struct Rules {
+    pub by_key: HashMap<Box<str>, Vec<Rule>, BuildHasherDefault<FxHasher>>,
+    /// Custom value maps consulted before the built-in respelling.
+    pub values_before: HashMap<Box<str>, Vec<ValueMap>>,
+    /// Custom value maps consulted after it.
+    pub values_after: HashMap<Box<str>, Vec<ValueMap>>,
+    /// The Vercel source is on (outer spans get no usage).
+    pub vercel: bool,
+    /// Keys of user-defined sources, which need needles of their own.
+    pub custom_keys: Vec<String>,
+}
+
+impl Rules {
+    /// Compiles a validated configuration.
+    pub fn build(config: &NormalizeConfig) -> Self {
+        let mut r = Rules {
+            vercel: config.sources.vercel_ai,
+            ..Default::default()
+        };
+        let mut rank = 0u32;
+        let customs = |pos: Position| {
+            config
+                .custom_sources
+                .iter()
+                .filter(move |s| s.position == pos)
+        };
+        for s in customs(Position::Before) {
+            for (from, to) in &s.attributes {
+                r.add_map(from, to, Transform::Copy, ALL, &mut rank);
+            }
+        }
+        for table in BUILTIN {
+            if !config.sources.enabled(table.name) {
+                continue;
+            }
+            for m in table.mappings {
+                r.add_map(m.from, m.to, m.transform, m.places, &mut rank);
+            }
+            if table.source == Source::Openllmetry {
+                r.push(RESPONSE_MODEL, Action::FillRequestModel, POINT, u32::MAX);
+            }
+        }
+        match config.environment {
+            EnvironmentDirection::Legacy => r.add_map(
+                DEPLOYMENT_ENVIRONMENT_NAME,
+                DEPLOYMENT_ENVIRONMENT,
+                Transform::Copy,
+                ALL,
+                &mut rank,
+            ),
+            EnvironmentDirection::Name => r.add_map(
+                DEPLOYMENT_ENVIRONMENT,
+                DEPLOYMENT_ENVIRONMENT_NAME,
+                Transform::Copy,
+                ALL,
+                &mut rank,
+            ),
+            EnvironmentDirection::Off => {}
+        }
+        for s in customs(Position::After) {
+            for (from, to) in &s.attributes {
+                r.add_map(from, to, Transform::Copy, ALL, &mut rank);
+            }
+        }
+        for (key, kind) in CANONICAL_TYPES {
+            r.push(key, Action::Canonical { kind: *kind }, ITEMS, 0);
+        }
+        for s in &config.custom_sources {
+            for (key, values) in &s.values {
+                let map = values.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+                let maps = match s.position {
+                    Position::Before => &mut r.values_before,
+                    Position::After => &mut r.values_after,
+                };
+                maps.entry(key.as_str().into()).or_default().push(map);
+                if !r.has_canonical(key) {
+                    r.push(key, Action::Canonical { kind: kind_of(key) }, ALL, 0);
+                }
+                r.custom_keys.push(key.clone());
+            }
+            r.custom_keys.extend(s.attributes.keys().cloned());
+        }
+        r
+    }
+
+    /// Adds a mapping unless an earlier source already maps `from` in an
+    /// overlapping place (the first enabled source decides).
+    fn add_map(
+        &mut self,
+        from: &str,
+        to: &str,
+        transform: Transform,
+        places: Places,
+        rank: &mut u32,
+    ) {
+        let taken = self.by_key.get(from).is_some_and(|rules| {
+            rules
+                .iter()
+                .any(|r| matches!(r.action, Action::Map { .. }) && r.places & places != 0)
+        });
+        if taken {
+            return;
+        }
+        let action = Action::Map {
+            to: to.into(),
+            transform,
+            kind: kind_of(to),
+        };
+        self.push(from, action, places, *rank);
+        *rank += 1;
+    }
+
+    fn has_canonical(&self, key: &str) -> bool {
+        self.by_key.get(key).is_some_and(|rules| {
+            rules
+                .iter()
+                .any(|r| matches!(r.action, Action::Canonical { .. }))
+        })
+    }
+
+    fn push(&mut self, key: &str, action: Action, places: Places, rank: u32) {
+        self.by_key.entry(key.into()).or_default().push(Rule {
+            action,
+            places,
+            rank,
+        });
+    }
+
+    /// Needles for the prefilter: the built-in list plus every user key.
+    pub fn needles(&self) -> Vec<String> {
+        let mut n: Vec<String> = NEEDLES.iter().map(|s| s.to_string()).collect();
+        n.extend(self.custom_keys.iter().cloned());
+        n
+    }
+}
+
+/// The rustc "Fx" hash: attribute keys are short and not attacker-chosen
+/// in a way that matters here (a collision only costs a comparison), and
+/// SipHash would dominate the per-attribute cost.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(SEED);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
