@@ -1,0 +1,82 @@
+package genaiprocessor // import "github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor"
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
+)
+
+// ErrorMode says what happens to a batch the Rust core cannot process.
+type ErrorMode string
+
+const (
+	// ErrorModeIgnore passes the batch on unchanged, counts the error and
+	// logs it (rate-limited).
+	ErrorModeIgnore ErrorMode = "ignore"
+	// ErrorModePropagate also counts and logs the error, then returns it to
+	// the previous component, which usually means the batch is refused.
+	ErrorModePropagate ErrorMode = "propagate"
+)
+
+// Config is the genai processor's configuration. error_mode belongs to the
+// Go side; normalize, cost and naming belong to the Rust core, which owns
+// their schema and validation: they are kept as raw maps and passed across
+// the C ABI as JSON.
+type Config struct {
+	// ErrorMode is ignore (default) or propagate.
+	ErrorMode ErrorMode `mapstructure:"error_mode"`
+	// Normalize configures attribute normalization (Rust-owned schema).
+	Normalize map[string]any `mapstructure:"normalize"`
+	// Cost configures cost computation (Rust-owned schema).
+	Cost map[string]any `mapstructure:"cost"`
+	// Naming configures VictoriaMetrics metric naming (Rust-owned schema).
+	Naming map[string]any `mapstructure:"naming"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// Validate checks error_mode here and every Rust-owned section in the Rust
+// core itself, so there is one source of truth; the core's message names the
+// offending field (e.g. "cost.pricing_files[0]").
+func (cfg *Config) Validate() error {
+	switch cfg.ErrorMode {
+	case ErrorModeIgnore, ErrorModePropagate:
+	default:
+		return fmt.Errorf("error_mode: must be %q or %q, got %q", ErrorModeIgnore, ErrorModePropagate, cfg.ErrorMode)
+	}
+	doc, err := cfg.coreJSON()
+	if err != nil {
+		return err
+	}
+	if err := ffi.ValidateConfig(doc); err != nil {
+		var coreErr *ffi.Error
+		if errors.As(err, &coreErr) {
+			return errors.New(coreErr.Message)
+		}
+		return err
+	}
+	return nil
+}
+
+// coreJSON encodes the Rust-owned sections as the JSON document the core
+// expects; absent sections are left out so the core applies its defaults.
+func (cfg *Config) coreJSON() ([]byte, error) {
+	doc := map[string]any{}
+	for name, section := range map[string]map[string]any{
+		"normalize": cfg.Normalize,
+		"cost":      cfg.Cost,
+		"naming":    cfg.Naming,
+	} {
+		if section != nil {
+			doc[name] = section
+		}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the genai configuration for the Rust core: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,64 @@
+package genaiprocessor // import "github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor"
+
+import (
+	"context"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadata"
+)
+
+// The processor never modifies its input: changed batches come back from
+// Rust as new bytes and are unmarshaled into new pdata, unchanged ones are
+// passed on as they are. processorhelper defaults to MutatesData: true.
+var processorCapabilities = consumer.Capabilities{MutatesData: false}
+
+// NewFactory returns the genai processor factory.
+func NewFactory() processor.Factory {
+	return processor.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		processor.WithTraces(createTraces, metadata.TracesStability),
+		processor.WithMetrics(createMetrics, metadata.MetricsStability),
+		processor.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	return &Config{ErrorMode: ErrorModeIgnore}
+}
+
+func options(p *genaiProcessor) []processorhelper.Option {
+	return []processorhelper.Option{
+		processorhelper.WithCapabilities(processorCapabilities),
+		processorhelper.WithStart(p.start),
+		processorhelper.WithShutdown(p.shutdown),
+	}
+}
+
+func createTraces(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
+	p, err := newGenaiProcessor(set, cfg.(*Config))
+	if err != nil {
+		return nil, err
+	}
+	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces, options(p)...)
+}
+
+func createMetrics(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
+	p, err := newGenaiProcessor(set, cfg.(*Config))
+	if err != nil {
+		return nil, err
+	}
+	return processorhelper.NewMetrics(ctx, set, cfg, next, p.processMetrics, options(p)...)
+}
+
+func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
+	p, err := newGenaiProcessor(set, cfg.(*Config))
+	if err != nil {
+		return nil, err
+	}
+	return processorhelper.NewLogs(ctx, set, cfg, next, p.processLogs, options(p)...)
+}

@@ -1,0 +1,173 @@
+package genaiprocessor // import "github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor"
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadata"
+)
+
+// genaiProcessor hands each batch to the Rust core as OTLP protobuf bytes.
+// pdata v1.67.0's proto unmarshalers copy every string and bytes field out
+// of their input (string(buf[i:j]), make+copy), so the new pdata is decoded
+// straight from the Rust-owned buffer before it is freed; TestUnmarshal-
+// DoesNotAliasInput guards that assumption across pdata upgrades.
+type genaiProcessor struct {
+	cfg     *Config
+	logger  *zap.Logger
+	tel     *telemetry
+	errLog  *rateLimitedLog
+	core    atomic.Pointer[ffi.Processor] // nil until Start succeeds
+	marshal struct {
+		traces  ptrace.ProtoMarshaler
+		metrics pmetric.ProtoMarshaler
+		logs    plog.ProtoMarshaler
+	}
+	unmarshal struct {
+		traces  ptrace.ProtoUnmarshaler
+		metrics pmetric.ProtoUnmarshaler
+		logs    plog.ProtoUnmarshaler
+	}
+}
+
+func newGenaiProcessor(set processor.Settings, cfg *Config) (*genaiProcessor, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	return &genaiProcessor{
+		cfg:    cfg,
+		logger: set.Logger,
+		tel:    &telemetry{tb: tb},
+		errLog: newRateLimitedLog(set.Logger, errorLogInterval),
+	}, nil
+}
+
+// start creates the Rust processor. A second start replaces (and frees) the
+// handle of the first; after a failed start every batch reaches the core with
+// no handle and is counted as an error, never dropped.
+func (p *genaiProcessor) start(context.Context, component.Host) error {
+	doc, err := p.cfg.coreJSON()
+	if err != nil {
+		return err
+	}
+	core, err := ffi.New(doc)
+	if err != nil {
+		return fmt.Errorf("creating the genai core: %w", err)
+	}
+	if old := p.core.Swap(core); old != nil {
+		_ = old.Close()
+	}
+	return nil
+}
+
+// shutdown frees the handle. The closed processor is kept, so batches that
+// arrive later reach the core with a destroyed handle and get its
+// invalid_handle error; shutting down twice is harmless.
+func (p *genaiProcessor) shutdown(context.Context) error {
+	err := p.core.Load().Close()
+	p.tel.tb.Shutdown()
+	return err
+}
+
+func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	var out ptrace.Traces
+	changed := false
+	err := p.process(ctx, ffi.Traces, td.SpanCount(),
+		func() ([]byte, error) { return p.marshal.traces.MarshalTraces(td) },
+		func(b []byte) error {
+			decoded, err := p.unmarshal.traces.UnmarshalTraces(b)
+			if err != nil {
+				return err
+			}
+			out, changed = decoded, true
+			return nil
+		})
+	if err != nil || !changed {
+		return td, err
+	}
+	return out, nil
+}
+
+func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
+	var out pmetric.Metrics
+	changed := false
+	err := p.process(ctx, ffi.Metrics, md.DataPointCount(),
+		func() ([]byte, error) { return p.marshal.metrics.MarshalMetrics(md) },
+		func(b []byte) error {
+			decoded, err := p.unmarshal.metrics.UnmarshalMetrics(b)
+			if err != nil {
+				return err
+			}
+			out, changed = decoded, true
+			return nil
+		})
+	if err != nil || !changed {
+		return md, err
+	}
+	return out, nil
+}
+
+func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	var out plog.Logs
+	changed := false
+	err := p.process(ctx, ffi.Logs, ld.LogRecordCount(),
+		func() ([]byte, error) { return p.marshal.logs.MarshalLogs(ld) },
+		func(b []byte) error {
+			decoded, err := p.unmarshal.logs.UnmarshalLogs(b)
+			if err != nil {
+				return err
+			}
+			out, changed = decoded, true
+			return nil
+		})
+	if err != nil || !changed {
+		return ld, err
+	}
+	return out, nil
+}
+
+// process marshals one batch, runs it through the core once and, when the
+// core changed it, lets decode build the new pdata. On any failure the
+// caller keeps its input; the error is returned only in propagate mode.
+func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int, encode func() ([]byte, error), decode func([]byte) error) error {
+	p.tel.batch(ctx, sig, items)
+	in, err := encode()
+	if err != nil {
+		return p.fail(ctx, sig, "marshal", fmt.Errorf("marshaling %s to OTLP protobuf: %w", sig, err))
+	}
+	outcome, err := p.core.Load().Process(sig, in, decode)
+	p.tel.outcome(ctx, sig, outcome)
+	if len(outcome.UnknownModels) > 0 {
+		p.logger.Debug("genai: models without pricing", zap.String("signal", sig.String()), zap.Strings("models", outcome.UnknownModels))
+	}
+	if err != nil {
+		reason := "unmarshal"
+		if st := ffi.StatusOf(err); st != ffi.StatusOK {
+			reason = st.String()
+		}
+		return p.fail(ctx, sig, reason, err)
+	}
+	return nil
+}
+
+// fail counts and logs a batch that goes on unchanged.
+func (p *genaiProcessor) fail(ctx context.Context, sig ffi.Signal, reason string, err error) error {
+	p.tel.failure(ctx, sig, reason)
+	p.errLog.warn("genai: the core could not process a batch",
+		zap.String("signal", sig.String()), zap.String("reason", reason),
+		zap.String("error_mode", string(p.cfg.ErrorMode)), zap.Error(err))
+	if p.cfg.ErrorMode == ErrorModePropagate {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,246 @@
+// Package ffi is the thin cgo layer over the Rust core's C ABI
+// (include/otelcol_genai.h, generated from rust/ffi.rs). It owns every
+// Rust buffer it sees: each is released before a function returns, and
+// nothing Rust-owned escapes to the caller except through the short-lived
+// view handed to a decode callback.
+package ffi
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../../../include
+#cgo LDFLAGS: ${SRCDIR}/../../../../target/release/libotelcol_genai.a -ldl -lm -lpthread
+#include <stdlib.h>
+#include "otelcol_genai.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// Signal selects the per-signal entry point of the core.
+type Signal int
+
+// The three OTLP signals.
+const (
+	Traces Signal = iota
+	Metrics
+	Logs
+)
+
+// String names the signal as in the collector's pipeline IDs.
+func (s Signal) String() string {
+	switch s {
+	case Traces:
+		return "traces"
+	case Metrics:
+		return "metrics"
+	case Logs:
+		return "logs"
+	}
+	return fmt.Sprintf("signal(%d)", int(s))
+}
+
+// Status is a GenaiStatus returned by the core.
+type Status int
+
+// Statuses, mirrored from the header so that callers need not import C.
+const (
+	StatusOK              Status = C.GENAI_STATUS_OK
+	StatusInvalidArgument Status = C.GENAI_STATUS_INVALID_ARGUMENT
+	StatusInvalidConfig   Status = C.GENAI_STATUS_INVALID_CONFIG
+	StatusInvalidHandle   Status = C.GENAI_STATUS_INVALID_HANDLE
+	StatusDecode          Status = C.GENAI_STATUS_DECODE
+	StatusPanic           Status = C.GENAI_STATUS_PANIC
+)
+
+// String is the core's own name for the status (e.g. "invalid_handle").
+func (s Status) String() string {
+	return C.GoString(C.genai_status_name(C.enum_GenaiStatus(s)))
+}
+
+// Error is a non-OK status with the core's message.
+type Error struct {
+	Status  Status
+	Message string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("genai core: %s: %s", e.Status, e.Message)
+}
+
+// StatusOf returns the core status carried by err, or StatusOK when err does
+// not come from the core.
+func StatusOf(err error) Status {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return StatusOK
+}
+
+// Version is the Rust library's version.
+func Version() string { return C.GoString(C.genai_version()) }
+
+// Stats are the per-batch counters of rust/stats.rs.
+type Stats struct {
+	Items                uint64
+	AttributesNormalized uint64
+	ValuesNormalized     uint64
+	CoercionFailures     uint64
+	CostsComputed        uint64
+	CostsExisting        uint64
+	CostUnknownModel     uint64
+	CostNoTokens         uint64
+	CostNonNumericTokens uint64
+	CostPointsDerived    uint64
+	MetricsRenamed       uint64
+}
+
+func statsFrom(s *C.GenaiStats) Stats {
+	return Stats{
+		Items:                uint64(s.items),
+		AttributesNormalized: uint64(s.attributes_normalized),
+		ValuesNormalized:     uint64(s.values_normalized),
+		CoercionFailures:     uint64(s.coercion_failures),
+		CostsComputed:        uint64(s.costs_computed),
+		CostsExisting:        uint64(s.costs_existing),
+		CostUnknownModel:     uint64(s.cost_unknown_model),
+		CostNoTokens:         uint64(s.cost_no_tokens),
+		CostNonNumericTokens: uint64(s.cost_non_numeric_tokens),
+		CostPointsDerived:    uint64(s.cost_points_derived),
+		MetricsRenamed:       uint64(s.metrics_renamed),
+	}
+}
+
+// Outcome is what one Process call reports besides the transformed batch.
+type Outcome struct {
+	// Changed says whether the core produced a new batch (and the decode
+	// callback ran).
+	Changed bool
+	// Stats are this batch's counters.
+	Stats Stats
+	// UnknownModels are model names no pricing table knows.
+	UnknownModels []string
+	// CallDuration is the time spent inside the core's process call only.
+	CallDuration time.Duration
+}
+
+// goBytes points C at the first byte of b without copying. cgo allows
+// passing a pointer to Go memory that holds no Go pointers; the core only
+// reads it during the call.
+func goBytes(b []byte) (*C.uint8_t, C.size_t) {
+	if len(b) == 0 {
+		return nil, 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b))
+}
+
+// view aliases a Rust-owned buffer as a Go slice. It is valid only until the
+// buffer is freed.
+func view(b C.GenaiBuffer) []byte {
+	if b.ptr == nil || b.len == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(b.ptr)), int(b.len))
+}
+
+// takeError turns a Rust error buffer into an *Error and frees the buffer.
+func takeError(status C.enum_GenaiStatus, buf *C.GenaiBuffer) error {
+	msg := string(view(*buf))
+	C.genai_buffer_free(buf)
+	return &Error{Status: Status(status), Message: msg}
+}
+
+// ValidateConfig checks a JSON configuration exactly as the core would when
+// creating a processor. The error message names the offending field.
+func ValidateConfig(config []byte) error {
+	var errBuf C.GenaiBuffer
+	ptr, n := goBytes(config)
+	if st := C.genai_config_validate(ptr, n, &errBuf); st != C.GENAI_STATUS_OK {
+		return takeError(st, &errBuf)
+	}
+	return nil
+}
+
+// Processor owns one core handle. Its methods are safe for concurrent use;
+// a nil *Processor is valid and behaves like a closed one (every call
+// reports StatusInvalidHandle from the core).
+type Processor struct {
+	handle C.GenaiHandle
+	closed atomic.Bool
+}
+
+// New creates a core processor from a JSON configuration.
+func New(config []byte) (*Processor, error) {
+	var (
+		handle C.GenaiHandle
+		errBuf C.GenaiBuffer
+	)
+	ptr, n := goBytes(config)
+	if st := C.genai_processor_new(ptr, n, &handle, &errBuf); st != C.GENAI_STATUS_OK {
+		return nil, takeError(st, &errBuf)
+	}
+	return &Processor{handle: handle}, nil
+}
+
+// Close destroys the handle. Closing again is a no-op. The handle value is
+// kept, so later Process calls reach the core with a destroyed handle and
+// get its StatusInvalidHandle error.
+func (p *Processor) Close() error {
+	if p == nil || p.closed.Swap(true) {
+		return nil
+	}
+	if st := C.genai_processor_free(p.handle); st != C.GENAI_STATUS_OK {
+		return &Error{Status: Status(st), Message: fmt.Sprintf("freeing handle %d", uint64(p.handle))}
+	}
+	return nil
+}
+
+// Process runs one OTLP request (protobuf bytes of the signal's
+// Export*ServiceRequest) through the core. The input is passed without a
+// copy. When the core changed the batch, decode is called with a view of the
+// Rust-owned output that is valid only during the callback; decode must not
+// keep it. Its error is returned as is.
+func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) error) (Outcome, error) {
+	var handle C.GenaiHandle // 0, never valid: a nil processor is refused by the core
+	if p != nil {
+		handle = p.handle
+	}
+	var res C.GenaiResult
+	ptr, n := goBytes(batch)
+	start := time.Now()
+	var st C.enum_GenaiStatus
+	switch sig {
+	case Traces:
+		st = C.genai_process_traces(handle, ptr, n, &res)
+	case Metrics:
+		st = C.genai_process_metrics(handle, ptr, n, &res)
+	case Logs:
+		st = C.genai_process_logs(handle, ptr, n, &res)
+	default:
+		return Outcome{}, fmt.Errorf("genai: unknown signal %d", int(sig))
+	}
+	out := Outcome{CallDuration: time.Since(start)}
+	// Every path below leaves through here: the result owns up to three
+	// Rust buffers whatever the status.
+	defer C.genai_result_free(&res)
+	if st != C.GENAI_STATUS_OK {
+		return out, &Error{Status: Status(st), Message: string(view(res.error))}
+	}
+	out.Changed = bool(res.changed)
+	out.Stats = statsFrom(&res.stats)
+	if models := string(view(res.unknown_models)); models != "" {
+		out.UnknownModels = strings.Split(models, "\n")
+	}
+	if out.Changed {
+		if err := decode(view(res.data)); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
