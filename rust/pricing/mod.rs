@@ -1,40 +1,162 @@
-//! Cost computation. (Skeleton: pricing tables arrive with issue #4.)
+//! Cost computation: the USD cost of every LLM call, from its model and
+//! token counts, on spans, log records and (derived) metrics.
+//!
+//! Prices come from a built-in table generated from LiteLLM's price list
+//! ([`builtin`]), overridden by user pricing files in three formats
+//! ([`formats`]) and by inline prices from the configuration, merged into
+//! one [`table::Table`] when the processor is built. [`calc`] turns token
+//! counts into a cost under per-provider accounting rules; [`annotate`]
+//! writes it on spans and log records; [`metrics`] derives cost histograms
+//! from token usage histograms. See docs/pricing.md for the rules.
 
-use opentelemetry_proto::tonic::common::v1::KeyValue;
-use opentelemetry_proto::tonic::metrics::v1::ScopeMetrics;
-use serde::Deserialize;
+pub mod annotate;
+pub mod builtin;
+pub mod calc;
+pub mod config;
+pub mod formats;
+pub mod keys;
+pub mod metrics;
+pub mod price;
+pub mod provider;
+pub mod table;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::Arc;
+
+pub use config::{AccountingSpec, CostConfig, Mode, PricingFile};
+pub use formats::Format;
 
 use crate::error::ConfigError;
-use crate::processor::Batch;
+use calc::Accounting;
+use table::Table;
 
-/// `cost:` section of the configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CostConfig {
-    pub enabled: bool,
-}
+/// Pricing files larger than this are refused.
+pub const MAX_PRICING_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-impl Default for CostConfig {
-    fn default() -> Self {
-        Self { enabled: true }
-    }
-}
-
+/// The cost stage, built from the `cost:` configuration. Immutable.
 #[derive(Debug)]
-pub struct Pricer {}
+pub struct Pricer {
+    enabled: bool,
+    override_existing: bool,
+    breakdown: bool,
+    derive_metrics: bool,
+    table: Arc<Table>,
+    /// Canonical provider name -> accounting configured for it.
+    accounting: HashMap<String, AccountingSpec>,
+}
 
 impl Pricer {
-    pub fn new(_config: &CostConfig) -> Result<Self, ConfigError> {
-        Ok(Self {})
+    /// Loads the built-in table, then the pricing files in order, then the
+    /// inline prices. Errors name the offending field; for a bad file, the
+    /// file, the entry and the problem.
+    pub fn new(config: &CostConfig) -> Result<Self, ConfigError> {
+        let mut pricer = Self {
+            enabled: config.enabled,
+            override_existing: config.override_existing,
+            breakdown: config.breakdown,
+            derive_metrics: config.metrics,
+            table: Arc::new(Table::default()),
+            accounting: config
+                .accounting
+                .iter()
+                .map(|(p, a)| (provider::canonical(p), *a))
+                .collect(),
+        };
+        if !config.enabled {
+            return Ok(pricer);
+        }
+        let builtin = builtin::table().map_err(|m| {
+            ConfigError::new("cost", format!("built-in pricing table is corrupt: {m}"))
+        })?;
+        if config.pricing_files.is_empty() && config.models.is_empty() {
+            pricer.table = builtin;
+            return Ok(pricer);
+        }
+        let mut table = (*builtin).clone();
+        for (i, file) in config.pricing_files.iter().enumerate() {
+            table.apply_layer(load_file(i, file)?);
+        }
+        let mut inline = Vec::with_capacity(config.models.len());
+        for (i, spec) in config.models.iter().enumerate() {
+            let entry = spec
+                .to_entry()
+                .map_err(|(field, m)| ConfigError::new(format!("cost.models[{i}].{field}"), m))?;
+            inline.push(entry);
+        }
+        table.apply_layer(inline);
+        pricer.table = Arc::new(table);
+        Ok(pricer)
     }
 
-    /// Writes `gen_ai.usage.cost` on an LLM-call span or log record.
-    pub fn annotate(&self, _attrs: &mut Vec<KeyValue>, _batch: &mut Batch) -> bool {
-        false
+    /// Number of priced models known (built-in and user entries).
+    pub fn models(&self) -> usize {
+        self.table.len()
     }
 
-    /// Adds `gen_ai.usage.cost` histograms derived from token usage metrics.
-    pub fn derive_cost_metrics(&self, _sm: &mut ScopeMetrics, _batch: &mut Batch) -> bool {
-        false
+    /// The price this processor would use for a model (for tools and tests).
+    pub fn price_of(&self, model: &str, provider: Option<&str>) -> Option<&price::Price> {
+        self.table.lookup(model, provider)
     }
+
+    /// Byte strings at least one of which occurs in any batch this stage
+    /// could change (every key in [`keys::ALL`] contains one).
+    pub fn needles(&self) -> Vec<String> {
+        if self.enabled {
+            vec!["gen_ai".to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Accounting for one call: the configured one for its provider, else
+    /// the default (additive cache tokens for providers whose APIs report
+    /// them apart, and for Claude models on Vertex AI; inclusive otherwise).
+    pub fn accounting(&self, provider: Option<&str>, model: &str) -> Accounting {
+        let canonical = provider.map(provider::canonical);
+        let p = canonical.as_deref().unwrap_or("");
+        let cache_apart = provider::reports_cache_apart(p)
+            || (p == "gcp.vertex_ai" && model.to_ascii_lowercase().contains("claude"));
+        let mut acct = Accounting {
+            cache_inclusive: !cache_apart,
+            reasoning_inclusive: true,
+        };
+        if let Some(spec) = self.accounting.get(p) {
+            if let Some(m) = spec.cache {
+                acct.cache_inclusive = m == Mode::Inclusive;
+            }
+            if let Some(m) = spec.reasoning {
+                acct.reasoning_inclusive = m == Mode::Inclusive;
+            }
+        }
+        acct
+    }
+}
+
+/// Reads and parses one user pricing file (at most [`MAX_PRICING_FILE_BYTES`]).
+fn load_file(i: usize, file: &PricingFile) -> Result<Vec<table::Entry>, ConfigError> {
+    let field = format!("cost.pricing_files[{i}]");
+    let shown = file.path.display();
+    let open = |m: String| ConfigError::new(format!("{field}.path"), m);
+    let f =
+        std::fs::File::open(&file.path).map_err(|e| open(format!("cannot open {shown}: {e}")))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_PRICING_FILE_BYTES {
+        return Err(open(format!(
+            "{shown} is {size} bytes; pricing files are limited to {MAX_PRICING_FILE_BYTES} bytes"
+        )));
+    }
+    let mut text = String::new();
+    f.take(MAX_PRICING_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| open(format!("cannot read {shown}: {e}")))?;
+    if text.len() as u64 > MAX_PRICING_FILE_BYTES {
+        return Err(open(format!(
+            "{shown} exceeds the {MAX_PRICING_FILE_BYTES}-byte limit for pricing files"
+        )));
+    }
+    file.format.parse(&text).map_err(|m| {
+        let fmt = format!("{:?}", file.format).to_ascii_lowercase();
+        ConfigError::new(field, format!("pricing file {shown} ({fmt} format): {m}"))
+    })
 }

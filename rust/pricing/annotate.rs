@@ -1,0 +1,190 @@
+//! Spans and log records: read the call's model and token counts, write its cost.
+
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+
+use super::calc::{self, Tokens};
+use super::keys;
+use super::Pricer;
+use crate::attrs;
+use crate::processor::Batch;
+
+/// What the attributes of one item say about an LLM call.
+#[derive(Default)]
+struct Call<'a> {
+    provider: Option<&'a str>,
+    request_model: Option<&'a str>,
+    response_model: Option<&'a str>,
+    has_cost: bool,
+    /// A token count was present.
+    has_tokens: bool,
+    /// A token count was present but not a number >= 0.
+    bad_tokens: bool,
+    tokens: Tokens,
+    image_size: Option<&'a str>,
+    image_quality: Option<&'a str>,
+    image_count: Option<f64>,
+    request_n: Option<f64>,
+}
+
+impl<'a> Call<'a> {
+    /// One pass over the attributes.
+    fn read(list: &'a [KeyValue]) -> Self {
+        let mut c = Call::default();
+        for kv in list {
+            if !kv.key.starts_with("gen_ai.") {
+                continue;
+            }
+            let Some(v) = kv.value.as_ref().and_then(|v| v.value.as_ref()) else {
+                continue;
+            };
+            let s = || match v {
+                Value::StringValue(s) if !s.trim().is_empty() => Some(s.as_str()),
+                _ => None,
+            };
+            let slot = match kv.key.as_str() {
+                keys::PROVIDER => {
+                    c.provider = c.provider.or(s());
+                    continue;
+                }
+                keys::REQUEST_MODEL => {
+                    c.request_model = c.request_model.or(s());
+                    continue;
+                }
+                keys::RESPONSE_MODEL => {
+                    c.response_model = c.response_model.or(s());
+                    continue;
+                }
+                keys::IMAGE_SIZE => {
+                    c.image_size = c.image_size.or(s());
+                    continue;
+                }
+                keys::IMAGE_QUALITY => {
+                    c.image_quality = c.image_quality.or(s());
+                    continue;
+                }
+                keys::COST => {
+                    c.has_cost = true;
+                    continue;
+                }
+                keys::CHOICE_COUNT => {
+                    c.image_count = count(v);
+                    continue;
+                }
+                keys::REQUEST_N => {
+                    c.request_n = count(v);
+                    continue;
+                }
+                keys::INPUT_TOKENS => &mut c.tokens.input,
+                keys::OUTPUT_TOKENS => &mut c.tokens.output,
+                keys::CACHE_READ_TOKENS => &mut c.tokens.cache_read,
+                keys::CACHE_CREATION_TOKENS => &mut c.tokens.cache_creation,
+                keys::CACHE_CREATION_1H_TOKENS => &mut c.tokens.cache_creation_1h,
+                keys::REASONING_TOKENS => &mut c.tokens.reasoning,
+                keys::AUDIO_INPUT_TOKENS => &mut c.tokens.input_audio,
+                keys::AUDIO_OUTPUT_TOKENS => &mut c.tokens.output_audio,
+                _ => continue,
+            };
+            c.has_tokens = true;
+            match attrs::number_of(v).map(|n| n.as_f64()) {
+                Some(n) if n.is_finite() && n >= 0.0 => *slot = n,
+                _ => c.bad_tokens = true,
+            }
+        }
+        c
+    }
+
+    /// The response model when reported, else the request model.
+    fn model(&self) -> Option<&'a str> {
+        self.response_model.or(self.request_model)
+    }
+
+    fn wants_image(&self) -> bool {
+        self.image_size.is_some() || self.image_quality.is_some()
+    }
+}
+
+fn count(v: &Value) -> Option<f64> {
+    attrs::number_of(v)
+        .map(|n| n.as_f64())
+        .filter(|n| n.is_finite() && *n >= 1.0)
+}
+
+impl Pricer {
+    /// Writes `gen_ai.usage.cost` on an LLM-call span or log record (see
+    /// docs/pricing.md); returns whether an attribute changed.
+    pub fn annotate(&self, list: &mut Vec<KeyValue>, batch: &mut Batch) -> bool {
+        if !self.enabled {
+            return false;
+        }
+        let call = Call::read(list);
+        let model = call.model();
+        if model.is_none() && !call.has_tokens && !call.has_cost {
+            return false; // not an LLM call
+        }
+        if call.has_cost && !self.override_existing {
+            batch.stats.costs_existing += 1;
+            return false;
+        }
+        if call.bad_tokens {
+            batch.stats.cost_non_numeric_tokens += 1;
+            return false;
+        }
+        if !call.has_tokens && !call.wants_image() {
+            batch.stats.cost_no_tokens += 1;
+            return false;
+        }
+        let Some(model) = model else {
+            batch.stats.cost_unknown_model += 1;
+            return false;
+        };
+        let Some(price) = self.table.lookup(model, call.provider) else {
+            batch.note_unknown_model(model);
+            return false;
+        };
+        let image = call
+            .wants_image()
+            .then(|| price.image(call.image_quality, call.image_size))
+            .flatten();
+        if !call.has_tokens && image.is_none() {
+            batch.stats.cost_no_tokens += 1;
+            return false;
+        }
+        let acct = self.accounting(call.provider, model);
+        let mut b = calc::cost(price, &call.tokens, acct, None);
+        if let Some(usd) = image {
+            b.images = usd * call.image_count.or(call.request_n).unwrap_or(1.0);
+        }
+        let provided = |key| list.iter().any(|kv| kv.key == key);
+        let parts = [
+            (keys::COST_INPUT, b.input, provided(keys::INPUT_TOKENS)),
+            (keys::COST_OUTPUT, b.output, provided(keys::OUTPUT_TOKENS)),
+            (
+                keys::COST_CACHE_READ,
+                b.cache_read,
+                provided(keys::CACHE_READ_TOKENS),
+            ),
+            (
+                keys::COST_CACHE_CREATION,
+                b.cache_creation,
+                provided(keys::CACHE_CREATION_TOKENS),
+            ),
+            (
+                keys::COST_REASONING,
+                b.reasoning,
+                provided(keys::REASONING_TOKENS),
+            ),
+            (keys::COST_IMAGES, b.images, image.is_some()),
+        ];
+        attrs::set(list, keys::COST, Value::DoubleValue(b.total()));
+        if self.breakdown {
+            for (key, usd, present) in parts {
+                if present {
+                    attrs::set(list, key, Value::DoubleValue(usd));
+                }
+            }
+        }
+        batch.stats.costs_computed += 1;
+        true
+    }
+}

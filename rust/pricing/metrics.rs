@@ -1,0 +1,291 @@
+//! `gen_ai.usage.cost` histograms derived from `gen_ai.client.token.usage`.
+//!
+//! A token usage histogram point counts the tokens of one type (`input` or
+//! `output`) over many operations of one attribute set. Its `sum` is the
+//! number of tokens, its `count` the number of operations. For every
+//! attribute set (without `gen_ai.token.type`) and time window that has no
+//! cost point yet, one cost point is appended: `sum` = the cost of exactly
+//! those tokens, `count` = the number of operations, and a single bucket
+//! (no bounds) holding every operation: the per-call cost distribution
+//! cannot be known from aggregates, so no bucket pretends to know it.
+//! Tiered prices are chosen by the mean input per operation.
+//! Cache and reasoning tokens are not broken out in these metrics, so all
+//! input is priced at the input rate (see docs/pricing.md).
+
+use std::collections::{HashMap, HashSet};
+
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::metrics::v1::{
+    metric::Data, Histogram, HistogramDataPoint, Metric, ScopeMetrics,
+};
+use prost::Message;
+
+use super::calc::{self, Tokens};
+use super::keys;
+use super::Pricer;
+use crate::attrs;
+use crate::processor::Batch;
+
+/// Token totals of one attribute set and time window.
+struct Group {
+    attrs: Vec<KeyValue>,
+    identity: Vec<u8>,
+    start: u64,
+    time: u64,
+    temporality: i32,
+    input: f64,
+    output: f64,
+    input_ops: Option<u64>,
+    output_ops: Option<u64>,
+}
+
+/// A token usage point reduced to what the cost needs.
+struct Point<'a> {
+    attrs: &'a [KeyValue],
+    start: u64,
+    time: u64,
+    count: u64,
+    sum: Option<f64>,
+}
+
+impl Pricer {
+    /// Appends `gen_ai.usage.cost` histogram points derived from token usage
+    /// histograms of this scope; returns whether anything was added.
+    pub fn derive_cost_metrics(&self, sm: &mut ScopeMetrics, batch: &mut Batch) -> bool {
+        if !self.enabled || !self.derive_metrics {
+            return false;
+        }
+        if !sm
+            .metrics
+            .iter()
+            .any(|m| m.name == keys::TOKEN_USAGE_METRIC)
+        {
+            return false;
+        }
+        let existing: HashSet<Vec<u8>> = sm
+            .metrics
+            .iter()
+            .filter(|m| m.name == keys::COST_METRIC)
+            .flat_map(|m| point_attrs(m))
+            .map(identity)
+            .collect();
+        let groups = collect(&sm.metrics);
+        let mut derived: Vec<(i32, HistogramDataPoint)> = Vec::new();
+        for g in groups {
+            if existing.contains(&g.identity) {
+                batch.stats.costs_existing += 1;
+                continue;
+            }
+            let temporality = g.temporality;
+            if let Some(dp) = self.cost_point(g, batch) {
+                derived.push((temporality, dp));
+            }
+        }
+        if derived.is_empty() {
+            return false;
+        }
+        for (temporality, dp) in derived {
+            batch.stats.cost_points_derived += 1;
+            batch.stats.costs_computed += 1;
+            cost_histogram(sm, temporality).data_points.push(dp);
+        }
+        true
+    }
+
+    fn cost_point(&self, g: Group, batch: &mut Batch) -> Option<HistogramDataPoint> {
+        let point_attrs = g.attrs;
+        let s = |k| attrs::get_str(&point_attrs, k).filter(|s| !s.trim().is_empty());
+        let model = s(keys::RESPONSE_MODEL).or(s(keys::REQUEST_MODEL));
+        let Some(model) = model else {
+            batch.stats.cost_unknown_model += 1;
+            return None;
+        };
+        let provider = s(keys::PROVIDER);
+        let Some(price) = self.table.lookup(model, provider) else {
+            batch.note_unknown_model(model);
+            return None;
+        };
+        let ops = g.input_ops.or(g.output_ops).unwrap_or(0);
+        let tokens = Tokens {
+            input: g.input,
+            output: g.output,
+            ..Default::default()
+        };
+        let mean_input = if ops > 0 { g.input / ops as f64 } else { 0.0 };
+        let acct = self.accounting(provider, model);
+        let usd = calc::cost(price, &tokens, acct, Some(mean_input)).total();
+        Some(HistogramDataPoint {
+            attributes: point_attrs,
+            start_time_unix_nano: g.start,
+            time_unix_nano: g.time,
+            count: ops,
+            sum: Some(usd),
+            bucket_counts: vec![ops],
+            explicit_bounds: Vec::new(),
+            ..Default::default()
+        })
+    }
+}
+
+/// The scope's `gen_ai.usage.cost` histogram of this temporality, created
+/// when there is none.
+fn cost_histogram(sm: &mut ScopeMetrics, temporality: i32) -> &mut Histogram {
+    let at = sm.metrics.iter().position(|m| {
+        m.name == keys::COST_METRIC
+            && matches!(&m.data, Some(Data::Histogram(h)) if h.aggregation_temporality == temporality)
+    });
+    let i = match at {
+        Some(i) => i,
+        None => {
+            sm.metrics.push(Metric {
+                name: keys::COST_METRIC.to_string(),
+                description: "Cost of GenAI operations in USD, derived by the genai processor from gen_ai.client.token.usage (sum and count exact; one bucket).".to_string(),
+                unit: "USD".to_string(),
+                data: Some(Data::Histogram(Histogram {
+                    data_points: Vec::new(),
+                    aggregation_temporality: temporality,
+                })),
+                ..Default::default()
+            });
+            sm.metrics.len() - 1
+        }
+    };
+    match sm.metrics[i].data.as_mut() {
+        Some(Data::Histogram(h)) => h,
+        _ => unreachable!("selected or created as a histogram"),
+    }
+}
+
+/// Attribute lists of every point of a metric.
+fn point_attrs(m: &Metric) -> Vec<&[KeyValue]> {
+    match &m.data {
+        Some(Data::Histogram(h)) => h
+            .data_points
+            .iter()
+            .map(|p| p.attributes.as_slice())
+            .collect(),
+        Some(Data::ExponentialHistogram(h)) => h
+            .data_points
+            .iter()
+            .map(|p| p.attributes.as_slice())
+            .collect(),
+        Some(Data::Sum(s)) => s
+            .data_points
+            .iter()
+            .map(|p| p.attributes.as_slice())
+            .collect(),
+        Some(Data::Gauge(g)) => g
+            .data_points
+            .iter()
+            .map(|p| p.attributes.as_slice())
+            .collect(),
+        Some(Data::Summary(s)) => s
+            .data_points
+            .iter()
+            .map(|p| p.attributes.as_slice())
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// An order-independent identity of an attribute set, without the token type.
+fn identity(list: &[KeyValue]) -> Vec<u8> {
+    let mut sorted: Vec<&KeyValue> = list
+        .iter()
+        .filter(|kv| kv.key != keys::TOKEN_TYPE)
+        .collect();
+    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut out = Vec::new();
+    for kv in sorted {
+        out.extend_from_slice(kv.key.as_bytes());
+        out.push(0);
+        if let Some(v) = &kv.value {
+            let bytes = v.encode_to_vec();
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(&bytes);
+        }
+        out.push(0);
+    }
+    out
+}
+
+/// Groups the token usage points by attribute set, window and temporality.
+fn collect(metrics: &[Metric]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<(Vec<u8>, u64, u64, i32), usize> = HashMap::new();
+    for m in metrics
+        .iter()
+        .filter(|m| m.name == keys::TOKEN_USAGE_METRIC)
+    {
+        let (temporality, points): (i32, Vec<Point>) = match &m.data {
+            Some(Data::Histogram(h)) => (
+                h.aggregation_temporality,
+                h.data_points
+                    .iter()
+                    .map(|p| Point {
+                        attrs: &p.attributes,
+                        start: p.start_time_unix_nano,
+                        time: p.time_unix_nano,
+                        count: p.count,
+                        sum: p.sum,
+                    })
+                    .collect(),
+            ),
+            Some(Data::ExponentialHistogram(h)) => (
+                h.aggregation_temporality,
+                h.data_points
+                    .iter()
+                    .map(|p| Point {
+                        attrs: &p.attributes,
+                        start: p.start_time_unix_nano,
+                        time: p.time_unix_nano,
+                        count: p.count,
+                        sum: p.sum,
+                    })
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        for p in points {
+            let Some(sum) = p.sum.filter(|s| s.is_finite() && *s >= 0.0) else {
+                continue;
+            };
+            let kind = match attrs::get(p.attrs, keys::TOKEN_TYPE) {
+                Some(Value::StringValue(t)) if t == "input" => true,
+                Some(Value::StringValue(t)) if t == "output" => false,
+                _ => continue,
+            };
+            let id = identity(p.attrs);
+            let key = (id.clone(), p.start, p.time, temporality);
+            let i = *index.entry(key).or_insert_with(|| {
+                groups.push(Group {
+                    attrs: p
+                        .attrs
+                        .iter()
+                        .filter(|kv| kv.key != keys::TOKEN_TYPE)
+                        .cloned()
+                        .collect(),
+                    identity: id,
+                    start: p.start,
+                    time: p.time,
+                    temporality,
+                    input: 0.0,
+                    output: 0.0,
+                    input_ops: None,
+                    output_ops: None,
+                });
+                groups.len() - 1
+            });
+            let g = &mut groups[i];
+            if kind {
+                g.input += sum;
+                g.input_ops = Some(g.input_ops.unwrap_or(0) + p.count);
+            } else {
+                g.output += sum;
+                g.output_ops = Some(g.output_ops.unwrap_or(0) + p.count);
+            }
+        }
+    }
+    groups
+}

@@ -1,0 +1,357 @@
+//! The merged pricing table and model-name matching.
+//!
+//! Keys are lower-cased once, when a table is loaded. Besides its own name,
+//! every entry is also reachable under each suffix after a `/` (LiteLLM's
+//! `azure/gpt-4o` answers for `gpt-4o` on Azure), as a secondary candidate.
+//! A lookup tries a handful of names derived from the requested one, each a
+//! hash-map probe: its cost depends on the length of the model name, never on
+//! the size of the table.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::price::Price;
+use super::provider;
+
+/// One priced model as a table file states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The model name as written in the table.
+    pub model: String,
+    /// `gen_ai.provider.name` value the price applies to; `None`: any.
+    pub provider: Option<String>,
+    pub price: Price,
+}
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    provider: Option<Box<str>>,
+    /// Listed under its own name (not only under a `/` suffix of it).
+    primary: bool,
+    price: Arc<Price>,
+}
+
+/// Model name -> the prices of that name (one per provider at most).
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    map: HashMap<Box<str>, Vec<Candidate>>,
+    entries: usize,
+}
+
+/// Bedrock cross-region inference profiles and similar route prefixes.
+const REGION_PREFIXES: &[&str] = &[
+    "us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.",
+];
+
+impl Table {
+    /// Builds a table from entries; a later duplicate of a name and provider
+    /// does not replace the first.
+    pub fn from_entries(entries: Vec<Entry>) -> Self {
+        let mut t = Self::default();
+        for e in entries {
+            t.add(e, false);
+        }
+        t
+    }
+
+    /// Adds a layer of higher precedence: each entry replaces what the table
+    /// had for its name and provider (for every provider when it names none).
+    pub fn apply_layer(&mut self, entries: Vec<Entry>) {
+        for e in entries {
+            self.add(e, true);
+        }
+    }
+
+    /// Number of entries loaded (after replacements, counting each once).
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    fn add(&mut self, e: Entry, replace: bool) {
+        let key = e.model.trim().to_ascii_lowercase();
+        if key.is_empty() {
+            return;
+        }
+        let provider: Option<Box<str>> =
+            e.provider.as_deref().map(|p| provider::canonical(p).into());
+        let price = Arc::new(e.price);
+        if self.insert(&key, provider.clone(), true, price.clone(), replace) {
+            self.entries += 1;
+        }
+        let mut rest = key.as_str();
+        while let Some(i) = rest.find('/') {
+            rest = &rest[i + 1..];
+            if !rest.is_empty() {
+                self.insert(rest, provider.clone(), false, price.clone(), replace);
+            }
+        }
+    }
+
+    /// Returns whether a new candidate was added (as opposed to replacing one).
+    fn insert(
+        &mut self,
+        key: &str,
+        provider: Option<Box<str>>,
+        primary: bool,
+        price: Arc<Price>,
+        replace: bool,
+    ) -> bool {
+        let bucket = self.map.entry(key.into()).or_default();
+        let shadows = |c: &Candidate| {
+            (provider.is_none() || c.provider == provider) && (primary || !c.primary)
+        };
+        let mut replaced = false;
+        if replace {
+            let before = bucket.len();
+            bucket.retain(|c| !shadows(c));
+            replaced = bucket.len() != before;
+        } else if bucket
+            .iter()
+            .any(|c| c.provider == provider && c.primary == primary)
+        {
+            return false;
+        }
+        bucket.push(Candidate {
+            provider,
+            primary,
+            price,
+        });
+        // A replaced primary was already counted.
+        primary && !(replaced && replace)
+    }
+
+    /// The price of `model` as called through `provider`, most specific name
+    /// first (see docs/pricing.md, "Model matching").
+    pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<&Price> {
+        let name = model.trim().to_ascii_lowercase();
+        let provider = provider.map(provider::canonical);
+        let provider = provider.as_deref();
+        let forms = name_forms(&name);
+        for f in &forms {
+            if let Some(p) = self.best(f, provider) {
+                return Some(p);
+            }
+        }
+        for f in &forms {
+            let mut s = *f;
+            while let Some(shorter) = strip_version(s) {
+                if let Some(p) = self.best(shorter, provider) {
+                    return Some(p);
+                }
+                s = shorter;
+            }
+        }
+        None
+    }
+
+    /// The candidate of one name that fits the provider best: same provider,
+    /// then a provider-less entry, then any; primary names before suffixes;
+    /// earlier entries first.
+    fn best(&self, key: &str, provider: Option<&str>) -> Option<&Price> {
+        let bucket = self.map.get(key)?;
+        let rank = |c: &Candidate| {
+            let p = match (c.provider.as_deref(), provider) {
+                (Some(a), Some(b)) if a == b => 2,
+                (None, _) => 1,
+                _ => 0,
+            };
+            (p, c.primary as u8)
+        };
+        let mut best: Option<&Candidate> = None;
+        for c in bucket {
+            if best.is_none_or(|b| rank(c) > rank(b)) {
+                best = Some(c);
+            }
+        }
+        best.map(|c| c.price.as_ref())
+    }
+}
+
+/// The requested name, then without each leading `provider/` segment; each
+/// followed by its form without a region prefix when it has one.
+fn name_forms(name: &str) -> Vec<&str> {
+    let mut forms = Vec::with_capacity(4);
+    let mut rest = name;
+    loop {
+        forms.push(rest);
+        if let Some(stripped) = strip_region(rest) {
+            forms.push(stripped);
+        }
+        match rest.find('/') {
+            Some(i) if i + 1 < rest.len() => rest = &rest[i + 1..],
+            _ => break,
+        }
+    }
+    forms
+}
+
+fn strip_region(name: &str) -> Option<&str> {
+    REGION_PREFIXES
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .filter(|rest| !rest.is_empty())
+}
+
+/// The name without its last version or date suffix, if it has one:
+/// `@20240620` / `@001` (Vertex), `:0` (Bedrock), `-v1:0`, `-2024-08-06`,
+/// `-20240620`, `-0613`, `-002`, `-latest`.
+pub fn strip_version(name: &str) -> Option<&str> {
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some(i) = name.rfind('@') {
+        if i > 0 {
+            return Some(&name[..i]);
+        }
+    }
+    if let Some(i) = name.rfind(':') {
+        if i > 0 && all_digits(&name[i + 1..]) {
+            let head = &name[..i];
+            // `-v1:0` goes as one unit.
+            if let Some(j) = head.rfind('-') {
+                let seg = &head[j + 1..];
+                if seg.len() > 1 && seg.starts_with('v') && all_digits(&seg[1..]) {
+                    return Some(&head[..j]);
+                }
+            }
+            return Some(head);
+        }
+    }
+    let b = name.as_bytes();
+    let n = b.len();
+    // -YYYY-MM-DD
+    if n > 11 {
+        let tail = &name[n - 11..];
+        let tb = tail.as_bytes();
+        if tb[0] == b'-'
+            && all_digits(&tail[1..5])
+            && tb[5] == b'-'
+            && all_digits(&tail[6..8])
+            && tb[8] == b'-'
+            && all_digits(&tail[9..11])
+        {
+            return Some(&name[..n - 11]);
+        }
+    }
+    let j = name.rfind('-')?;
+    if j == 0 {
+        return None;
+    }
+    let seg = &name[j + 1..];
+    if (all_digits(seg) && (3..=8).contains(&seg.len())) || seg == "latest" {
+        return Some(&name[..j]);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn price(input: f64) -> Price {
+        Price {
+            input: Some(input),
+            output: Some(input),
+            ..Default::default()
+        }
+    }
+
+    fn entry(model: &str, provider: Option<&str>, input: f64) -> Entry {
+        Entry {
+            model: model.into(),
+            provider: provider.map(Into::into),
+            price: price(input),
+        }
+    }
+
+    fn input_of(t: &Table, model: &str, provider: Option<&str>) -> Option<f64> {
+        t.lookup(model, provider).and_then(|p| p.input)
+    }
+
+    #[test]
+    fn version_suffixes() {
+        assert_eq!(strip_version("gpt-4o-2024-08-06"), Some("gpt-4o"));
+        assert_eq!(
+            strip_version("claude-3-5-sonnet-20240620"),
+            Some("claude-3-5-sonnet")
+        );
+        assert_eq!(
+            strip_version("claude-3-5-sonnet@20240620"),
+            Some("claude-3-5-sonnet")
+        );
+        assert_eq!(
+            strip_version("anthropic.claude-3-haiku-20240307-v1:0"),
+            Some("anthropic.claude-3-haiku-20240307")
+        );
+        assert_eq!(strip_version("gpt-4-0613"), Some("gpt-4"));
+        assert_eq!(strip_version("gemini-1.5-pro-002"), Some("gemini-1.5-pro"));
+        assert_eq!(strip_version("claude-3-opus-latest"), Some("claude-3-opus"));
+        assert_eq!(strip_version("gpt-4"), None);
+        assert_eq!(strip_version("llama-3-70b"), None);
+        assert_eq!(strip_version("o1"), None);
+    }
+
+    #[test]
+    fn most_specific_name_wins() {
+        let t = Table::from_entries(vec![
+            entry("gpt-4o", Some("openai"), 1.0),
+            entry("gpt-4o-2024-05-13", Some("openai"), 2.0),
+        ]);
+        assert_eq!(input_of(&t, "gpt-4o-2024-05-13", None), Some(2.0));
+        assert_eq!(input_of(&t, "GPT-4o-2024-08-06", None), Some(1.0));
+        assert_eq!(input_of(&t, "openai/gpt-4o", Some("openai")), Some(1.0));
+        assert_eq!(input_of(&t, "gpt-5", None), None);
+    }
+
+    #[test]
+    fn provider_disambiguates_and_suffix_keys_answer() {
+        let t = Table::from_entries(vec![
+            entry("llama-3-70b", Some("groq"), 1.0),
+            entry("together_ai/llama-3-70b", Some("together_ai"), 2.0),
+            entry("azure/gpt-4o", Some("azure"), 3.0),
+            entry("gpt-4o", Some("openai"), 4.0),
+        ]);
+        assert_eq!(input_of(&t, "llama-3-70b", Some("together_ai")), Some(2.0));
+        assert_eq!(input_of(&t, "llama-3-70b", Some("groq")), Some(1.0));
+        // Unknown provider: the entry listed under its own name.
+        assert_eq!(input_of(&t, "llama-3-70b", Some("acme")), Some(1.0));
+        assert_eq!(input_of(&t, "gpt-4o", Some("azure.ai.openai")), Some(3.0));
+        assert_eq!(input_of(&t, "gpt-4o", None), Some(4.0));
+    }
+
+    #[test]
+    fn bedrock_region_prefixes() {
+        let t = Table::from_entries(vec![entry(
+            "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            Some("bedrock"),
+            3.0,
+        )]);
+        for m in [
+            "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "eu.anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "apac.anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "global.anthropic.claude-3-5-sonnet-20240620-v1:0",
+            "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+        ] {
+            assert_eq!(input_of(&t, m, Some("aws.bedrock")), Some(3.0), "{m}");
+        }
+    }
+
+    #[test]
+    fn layers_replace_by_name_and_provider() {
+        let mut t = Table::from_entries(vec![
+            entry("gpt-4o", Some("openai"), 1.0),
+            entry("azure/gpt-4o", Some("azure"), 2.0),
+        ]);
+        t.apply_layer(vec![entry("gpt-4o", Some("openai"), 10.0)]);
+        assert_eq!(input_of(&t, "gpt-4o", Some("openai")), Some(10.0));
+        assert_eq!(input_of(&t, "gpt-4o", Some("azure.ai.openai")), Some(2.0));
+        t.apply_layer(vec![entry("gpt-4o", None, 20.0)]);
+        assert_eq!(input_of(&t, "gpt-4o", Some("azure.ai.openai")), Some(20.0));
+        assert_eq!(input_of(&t, "gpt-4o", Some("openai")), Some(20.0));
+        assert_eq!(t.len(), 2);
+    }
+}
