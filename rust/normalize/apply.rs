@@ -7,8 +7,7 @@ use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValu
 use super::coerce::{coerce, conforms, kind_of, Kind};
 use super::rules::{Action, Rule, Rules};
 use super::table::{
-    Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, SPAN, TOKEN_TYPE,
-    USAGE_PREFIX,
+    Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
 };
 use super::values;
 use crate::attrs;
@@ -164,7 +163,6 @@ impl Rules {
             let mut wrote = false;
             for (target, value) in outputs {
                 if target.starts_with(USAGE_PREFIX)
-                    && place == SPAN
                     && self.vercel
                     && *vercel_outer.get_or_insert_with(|| is_vercel_outer(attrs))
                 {
