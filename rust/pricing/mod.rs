@@ -110,16 +110,18 @@ impl Pricer {
     }
 
     /// Accounting for one call: the configured one for its provider, else
-    /// the default (additive cache tokens for providers whose APIs report
-    /// them apart, and for Claude models on Vertex AI; inclusive otherwise).
+    /// the default: additive cache tokens for providers whose APIs report
+    /// them apart (and for Claude models on Vertex AI), additive reasoning
+    /// tokens for Gemini providers (but not Claude on Vertex AI), inclusive
+    /// otherwise.
     pub fn accounting(&self, provider: Option<&str>, model: &str) -> Accounting {
         let canonical = provider.map(provider::canonical);
         let p = canonical.as_deref().unwrap_or("");
-        let cache_apart = provider::reports_cache_apart(p)
-            || (p == "gcp.vertex_ai" && model.to_ascii_lowercase().contains("claude"));
+        let claude_on_vertex =
+            p == "gcp.vertex_ai" && model.to_ascii_lowercase().contains("claude");
         let mut acct = Accounting {
-            cache_inclusive: !cache_apart,
-            reasoning_inclusive: true,
+            cache_inclusive: !(provider::reports_cache_apart(p) || claude_on_vertex),
+            reasoning_inclusive: !provider::reports_reasoning_apart(p) || claude_on_vertex,
         };
         if let Some(spec) = self.accounting.get(p) {
             if let Some(m) = spec.cache {

@@ -31,6 +31,13 @@ pub fn reports_cache_apart(provider: &str) -> bool {
     matches!(provider, "anthropic" | "aws.bedrock")
 }
 
+/// Providers whose native APIs report reasoning ("thinking") tokens apart
+/// from the output tokens (Gemini's `thoughts_token_count` is not part of
+/// `candidates_token_count`), so the default accounting for them is additive.
+pub fn reports_reasoning_apart(provider: &str) -> bool {
+    matches!(provider, "gcp.gemini" | "gcp.vertex_ai" | "gcp.gen_ai")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,388 @@
+//! Cost on spans and log records through the whole processor: golden cases
+//! per provider family (hand-computed from the built-in prices and checked
+//! against a golden file), and the rules for existing costs, unknown models,
+//! missing or broken token counts, breakdown and accounting overrides.
+//!
+//! `GENAI_BLESS=1 cargo test --test pricing` rewrites
+//! tests/fixtures/pricing/golden_costs.txt; review the diff by eye.
+
+mod support;
+
+use std::fmt::Write as _;
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, KeyValue};
+use otelcol_genai::{Processor, Signal, Stats};
+use prost::Message;
+use support::kv;
+
+const GOLDEN: &str = "tests/fixtures/pricing/golden_costs.txt";
+
+fn processor(config: &str) -> Processor {
+    Processor::from_json(config.as_bytes()).expect("valid config")
+}
+
+/// Runs one span through the processor; returns its attributes and the stats.
+fn run(p: &Processor, attrs: Vec<KeyValue>) -> (Vec<KeyValue>, Stats, Vec<String>) {
+    let req = support::traces(vec![], vec![support::span("chat", attrs)]);
+    let input = req.encode_to_vec();
+    let out = p.process(Signal::Traces, &input).expect("valid batch");
+    let bytes = out.output.unwrap_or(input);
+    let req = ExportTraceServiceRequest::decode(bytes.as_slice()).unwrap();
+    let span = req.resource_spans[0].scope_spans[0].spans[0].clone();
+    (span.attributes, out.stats, out.unknown_models)
+}
+
+fn double(attrs: &[KeyValue], key: &str) -> Option<f64> {
+    match otelcol_genai::attrs::get(attrs, key) {
+        Some(Value::DoubleValue(d)) => Some(*d),
+        _ => None,
+    }
+}
+
+fn cost(attrs: &[KeyValue]) -> Option<f64> {
+    double(attrs, "gen_ai.usage.cost")
+}
+
+fn assert_close(got: f64, want: f64, what: &str) {
+    let tol = 1e-12_f64.max(want.abs() * 1e-9);
+    assert!((got - want).abs() <= tol, "{what}: got {got}, want {want}");
+}
+
+struct Case {
+    name: &'static str,
+    attrs: Vec<KeyValue>,
+    /// Hand-computed from the prices in rust/pricing/data.
+    want: f64,
+}
+
+fn call(provider: &str, model: &str, tokens: &[(&str, i64)]) -> Vec<KeyValue> {
+    let mut a = vec![
+        kv("gen_ai.provider.name", provider),
+        kv("gen_ai.operation.name", "chat"),
+        kv("gen_ai.request.model", model),
+    ];
+    for (k, v) in tokens {
+        a.push(kv(&format!("gen_ai.usage.{k}"), *v));
+    }
+    a
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            // OpenAI: input includes the cached tokens, output the reasoning tokens.
+            name: "openai o1 cached + reasoning",
+            attrs: call(
+                "openai",
+                "o1",
+                &[
+                    ("input_tokens", 2000),
+                    ("cache_read.input_tokens", 1000),
+                    ("output_tokens", 500),
+                    ("reasoning.output_tokens", 300),
+                ],
+            ),
+            want: 1000.0 * 1.5e-5 + 1000.0 * 7.5e-6 + 500.0 * 6e-5,
+        },
+        Case {
+            name: "openai gpt-4o dated version falls back",
+            attrs: call(
+                "openai",
+                "gpt-4o-2099-01-01",
+                &[("input_tokens", 1000), ("output_tokens", 100)],
+            ),
+            want: 1000.0 * 2.5e-6 + 100.0 * 1e-5,
+        },
+        Case {
+            // Anthropic's API reports input without cache tokens; 1h writes cost more.
+            name: "anthropic cache creation 5m + 1h",
+            attrs: call(
+                "anthropic",
+                "claude-sonnet-4-5-20250929",
+                &[
+                    ("input_tokens", 100),
+                    ("cache_read.input_tokens", 2000),
+                    ("cache_creation.input_tokens", 1000),
+                    ("cache_creation_1h.input_tokens", 400),
+                    ("output_tokens", 300),
+                ],
+            ),
+            want: 100.0 * 3e-6 + 2000.0 * 3e-7 + 600.0 * 3.75e-6 + 400.0 * 6e-6 + 300.0 * 1.5e-5,
+        },
+        Case {
+            name: "bedrock apac region prefix",
+            attrs: call(
+                "aws.bedrock",
+                "apac.anthropic.claude-3-5-sonnet-20240620-v1:0",
+                &[
+                    ("input_tokens", 1000),
+                    ("cache_read.input_tokens", 500),
+                    ("output_tokens", 100),
+                ],
+            ),
+            want: 1000.0 * 3e-6 + 500.0 * 3e-7 + 100.0 * 1.5e-5,
+        },
+        Case {
+            name: "bedrock global route with response model",
+            attrs: {
+                let mut a = call(
+                    "aws.bedrock",
+                    "claude-3-5-sonnet",
+                    &[("input_tokens", 10), ("output_tokens", 10)],
+                );
+                a.push(kv(
+                    "gen_ai.response.model",
+                    "global.anthropic.claude-3-5-sonnet-20240620-v1:0",
+                ));
+                a
+            },
+            want: 10.0 * 3e-6 + 10.0 * 1.5e-5,
+        },
+        Case {
+            name: "gemini 2.5 pro below the 200k tier",
+            attrs: call(
+                "gcp.gemini",
+                "gemini-2.5-pro",
+                &[("input_tokens", 1000), ("output_tokens", 100)],
+            ),
+            want: 1000.0 * 1.25e-6 + 100.0 * 1e-5,
+        },
+        Case {
+            name: "gemini 2.5 pro above the 200k tier",
+            attrs: call(
+                "gcp.gemini",
+                "gemini-2.5-pro",
+                &[("input_tokens", 250_000), ("output_tokens", 1000)],
+            ),
+            want: 250_000.0 * 2.5e-6 + 1000.0 * 1.5e-5,
+        },
+        Case {
+            // Gemini reports thoughts apart from candidates: reasoning on top.
+            name: "gemini flash reasoning on top of output",
+            attrs: call(
+                "gcp.gemini",
+                "gemini-2.5-flash",
+                &[
+                    ("input_tokens", 1000),
+                    ("output_tokens", 100),
+                    ("reasoning.output_tokens", 50),
+                ],
+            ),
+            want: 1000.0 * 3e-7 + 100.0 * 2.5e-6 + 50.0 * 2.5e-6,
+        },
+        Case {
+            name: "openai embeddings",
+            attrs: {
+                let mut a = call(
+                    "openai",
+                    "text-embedding-3-small",
+                    &[("input_tokens", 10_000)],
+                );
+                a[1] = kv("gen_ai.operation.name", "embeddings");
+                a
+            },
+            want: 10_000.0 * 2e-8,
+        },
+        Case {
+            name: "azure dall-e-3 hd 1024x1792, two images",
+            attrs: {
+                let mut a = call("azure.ai.openai", "dall-e-3", &[]);
+                a.push(kv("gen_ai.request.image_size", "1024x1792"));
+                a.push(kv("gen_ai.request.image_quality", "hd"));
+                a.push(kv("gen_ai.request.n", 2));
+                a
+            },
+            want: 2.0 * 7.19343e-08 * 1024.0 * 1792.0,
+        },
+    ]
+}
+
+#[test]
+fn golden_costs_per_provider_family() {
+    let p = processor(r#"{"cost": {"breakdown": true}}"#);
+    let mut golden = String::from(
+        "# Costs written by the genai processor with the built-in table (USD).\n\
+         # Generated by tests/pricing.rs; GENAI_BLESS=1 rewrites it.\n",
+    );
+    for case in cases() {
+        let (attrs, stats, _) = run(&p, case.attrs.clone());
+        let got = cost(&attrs).unwrap_or_else(|| panic!("{}: no cost written", case.name));
+        assert_close(got, case.want, case.name);
+        assert_eq!(stats.costs_computed, 1, "{}", case.name);
+        let parts: Vec<String> = attrs
+            .iter()
+            .filter(|kv| kv.key.ends_with("_cost"))
+            .map(|kv| format!("{}={:.12}", kv.key, double(&attrs, &kv.key).unwrap()))
+            .collect();
+        let sum: f64 = attrs
+            .iter()
+            .filter(|kv| kv.key.ends_with("_cost"))
+            .filter_map(|kv| double(&attrs, &kv.key))
+            .sum();
+        assert_close(sum, got, &format!("{}: breakdown adds up", case.name));
+        writeln!(golden, "{}: cost={got:.12} {}", case.name, parts.join(" ")).unwrap();
+    }
+    if std::env::var_os("GENAI_BLESS").is_some() {
+        std::fs::write(GOLDEN, &golden).unwrap();
+    }
+    let want = std::fs::read_to_string(GOLDEN).expect("golden file (GENAI_BLESS=1 writes it)");
+    assert_eq!(
+        golden, want,
+        "golden costs changed; rerun with GENAI_BLESS=1 and review"
+    );
+}
+
+#[test]
+fn existing_cost_is_kept_unless_override() {
+    let mut attrs = call(
+        "openai",
+        "gpt-4o",
+        &[("input_tokens", 1000), ("output_tokens", 100)],
+    );
+    attrs.push(kv("gen_ai.usage.cost", 0.5));
+    let (out, stats, _) = run(&processor("{}"), attrs.clone());
+    assert_eq!(cost(&out), Some(0.5));
+    assert_eq!(stats.costs_existing, 1);
+    assert_eq!(stats.costs_computed, 0);
+
+    let (out, stats, _) = run(&processor(r#"{"cost": {"override": true}}"#), attrs);
+    assert_close(
+        cost(&out).unwrap(),
+        1000.0 * 2.5e-6 + 100.0 * 1e-5,
+        "override",
+    );
+    assert_eq!(stats.costs_computed, 1);
+    assert_eq!(
+        out.iter()
+            .filter(|kv| kv.key == "gen_ai.usage.cost")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn unknown_model_gets_no_cost_and_is_named() {
+    let attrs = call(
+        "openai",
+        "gpt-nonexistent-9",
+        &[("input_tokens", 10), ("output_tokens", 1)],
+    );
+    let (out, stats, unknown) = run(&processor("{}"), attrs);
+    assert_eq!(cost(&out), None, "never a made-up 0");
+    assert_eq!(stats.cost_unknown_model, 1);
+    assert_eq!(unknown, vec!["gpt-nonexistent-9".to_string()]);
+}
+
+#[test]
+fn missing_and_broken_token_counts_are_counted_by_reason() {
+    let p = processor("{}");
+    let (out, stats, _) = run(&p, call("openai", "gpt-4o", &[]));
+    assert_eq!(cost(&out), None);
+    assert_eq!(stats.cost_no_tokens, 1);
+
+    let mut attrs = call("openai", "gpt-4o", &[("output_tokens", 5)]);
+    attrs.push(kv("gen_ai.usage.input_tokens", "many"));
+    let (out, stats, _) = run(&p, attrs);
+    assert_eq!(cost(&out), None);
+    assert_eq!(stats.cost_non_numeric_tokens, 1);
+
+    // String counts that are numbers are fine.
+    let mut attrs = call("openai", "gpt-4o", &[("output_tokens", 100)]);
+    attrs.push(kv("gen_ai.usage.input_tokens", "1000"));
+    let (out, _, _) = run(&p, attrs);
+    assert_close(
+        cost(&out).unwrap(),
+        1000.0 * 2.5e-6 + 100.0 * 1e-5,
+        "string count",
+    );
+}
+
+#[test]
+fn items_that_are_not_llm_calls_are_not_counted() {
+    let (out, stats, _) = run(
+        &processor("{}"),
+        vec![
+            kv("gen_ai.operation.name", "execute_tool"),
+            kv("gen_ai.tool.name", "search"),
+        ],
+    );
+    assert_eq!(cost(&out), None);
+    assert_eq!(
+        (
+            stats.costs_computed,
+            stats.cost_no_tokens,
+            stats.cost_unknown_model
+        ),
+        (0, 0, 0)
+    );
+}
+
+#[test]
+fn accounting_can_be_overridden_per_provider() {
+    // Anthropic default: additive. Told inclusive, cache tokens come out of input.
+    let attrs = call(
+        "anthropic",
+        "claude-sonnet-4-5",
+        &[
+            ("input_tokens", 3000),
+            ("cache_read.input_tokens", 2000),
+            ("output_tokens", 0),
+        ],
+    );
+    let (out, _, _) = run(&processor("{}"), attrs.clone());
+    assert_close(
+        cost(&out).unwrap(),
+        3000.0 * 3e-6 + 2000.0 * 3e-7,
+        "additive",
+    );
+    let p = processor(r#"{"cost": {"accounting": {"anthropic": {"cache": "inclusive"}}}}"#);
+    let (out, _, _) = run(&p, attrs);
+    assert_close(
+        cost(&out).unwrap(),
+        1000.0 * 3e-6 + 2000.0 * 3e-7,
+        "inclusive",
+    );
+}
+
+#[test]
+fn disabled_stage_writes_nothing() {
+    let attrs = call("openai", "gpt-4o", &[("input_tokens", 10)]);
+    let (out, stats, _) = run(&processor(r#"{"cost": {"enabled": false}}"#), attrs);
+    assert_eq!(cost(&out), None);
+    assert_eq!(stats.costs_computed, 0);
+}
+
+#[test]
+fn log_records_are_priced_too() {
+    let p = processor("{}");
+    let req = support::logs(
+        vec![],
+        vec![support::log(
+            "",
+            call(
+                "openai",
+                "gpt-4o",
+                &[("input_tokens", 1000), ("output_tokens", 100)],
+            ),
+        )],
+    );
+    let out = p.process(Signal::Logs, &req.encode_to_vec()).unwrap();
+    let req = ExportLogsServiceRequest::decode(out.output.expect("changed").as_slice()).unwrap();
+    let attrs = &req.resource_logs[0].scope_logs[0].log_records[0].attributes;
+    assert_close(
+        cost(attrs).unwrap(),
+        1000.0 * 2.5e-6 + 100.0 * 1e-5,
+        "log record",
+    );
+}
+
+#[test]
+fn every_key_the_stage_reacts_to_passes_the_prefilter() {
+    let p = otelcol_genai::pricing::Pricer::new(&Default::default()).unwrap();
+    let needles = p.needles();
+    for key in otelcol_genai::pricing::keys::ALL {
+        assert!(needles.iter().any(|n| key.contains(n.as_str())), "{key}");
+    }
+}
