@@ -7,7 +7,8 @@
 //! validated but not applied: spans carry neither character counts nor
 //! durations in a standard attribute. Names prefixed `azure_` are OpenLIT's
 //! spelling of Azure OpenAI deployments and apply to `azure.ai.openai`.
-//! Other sections are ignored.
+//! Any other top-level key is refused (it is most likely a file of another
+//! format).
 
 use std::collections::HashMap;
 
@@ -18,6 +19,7 @@ use crate::pricing::price::{normalize_quality, normalize_size, ImagePrice, Price
 use crate::pricing::table::Entry;
 
 const PER_1K: f64 = 1000.0;
+const SECTIONS: &[&str] = &["chat", "embeddings", "images", "audio"];
 
 /// Parses an OpenLIT pricing document.
 pub fn parse(text: &str) -> Result<Vec<Entry>, String> {
@@ -25,6 +27,12 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, String> {
     let Value::Object(root) = root else {
         return Err("expected a JSON object with sections chat, embeddings, images, audio".into());
     };
+    if let Some(other) = root.keys().find(|k| !SECTIONS.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown section {other:?}; expected {}",
+            SECTIONS.join(", ")
+        ));
+    }
     let mut out = Entries::default();
     if let Some(chat) = section(&root, "chat")? {
         for (model, v) in chat {
