@@ -1,0 +1,74 @@
+package genaiprocessor
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+
+	tests := []struct {
+		id      component.ID
+		want    *Config
+		wantErr string
+	}{
+		{id: component.NewID(metadata.Type), want: &Config{ErrorMode: ErrorModeIgnore}},
+		{id: component.NewIDWithName(metadata.Type, "propagate"), want: &Config{ErrorMode: ErrorModePropagate}},
+		{
+			id: component.NewIDWithName(metadata.Type, "sections"),
+			want: &Config{
+				ErrorMode: ErrorModeIgnore,
+				Normalize: map[string]any{"overwrite": true},
+				Cost:      map[string]any{},
+				Naming:    map[string]any{},
+			},
+		},
+		{id: component.NewIDWithName(metadata.Type, "bad_error_mode"), wantErr: `error_mode: must be "ignore" or "propagate", got "drop"`},
+		// The Rust core validates its own sections and names the field.
+		{id: component.NewIDWithName(metadata.Type, "bad_rust_section"), wantErr: "invalid genai configuration: normalize.overwrite"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := NewFactory().CreateDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			err = confmap.Validate(cfg)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
+
+func TestValidateNamesUnknownRustOption(t *testing.T) {
+	cfg := &Config{ErrorMode: ErrorModeIgnore, Cost: map[string]any{"no_such_option": 1}}
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cost")
+	assert.Contains(t, err.Error(), "no_such_option")
+}
+
+func TestCoreJSONLeavesOutAbsentSections(t *testing.T) {
+	doc, err := (&Config{Naming: map[string]any{"enabled": false}}).coreJSON()
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"naming": {"enabled": false}}`, string(doc))
+
+	doc, err = (&Config{}).coreJSON()
+	require.NoError(t, err)
+	assert.JSONEq(t, `{}`, string(doc))
+}

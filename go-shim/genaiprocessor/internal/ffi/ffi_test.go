@@ -1,0 +1,97 @@
+package ffi
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/testdata"
+)
+
+func metricsBytes(t *testing.T) []byte {
+	b, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(testdata.GenerateMetrics(3))
+	require.NoError(t, err)
+	return b
+}
+
+func TestStatusNamesComeFromTheCore(t *testing.T) {
+	assert.Equal(t, "ok", StatusOK.String())
+	assert.Equal(t, "invalid_handle", StatusInvalidHandle.String())
+	assert.Equal(t, "decode_error", StatusDecode.String())
+	assert.NotEmpty(t, Version())
+}
+
+func TestValidateConfig(t *testing.T) {
+	require.NoError(t, ValidateConfig([]byte(`{}`)))
+	// An empty document is not JSON; the Go side always sends an object.
+	assert.Equal(t, StatusInvalidConfig, StatusOf(ValidateConfig(nil)))
+
+	err := ValidateConfig([]byte(`{"normalize": {"overwrite": "yes"}}`))
+	require.Error(t, err)
+	assert.Equal(t, StatusInvalidConfig, StatusOf(err))
+	assert.Contains(t, err.Error(), "normalize.overwrite")
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	p, err := New([]byte(`{"no_such_section": {}}`))
+	require.Error(t, err)
+	assert.Nil(t, p)
+	assert.Equal(t, StatusInvalidConfig, StatusOf(err))
+	assert.Contains(t, err.Error(), "no_such_section")
+}
+
+func TestGarbageBytesAreADecodeError(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	defer p.Close()
+	// A GenAI batch cut short: it contains the core's prefilter needles (so
+	// it is decoded, not skipped) but its last field runs past the end.
+	md := pmetric.NewMetrics()
+	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName("gen_ai.client.token.usage")
+	m.SetEmptyHistogram().DataPoints().AppendEmpty().Attributes().PutStr("gen_ai.request.model", "gpt-4o")
+	whole, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
+	require.NoError(t, err)
+	garbage := whole[:len(whole)-3]
+	called := false
+	_, err = p.Process(Metrics, garbage, func([]byte) error { called = true; return nil })
+	require.Error(t, err)
+	assert.Equal(t, StatusDecode, StatusOf(err))
+	assert.False(t, called, "decode must not run when the core failed")
+}
+
+func TestEmptyBatchIsUnchanged(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	defer p.Close()
+	for _, sig := range []Signal{Traces, Metrics, Logs} {
+		out, err := p.Process(sig, nil, func([]byte) error { t.Fatal("empty batch decoded"); return nil })
+		require.NoError(t, err, sig)
+		assert.False(t, out.Changed, sig)
+	}
+}
+
+func TestClosedAndNilProcessorsAreRefusedByTheCore(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	in := metricsBytes(t)
+	_, err = p.Process(Metrics, in, func([]byte) error { return nil })
+	require.NoError(t, err)
+
+	require.NoError(t, p.Close())
+	require.NoError(t, p.Close(), "closing twice is a no-op")
+	_, err = p.Process(Metrics, in, func([]byte) error { return nil })
+	assert.Equal(t, StatusInvalidHandle, StatusOf(err), "destroyed handle: %v", err)
+
+	var none *Processor
+	require.NoError(t, none.Close())
+	_, err = none.Process(Metrics, in, func([]byte) error { return nil })
+	assert.Equal(t, StatusInvalidHandle, StatusOf(err), "no handle: %v", err)
+}
+
+func TestUnknownSignal(t *testing.T) {
+	_, err := (*Processor)(nil).Process(Signal(42), nil, nil)
+	require.Error(t, err)
+	assert.Equal(t, StatusOK, StatusOf(err), "refused in Go, before the core")
+}
