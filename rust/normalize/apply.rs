@@ -106,14 +106,12 @@ impl Rules {
         let mut changed = false;
 
         // Canonical attributes first, in place: their type and spelling.
-        for i in 0..attrs.len() {
-            let kind = self
-                .rules_for(&attrs[i].key, place)
-                .find_map(|r| match r.action {
-                    Action::Canonical { kind } => Some(kind),
-                    _ => None,
-                });
-            let (Some(kind), Some(v)) = (kind, value_of(&attrs[i])) else {
+        for kv in attrs.iter_mut() {
+            let kind = self.rules_for(&kv.key, place).find_map(|r| match r.action {
+                Action::Canonical { kind } => Some(kind),
+                _ => None,
+            });
+            let (Some(kind), Some(v)) = (kind, value_of(kv)) else {
                 continue;
             };
             let fixed = match coerce(kind, v) {
@@ -121,10 +119,10 @@ impl Rules {
                     stats.coercion_failures += 1;
                     continue;
                 }
-                Ok(c) => self.respelled(&attrs[i].key, c.as_ref().unwrap_or(v)).or(c),
+                Ok(c) => self.respelled(&kv.key, c.as_ref().unwrap_or(v)).or(c),
             };
             if let Some(new) = fixed {
-                attrs[i].value = Some(AnyValue { value: Some(new) });
+                kv.value = Some(AnyValue { value: Some(new) });
                 stats.values_normalized += 1;
                 changed = true;
             }

@@ -1,0 +1,132 @@
+//! `Normalizer::apply` must not allocate for attribute lists it leaves
+//! unchanged (non-GenAI items, and GenAI items already canonical): it runs on
+//! every span and data point. Checked with a counting global allocator.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, ArrayValue, KeyValue};
+use otelcol_genai::normalize::{NormalizeConfig, Normalizer, Place};
+use otelcol_genai::Stats;
+
+struct Counting;
+
+thread_local! {
+    /// Allocations made by this thread while counting is on (`None` = off).
+    static COUNT: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+fn note() {
+    // try_with: the thread-local may already be gone during thread teardown.
+    let _ = COUNT.try_with(|c| {
+        if let Some(n) = c.get() {
+            c.set(Some(n + 1));
+        }
+    });
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// counter is a const-initialised thread-local Cell without destructor, so
+// touching it cannot allocate or re-enter the allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations(f: impl FnOnce()) -> u64 {
+    COUNT.with(|c| c.set(Some(0)));
+    f();
+    COUNT.with(|c| c.replace(None)).unwrap_or(0)
+}
+
+fn kv(key: &str, value: Value) -> KeyValue {
+    KeyValue {
+        key: key.to_string(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..Default::default()
+    }
+}
+
+fn s(v: &str) -> Value {
+    Value::StringValue(v.to_string())
+}
+
+#[test]
+fn unchanged_lists_cost_no_allocation() {
+    let n = Normalizer::new(&NormalizeConfig::default()).unwrap();
+    let plain = vec![
+        kv("http.request.method", s("GET")),
+        kv("url.path", s("/api")),
+        kv("http.response.status_code", Value::IntValue(200)),
+        kv("service.name", s("web")),
+    ];
+    let canonical = vec![
+        kv("gen_ai.provider.name", s("openai")),
+        kv("gen_ai.operation.name", s("chat")),
+        kv("gen_ai.request.model", s("gpt-4o")),
+        kv("gen_ai.response.model", s("gpt-4o-2024-08-06")),
+        kv("gen_ai.request.model", s("gpt-4o")),
+        kv("gen_ai.usage.input_tokens", Value::IntValue(10)),
+        kv("gen_ai.usage.output_tokens", Value::IntValue(5)),
+        kv("gen_ai.usage.cost", Value::DoubleValue(0.001)),
+        kv("gen_ai.token.type", s("input")),
+        kv(
+            "gen_ai.response.finish_reasons",
+            Value::ArrayValue(ArrayValue {
+                values: vec![AnyValue {
+                    value: Some(s("stop")),
+                }],
+            }),
+        ),
+        kv("deployment.environment", s("prod")),
+    ];
+    for list in [&plain, &canonical] {
+        for place in [
+            Place::Span,
+            Place::SpanEvent,
+            Place::LogRecord,
+            Place::Resource,
+        ] {
+            let mut attrs = list.clone();
+            let mut stats = Stats::default();
+            let mut changed = true;
+            let n_alloc = allocations(|| changed = n.apply(&mut attrs, place, &mut stats));
+            assert!(!changed, "{place:?}");
+            assert_eq!(
+                n_alloc, 0,
+                "{place:?}: {n_alloc} allocations for an unchanged list"
+            );
+        }
+    }
+    // Data points with a response and a request model: nothing to fill.
+    let mut attrs = canonical.clone();
+    let mut stats = Stats::default();
+    assert_eq!(
+        allocations(|| {
+            n.apply(&mut attrs, Place::DataPoint, &mut stats);
+        }),
+        0
+    );
+
+    // The counter does see the work path.
+    let mut attrs = vec![kv("llm.token_count.prompt", Value::IntValue(3))];
+    let n_alloc = allocations(|| {
+        n.apply(&mut attrs, Place::Span, &mut stats);
+    });
+    assert!(n_alloc > 0);
+}
