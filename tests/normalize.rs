@@ -467,6 +467,15 @@ fn canonical_values_present_are_coerced_in_place() {
         Some(&list(&["length"]))
     );
     assert_eq!(stats.values_normalized, 3);
+    // An int where a double is expected stays (OpenLIT 1.45 writes cost 0 so).
+    let (_, _, changed) = run(vec![kv("gen_ai.usage.cost", i(0))], Place::Span);
+    assert!(!changed);
+    let (out, _, _) = run(vec![kv("llm.cost.total", i(0))], Place::Span);
+    assert_eq!(
+        get(&out, "gen_ai.usage.cost"),
+        Some(&Value::DoubleValue(0.0)),
+        "mapped values get the canonical type"
+    );
 }
 
 #[test]

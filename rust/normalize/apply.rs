@@ -4,7 +4,7 @@
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
-use super::coerce::{coerce, conforms, kind_of, Kind};
+use super::coerce::{acceptable_in_place, coerce, kind_of, Kind};
 use super::rules::{Action, Rule, Rules};
 use super::table::{
     Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
@@ -60,7 +60,7 @@ impl Rules {
         match &rule.action {
             Action::Map { .. } => true,
             Action::Canonical { kind } => {
-                !conforms(*kind, value)
+                !acceptable_in_place(*kind, value)
                     || matches!(value, Value::StringValue(s) if self.respell(key, s).is_some())
             }
             Action::FillRequestModel => attrs::find(attrs, REQUEST_MODEL).is_none(),
@@ -114,7 +114,11 @@ impl Rules {
             let (Some(kind), Some(v)) = (kind, value_of(kv)) else {
                 continue;
             };
-            let fixed = match coerce(kind, v) {
+            let coerced = match acceptable_in_place(kind, v) {
+                true => Ok(None),
+                false => coerce(kind, v),
+            };
+            let fixed = match coerced {
                 Err(()) => {
                     stats.coercion_failures += 1;
                     continue;

@@ -84,6 +84,14 @@ pub fn conforms(kind: Kind, v: &Value) -> bool {
     }
 }
 
+/// Whether a canonical attribute already present may stay as it is: as
+/// [`conforms`], but an int where a double is expected is accepted (OpenLIT
+/// 1.45 itself writes a zero cost as int 0; rewriting it would re-encode
+/// every such batch for no reader's benefit).
+pub fn acceptable_in_place(kind: Kind, v: &Value) -> bool {
+    conforms(kind, v) || matches!((kind, v), (Kind::Double, Value::IntValue(_)))
+}
+
 /// `v` converted to `kind`: `Ok(None)` when it already conforms, `Err(())`
 /// when it cannot be converted without guessing.
 #[allow(clippy::result_unit_err)]

@@ -66,7 +66,9 @@ processors:
   int 123, a single finish reason becomes a one-element list. A value that
   cannot be coerced is left where it was (the source attribute is kept even
   with `remove_originals`) and counted in `coercion_failures`. Canonical
-  attributes already present are coerced and respelled in place too.
+  attributes already present are coerced and respelled in place too (an
+  int where a double is expected is left as it is: OpenLIT 1.45 writes a zero
+  cost as int 0).
 - `remove_originals` removes a source attribute only once its value was
   written; a source attribute whose mapping was skipped (canonical key
   present, coercion failure) is kept, so nothing is lost.
