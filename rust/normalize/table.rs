@@ -251,7 +251,7 @@ static OPENINFERENCE: &[Mapping] = &[
     m("llm.output_messages", "gen_ai.output.messages"),
 ];
 
-/// Vercel AI SDK telemetry (`experimental_telemetry`), v3 to v5.
+/// Vercel AI SDK telemetry (`experimental_telemetry`), v3 to v6.
 static VERCEL_AI: &[Mapping] = &[
     m("ai.model.id", REQUEST_MODEL),
     with("ai.model.provider", PROVIDER, Transform::VercelProvider),
@@ -271,6 +271,20 @@ static VERCEL_AI: &[Mapping] = &[
     m("ai.usage.totalTokens", TOTAL_TOKENS),
     m("ai.usage.cachedInputTokens", CACHE_READ_TOKENS),
     m("ai.usage.reasoningTokens", REASONING_TOKENS),
+    // v6 token details.
+    m(
+        "ai.usage.inputTokenDetails.cacheReadTokens",
+        CACHE_READ_TOKENS,
+    ),
+    m(
+        "ai.usage.inputTokenDetails.cacheWriteTokens",
+        CACHE_CREATION_TOKENS,
+    ),
+    m(
+        "ai.usage.outputTokenDetails.reasoningTokens",
+        REASONING_TOKENS,
+    ),
+    m("ai.settings.seed", "gen_ai.request.seed"),
     m("ai.settings.maxOutputTokens", "gen_ai.request.max_tokens"),
     m("ai.settings.maxTokens", "gen_ai.request.max_tokens"),
     m("ai.settings.temperature", "gen_ai.request.temperature"),
