@@ -506,6 +506,20 @@ fn coercion_failures_are_left_alone_and_counted() {
 }
 
 #[test]
+fn empty_strings_count_as_unset() {
+    let (out, stats, changed) = run(
+        vec![
+            kv("gen_ai.request.seed", s("")),
+            kv("llm.usage.prompt_tokens", s("")),
+        ],
+        Place::Span,
+    );
+    assert!(!changed);
+    assert_eq!(out.len(), 2);
+    assert_eq!(stats, Stats::default());
+}
+
+#[test]
 fn provider_values_are_respelled() {
     let cases = [
         ("OpenAI", "openai"),

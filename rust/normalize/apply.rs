@@ -20,8 +20,13 @@ pub struct Options {
     pub remove_originals: bool,
 }
 
+/// The attribute's value; an empty string counts as unset (OpenLIT writes
+/// `""` for parameters the caller did not pass, e.g. `gen_ai.request.seed`).
 fn value_of(kv: &KeyValue) -> Option<&Value> {
-    kv.value.as_ref().and_then(|v| v.value.as_ref())
+    kv.value
+        .as_ref()
+        .and_then(|v| v.value.as_ref())
+        .filter(|v| !matches!(v, Value::StringValue(s) if s.is_empty()))
 }
 
 impl Rules {

@@ -69,6 +69,8 @@ processors:
   attributes already present are coerced and respelled in place too (an
   int where a double is expected is left as it is: OpenLIT 1.45 writes a zero
   cost as int 0).
+- An empty string counts as unset: it is neither mapped nor coerced (OpenLIT
+  writes `\"\"` for parameters the caller did not pass).
 - `remove_originals` removes a source attribute only once its value was
   written; a source attribute whose mapping was skipped (canonical key
   present, coercion failure) is kept, so nothing is lost.
