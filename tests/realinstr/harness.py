@@ -1,0 +1,98 @@
+"""What the capture script and the pytest share: the libraries under test and how to run an app.
+
+Every library runs in its own venv made by scripts/setup-pyenv.sh (build/pyenv/<venv>), as an
+unmodified user app would: the app process exports OTLP/HTTP protobuf to ``endpoint``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+APPS = HERE / "apps"
+PYENV_ROOT = Path(os.environ.get("GENAI_PYENV_DIR", REPO / "build" / "pyenv"))
+# OpenLIT's price table, cut down to the workload's models (written by capture.py from
+# ../shared/pricing/openlit-pricing.json when that exists): OpenLIT computes its own cost from it,
+# offline and the same every run.
+OPENLIT_PRICING = HERE / "openlit-pricing-subset.json"
+
+
+@dataclass(frozen=True)
+class Library:
+    """One instrumentation library set-up: which venv, which app, which extra environment."""
+
+    name: str  # fixture directory name: <library>-<version>[-variant]
+    venv: str
+    app: str
+    env: dict[str, str] = field(default_factory=dict)
+    sdk_name: str = "opentelemetry"  # resource telemetry.sdk.name the library sets
+    computes_cost: bool = False  # does the library write gen_ai.usage.cost itself?
+
+    @property
+    def python(self) -> Path:
+        return PYENV_ROOT / self.venv / "bin" / "python"
+
+
+LIBRARIES: list[Library] = [
+    Library("openlit-1.45.0", "openlit-1.45.0", "openlit_app.py", sdk_name="openlit", computes_cost=True),
+    # OpenLIT 1.33 crashes on a stream's usage chunk (choices == []): stream without it there.
+    Library(
+        "openlit-1.33.23",
+        "openlit-1.33.23",
+        "openlit_app.py",
+        env={"GENAI_STREAM_INCLUDE_USAGE": "0"},
+        sdk_name="openlit",
+        computes_cost=True,
+    ),
+    Library("otel-openai-v2-2.4b0", "otel-openai-v2-2.4b0", "otel_openai_v2_app.py"),
+    Library(
+        "otel-openai-v2-2.4b0-latest-experimental",
+        "otel-openai-v2-2.4b0",
+        "otel_openai_v2_app.py",
+        env={"OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental"},
+    ),
+]
+BY_NAME = {lib.name: lib for lib in LIBRARIES}
+
+
+def run_app(
+    lib: Library,
+    endpoint: str,
+    fake_url: str,
+    manifest: Path,
+    service_name: str,
+    environment: str,
+    timeout: float = 300,
+) -> dict:
+    """Run one app to completion; return its manifest (what it did). Raises on failure."""
+    if not lib.python.exists():
+        raise FileNotFoundError(f"{lib.python} missing: run scripts/setup-pyenv.sh {lib.venv}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OPENLIT_"))}
+    env.update(
+        {
+            "FAKE_OPENAI_URL": fake_url,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+            "GENAI_SERVICE_NAME": service_name,
+            "GENAI_ENVIRONMENT": environment,
+            "GENAI_OPENLIT_PRICING": str(OPENLIT_PRICING),
+            "GENAI_MANIFEST": str(manifest),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    env.update(lib.env)
+    proc = subprocess.run(
+        [str(lib.python), str(APPS / lib.app)], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{lib.name} app failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    if "Failed to export" in proc.stderr:
+        print(f"[{lib.name}] exporter errors:\n{proc.stderr[-3000:]}", file=sys.stderr)
+    return json.loads(manifest.read_text())
