@@ -33,4 +33,7 @@ if [[ -x scripts/realinstr-test.sh ]]; then
   scripts/realinstr-test.sh
 fi
 
+step "Fuzz smoke run: C ABI and configuration parser (libFuzzer + ASan)"
+scripts/fuzz.sh 20000
+
 step "All tests passed"

@@ -67,3 +67,29 @@ fn plain_workload_has_no_genai_bytes() {
         assert!(!bytes.windows(6).any(|w| w == b"gen_ai"));
     }
 }
+
+/// Writes the workloads as seed inputs for the `process` fuzz target (first
+/// byte selects the signal). Run by scripts/fuzz.sh with GENAI_FUZZ_SEEDS set.
+#[test]
+#[ignore = "writes fuzz seeds; run by scripts/fuzz.sh"]
+fn write_fuzz_seeds() {
+    let Some(dir) = std::env::var_os("GENAI_FUZZ_SEEDS") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (t, m, l) = plain_workload(20);
+    let seeds: [(&str, u8, Vec<u8>); 6] = [
+        ("genai_spans", 0, genai_spans(40).encode_to_vec()),
+        ("genai_metrics", 1, genai_metrics(40).encode_to_vec()),
+        ("genai_logs", 2, genai_logs(40).encode_to_vec()),
+        ("plain_spans", 0, t.encode_to_vec()),
+        ("plain_metrics", 1, m.encode_to_vec()),
+        ("plain_logs", 2, l.encode_to_vec()),
+    ];
+    for (name, selector, bytes) in seeds {
+        let mut seed = vec![selector];
+        seed.extend(bytes);
+        std::fs::write(dir.join(name), seed).unwrap();
+    }
+}
