@@ -386,3 +386,11 @@ fn every_key_the_stage_reacts_to_passes_the_prefilter() {
         assert!(needles.iter().any(|n| key.contains(n.as_str())), "{key}");
     }
 }
+
+#[test]
+fn spans_are_priced_with_the_other_stages_switched_off() {
+    // The prefilter must let GenAI batches through for the cost stage alone.
+    let p = processor(r#"{"normalize": {"enabled": false}, "naming": {"enabled": false}}"#);
+    let (out, _, _) = run(&p, call("openai", "gpt-4o", &[("input_tokens", 1000)]));
+    assert_close(cost(&out).unwrap(), 1000.0 * 2.5e-6, "cost stage alone");
+}
