@@ -33,6 +33,10 @@ class Library:
     env: dict[str, str] = field(default_factory=dict)
     sdk_name: str = "opentelemetry"  # resource telemetry.sdk.name the library sets
     computes_cost: bool = False  # does the library write gen_ai.usage.cost itself?
+    # operations the library does not instrument at all (no span, no metric)
+    uninstrumented: frozenset[str] = frozenset()
+    # does the library record failed calls in its metrics (duration with error.type)?
+    errors_in_metrics: bool = True
 
     @property
     def python(self) -> Path:
@@ -49,6 +53,7 @@ LIBRARIES: list[Library] = [
         env={"GENAI_STREAM_INCLUDE_USAGE": "0"},
         sdk_name="openlit",
         computes_cost=True,
+        errors_in_metrics=False,
     ),
     Library("otel-openai-v2-2.4b0", "otel-openai-v2-2.4b0", "otel_openai_v2_app.py"),
     Library(
@@ -56,6 +61,10 @@ LIBRARIES: list[Library] = [
         "otel-openai-v2-2.4b0",
         "otel_openai_v2_app.py",
         env={"OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental"},
+    ),
+    # An older official release (pre util-genai): the gen_ai.system era.
+    Library(
+        "otel-openai-v2-2.1b0", "otel-openai-v2-2.1b0", "otel_openai_v2_app.py", uninstrumented=frozenset({"embeddings"})
     ),
 ]
 BY_NAME = {lib.name: lib for lib in LIBRARIES}

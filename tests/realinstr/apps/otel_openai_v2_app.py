@@ -48,10 +48,17 @@ def main() -> None:
     logger_provider = LoggerProvider(resource=resource)
     logger_provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
     _logs.set_logger_provider(logger_provider)
+    providers = dict(tracer_provider=tracer_provider, meter_provider=meter_provider, logger_provider=logger_provider)
+    try:  # releases before util-genai emit through the (since removed) Events API
+        from opentelemetry import _events
+        from opentelemetry.sdk._events import EventLoggerProvider
 
-    OpenAIInstrumentor().instrument(
-        tracer_provider=tracer_provider, meter_provider=meter_provider, logger_provider=logger_provider
-    )
+        providers["event_logger_provider"] = EventLoggerProvider(logger_provider)
+        _events.set_event_logger_provider(providers["event_logger_provider"])
+    except ImportError:
+        pass
+
+    OpenAIInstrumentor().instrument(**providers)
     calls = workload.run(include_anthropic=False)
 
     tracer_provider.shutdown()
