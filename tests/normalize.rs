@@ -149,7 +149,8 @@ fn every_builtin_mapping_writes_its_canonical_key() {
                 .map(|o| format!("\"{}\": {}", o.name, o.name == t.name))
                 .collect();
             let cfg = format!("{{\"sources\": {{{}}}}}", others.join(", "));
-            let (out, stats, changed) = run_with(&cfg, vec![kv(m.from, value)], place);
+            let from = m.from.replace('*', "0.message.content");
+            let (out, stats, changed) = run_with(&cfg, vec![kv(&from, value)], place);
             let target = match m.transform {
                 otelcol_genai::normalize::table::Transform::Json(fields) => fields[0].1,
                 _ => m.to,
@@ -339,6 +340,52 @@ fn parity_with_contrib_gen_ai_normalizer_keys() {
         assert!(get(&out, to).is_none(), "{from} mapped with {source} off");
     }
     assert_eq!(CONTRIB_KEYS.len(), 34);
+}
+
+#[test]
+fn parity_with_contrib_flattened_openinference_messages() {
+    // Contrib's OpenInference message aggregator: flattened messages become
+    // gen_ai.input.messages / gen_ai.output.messages JSON.
+    let attrs = vec![
+        kv("llm.input_messages.0.message.role", s("user")),
+        kv("llm.input_messages.0.message.content", s("hello")),
+        kv("llm.output_messages.0.message.role", s("assistant")),
+        kv("llm.output_messages.0.message.content", s("hi!")),
+        kv("openinference.span.kind", s("LLM")),
+    ];
+    let (out, stats, _) = run_with(r#"{"remove_originals": true}"#, attrs, Place::Span);
+    let Some(Value::StringValue(input)) = get(&out, "gen_ai.input.messages") else {
+        panic!("no input messages: {:?}", keys(&out))
+    };
+    let input: serde_json::Value = serde_json::from_str(input).unwrap();
+    assert_eq!(
+        input,
+        serde_json::json!([{"role": "user", "parts": [{"type": "text", "content": "hello"}]}])
+    );
+    assert!(get(&out, "gen_ai.output.messages").is_some());
+    assert_eq!(
+        keys(&out),
+        [
+            "gen_ai.operation.name",
+            "gen_ai.input.messages",
+            "gen_ai.output.messages"
+        ]
+    );
+    assert_eq!(stats.attributes_normalized, 3);
+    // An existing canonical value wins; off with the source.
+    let attrs = vec![
+        kv("gen_ai.input.messages", s("[]")),
+        kv("llm.input_messages.0.message.role", s("user")),
+    ];
+    let (out, _, changed) = run(attrs.clone(), Place::Span);
+    assert!(!changed);
+    assert_eq!(get(&out, "gen_ai.input.messages"), Some(&s("[]")));
+    let (_, _, changed) = run_with(
+        r#"{"sources": {"openinference": false}}"#,
+        attrs[1..].to_vec(),
+        Place::Span,
+    );
+    assert!(!changed);
 }
 
 #[test]

@@ -562,7 +562,16 @@ fn openinference_spans() {
                     "llm.token_count.total": 150, "llm.token_count.prompt_details.cache_read": 64,
                     "llm.token_count.completion_details.reasoning": 0,
                     "llm.cost.total": 0.0006, "llm.invocation_parameters": "{\"temperature\": 0}",
-                    "input.value": "hi", "session.id": "s-1"}},
+                    "input.value": "hi", "session.id": "s-1",
+                    "llm.input_messages.0.message.role": "system",
+                    "llm.input_messages.0.message.content": "Be brief.",
+                    "llm.input_messages.1.message.role": "user",
+                    "llm.input_messages.1.message.content": "hi",
+                    "llm.output_messages.0.message.role": "assistant",
+                    "llm.output_messages.0.message.tool_calls.0.tool_call.id": "call_1",
+                    "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "search",
+                    "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments":
+                        "{\"q\": \"x\"}"}},
                 {"name": "agent", "attributes": {
                     "openinference.span.kind": "AGENT", "agent.name": "planner"}},
                 {"name": "search", "attributes": {

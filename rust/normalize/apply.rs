@@ -9,7 +9,7 @@ use super::rules::{Action, Rule, Rules};
 use super::table::{
     Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
 };
-use super::values;
+use super::{messages, values};
 use crate::attrs;
 use crate::stats::Stats;
 
@@ -49,8 +49,16 @@ impl Rules {
         let has_work = attrs.iter().any(|kv| {
             self.rules_for(&kv.key, place)
                 .any(|r| self.needs_work(r, &kv.key, value_of(kv), attrs))
+                || self.message_prefix(&kv.key, place).is_some()
         });
         has_work && self.rewrite(opts, attrs, place, stats)
+    }
+
+    /// The flattened-message prefix `key` falls under, if any.
+    fn message_prefix(&self, key: &str, place: Places) -> Option<usize> {
+        self.message_prefixes
+            .iter()
+            .position(|(p, _, places)| places & place != 0 && key.starts_with(&**p))
     }
 
     /// Whether `rule` would change something; never allocates.
@@ -190,6 +198,23 @@ impl Rules {
             if wrote {
                 changed = true;
                 originals.push(i);
+            }
+        }
+
+        // OpenInference's flattened messages, one JSON string per direction.
+        for (prefix, target, places) in &self.message_prefixes {
+            if places & place == 0 || written.contains(&&**target) {
+                continue;
+            }
+            if attrs[..present].iter().any(|kv| kv.key == **target) && !opts.overwrite {
+                continue;
+            }
+            if let Some((json, used)) = messages::rebuild(&attrs[..present], prefix) {
+                attrs::set(attrs, target, Value::StringValue(json));
+                written.push(target);
+                stats.attributes_normalized += 1;
+                changed = true;
+                originals.extend(used);
             }
         }
 

@@ -138,6 +138,11 @@ pub fn reference() -> String {
                 Transform::VercelProvider => "part before the first dot, then respelled".into(),
                 Transform::Lookup(table) => pairs(table),
                 Transform::Json(fields) => format!("JSON fields: {}", pairs(fields)),
+                Transform::Messages => {
+                    "flattened messages rebuilt as one JSON string (`text`, `tool_call`, \
+                     `tool_call_response` parts)"
+                        .into()
+                }
             };
             let _ = writeln!(
                 out,

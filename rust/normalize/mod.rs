@@ -14,6 +14,7 @@ pub mod coerce;
 pub mod config;
 pub mod custom;
 pub mod doc;
+mod messages;
 pub mod rules;
 pub mod table;
 pub mod values;

@@ -48,6 +48,8 @@ pub struct Rules {
     pub values_before: HashMap<Box<str>, Vec<ValueMap>>,
     /// Custom value maps consulted after it.
     pub values_after: HashMap<Box<str>, Vec<ValueMap>>,
+    /// Prefixes of flattened message attributes -> canonical key.
+    pub message_prefixes: Vec<(Box<str>, Box<str>, Places)>,
     /// The Vercel source is on (outer spans get no usage).
     pub vercel: bool,
     /// Keys of user-defined sources, which need needles of their own.
@@ -78,6 +80,12 @@ impl Rules {
                 continue;
             }
             for m in table.mappings {
+                if m.transform == Transform::Messages {
+                    let prefix = m.from.trim_end_matches('*');
+                    r.message_prefixes
+                        .push((prefix.into(), m.to.into(), m.places));
+                    continue;
+                }
                 r.add_map(m.from, m.to, m.transform, m.places, &mut rank);
             }
             if table.source == Source::Openllmetry {

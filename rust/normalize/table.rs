@@ -49,6 +49,9 @@ pub enum Transform {
     Lookup(&'static [(&'static str, &'static str)]),
     /// A JSON object string whose fields map to several canonical keys.
     Json(&'static [(&'static str, &'static str)]),
+    /// `from` is a prefix (`llm.input_messages.*`): OpenInference's
+    /// flattened messages, rebuilt into one JSON string.
+    Messages,
 }
 
 /// One built-in mapping.
@@ -249,6 +252,16 @@ static OPENINFERENCE: &[Mapping] = &[
     m("session.id", "gen_ai.conversation.id"),
     m("llm.input_messages", "gen_ai.input.messages"),
     m("llm.output_messages", "gen_ai.output.messages"),
+    with(
+        "llm.input_messages.*",
+        "gen_ai.input.messages",
+        Transform::Messages,
+    ),
+    with(
+        "llm.output_messages.*",
+        "gen_ai.output.messages",
+        Transform::Messages,
+    ),
 ];
 
 /// Vercel AI SDK telemetry (`experimental_telemetry`), v3 to v6.
