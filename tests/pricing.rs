@@ -394,3 +394,38 @@ fn spans_are_priced_with_the_other_stages_switched_off() {
     let (out, _, _) = run(&p, call("openai", "gpt-4o", &[("input_tokens", 1000)]));
     assert_close(cost(&out).unwrap(), 1000.0 * 2.5e-6, "cost stage alone");
 }
+
+#[test]
+fn other_instrumentations_are_priced_after_normalization() {
+    let p = processor("{}");
+    // OpenLLMetry / Traceloop.
+    let (out, _, _) = run(
+        &p,
+        vec![
+            kv("gen_ai.system", "OpenAI"),
+            kv("llm.request.type", "chat"),
+            kv("gen_ai.request.model", "gpt-4o"),
+            kv("llm.usage.prompt_tokens", 1000),
+            kv("llm.usage.completion_tokens", 100),
+        ],
+    );
+    assert_close(
+        cost(&out).unwrap(),
+        1000.0 * 2.5e-6 + 100.0 * 1e-5,
+        "openllmetry",
+    );
+    // OpenInference: its own cost is respected.
+    let (out, stats, _) = run(
+        &p,
+        vec![
+            kv("openinference.span.kind", "LLM"),
+            kv("llm.model_name", "gpt-4o"),
+            kv("llm.provider", "openai"),
+            kv("llm.token_count.prompt", 1000),
+            kv("llm.token_count.completion", 100),
+            kv("llm.cost.total", 0.25),
+        ],
+    );
+    assert_eq!(cost(&out), Some(0.25));
+    assert_eq!(stats.costs_existing, 1);
+}

@@ -105,11 +105,13 @@ impl Table {
         let shadows = |c: &Candidate| {
             (provider.is_none() || c.provider == provider) && (primary || !c.primary)
         };
-        let mut replaced = false;
+        let mut replaced_primary = false;
         if replace {
-            let before = bucket.len();
-            bucket.retain(|c| !shadows(c));
-            replaced = bucket.len() != before;
+            bucket.retain(|c| {
+                let gone = shadows(c);
+                replaced_primary |= gone && c.primary;
+                !gone
+            });
         } else if bucket
             .iter()
             .any(|c| c.provider == provider && c.primary == primary)
@@ -122,7 +124,7 @@ impl Table {
             price,
         });
         // A replaced primary was already counted.
-        primary && !(replaced && replace)
+        primary && !replaced_primary
     }
 
     /// The price of `model` as called through `provider`, most specific name
@@ -151,9 +153,15 @@ impl Table {
 
     /// The candidate of one name that fits the provider best: same provider,
     /// then a provider-less entry, then any; primary names before suffixes;
-    /// earlier entries first.
+    /// earlier entries first. A suffix entry of another provider
+    /// (`aiml/dall-e-3` for `dall-e-3` on `openai`) is a reseller's price
+    /// and is not used when the call names its provider.
     fn best(&self, key: &str, provider: Option<&str>) -> Option<&Price> {
         let bucket = self.map.get(key)?;
+        let usable = |c: &Candidate| match (c.provider.as_deref(), provider) {
+            (Some(a), Some(b)) => c.primary || a == b,
+            _ => true,
+        };
         let rank = |c: &Candidate| {
             let p = match (c.provider.as_deref(), provider) {
                 (Some(a), Some(b)) if a == b => 2,
@@ -163,7 +171,7 @@ impl Table {
             (p, c.primary as u8)
         };
         let mut best: Option<&Candidate> = None;
-        for c in bucket {
+        for c in bucket.iter().filter(|c| usable(c)) {
             if best.is_none_or(|b| rank(c) > rank(b)) {
                 best = Some(c);
             }
@@ -320,6 +328,11 @@ mod tests {
         assert_eq!(input_of(&t, "llama-3-70b", Some("acme")), Some(1.0));
         assert_eq!(input_of(&t, "gpt-4o", Some("azure.ai.openai")), Some(3.0));
         assert_eq!(input_of(&t, "gpt-4o", None), Some(4.0));
+        // Another provider's suffix entry answers only calls without a provider.
+        assert_eq!(input_of(&t, "llama-3-70b", None), Some(1.0));
+        let t = Table::from_entries(vec![entry("aiml/dall-e-3", Some("aiml"), 5.0)]);
+        assert_eq!(input_of(&t, "dall-e-3", Some("openai")), None);
+        assert_eq!(input_of(&t, "dall-e-3", None), Some(5.0));
     }
 
     #[test]
@@ -353,5 +366,9 @@ mod tests {
         assert_eq!(input_of(&t, "gpt-4o", Some("azure.ai.openai")), Some(20.0));
         assert_eq!(input_of(&t, "gpt-4o", Some("openai")), Some(20.0));
         assert_eq!(t.len(), 2);
+        // A name known only as a suffix becomes an entry of its own.
+        t.apply_layer(vec![entry("azure/dall-e-3", Some("azure"), 1.0)]);
+        t.apply_layer(vec![entry("dall-e-3", None, 2.0)]);
+        assert_eq!(t.len(), 4);
     }
 }
