@@ -29,7 +29,7 @@ DATA=$(mktemp -d "${TMPDIR:-/tmp}/otelcol-genai-stack.XXXXXX")
 PIDS=()
 
 stop() {
-    trap - INT TERM EXIT
+    trap - EXIT
     log "stopping ..."
     # Only the processes this script started, newest first.
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
@@ -45,7 +45,11 @@ stop() {
     fi
     log "stopped"
 }
-trap stop INT TERM EXIT
+# Ctrl-C reaches the three processes too (same process group); the script
+# notes it, waits for them below and cleans up on exit.
+INTERRUPTED=
+trap 'INTERRUPTED=1' INT TERM
+trap stop EXIT
 
 # wait_http NAME URL: waits until URL answers 200 (the process may take a
 # few seconds to open its storage), failing if it exits first.
@@ -102,7 +106,10 @@ cat >&2 <<EOF
 
 EOF
 
-# Returns when any of the three exits (or on Ctrl-C via the trap).
+# Returns when any of the three exits, or on Ctrl-C.
 wait -n "${PIDS[@]}" || true
-log "a process exited; see the logs in $DATA"
-KEEP_DATA=1
+if [[ -z $INTERRUPTED ]]; then
+    log "a process exited unexpectedly; keeping $DATA for its logs"
+    KEEP_DATA=1
+    exit 1
+fi
