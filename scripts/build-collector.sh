@@ -26,7 +26,13 @@ fi
 case " ${GOFLAGS:-} " in *" -buildvcs=false "*) ;; *) export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" ;; esac
 export CGO_ENABLED=1
 
+# Go does not hash the static library named in #cgo LDFLAGS: without this
+# stamp, a rebuilt Rust core would leave `go build` believing the binary is
+# up to date. The digest is also what the processor logs at start.
+digest=$(sha256sum "$LIB" | cut -d' ' -f1)
+ldflags="-s -w -X github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi.libraryDigest=sha256:$digest"
+
 start=$(date +%s)
-"$builder" --config="$MANIFEST"
+"$builder" --config="$MANIFEST" --ldflags="$ldflags"
 bin=build/otelcol-genai/otelcol-genai
 echo "build-collector: built $bin ($(du -h "$bin" | cut -f1)) in $(( $(date +%s) - start ))s"

@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +64,19 @@ func RepoRoot(t testing.TB) string {
 
 // ExampleConfig is examples/otelcol-genai.yaml.
 func ExampleConfig(t testing.TB) string {
+	t.Helper()
+	trackForTestCache(t, "otelcol-genai.yaml")
 	return filepath.Join(RepoRoot(t), "examples", "otelcol-genai.yaml")
+}
+
+// trackForTestCache stats e2e/testdata/<name>, a symlink to a file outside
+// the Go module (the built binary, the example config). Go's test cache
+// keys on files a test stats, but only inside the module, so without this
+// `go test` would replay old results after `make collector`.
+func trackForTestCache(t testing.TB, name string) {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	_, _ = os.Stat(filepath.Join(filepath.Dir(file), "testdata", name))
 }
 
 // Binary is the collector to test: $OTELCOL_GENAI_BIN, or the one
@@ -73,6 +86,7 @@ func Binary(t testing.TB) string {
 	bin := os.Getenv(envBinary)
 	if bin == "" {
 		bin = filepath.Join(RepoRoot(t), defaultBinaryRelToRepo)
+		trackForTestCache(t, "otelcol-genai")
 	}
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("e2e: collector binary %s not found (%v): run `make collector` first or set %s", bin, err, envBinary)
@@ -372,7 +386,7 @@ func NewSink(t testing.TB) *Sink {
 }
 
 func (s *Sink) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err == nil {
 		err = s.store(r.URL.Path, body)
 	}
@@ -386,6 +400,25 @@ func (s *Sink) serve(w http.ResponseWriter, r *http.Request) {
 	// An empty ExportXServiceResponse is zero bytes of protobuf.
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	w.WriteHeader(http.StatusOK)
+}
+
+// readBody reads a request body, undoing the gzip compression the otlphttp
+// exporter applies by default.
+func readBody(r *http.Request) ([]byte, error) {
+	var src io.Reader = r.Body
+	switch enc := r.Header.Get("Content-Encoding"); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: gzip: %w", r.URL.Path, err)
+		}
+		defer zr.Close()
+		src = zr
+	default:
+		return nil, fmt.Errorf("%s: unsupported Content-Encoding %q", r.URL.Path, enc)
+	}
+	return io.ReadAll(src)
 }
 
 func (s *Sink) store(path string, body []byte) error {

@@ -67,6 +67,7 @@ func (p *genaiProcessor) start(context.Context, component.Host) error {
 	if old := p.core.Swap(core); old != nil {
 		_ = old.Close()
 	}
+	p.logger.Debug("genai core ready", zap.String("core_version", ffi.Version()), zap.String("core_library", ffi.LibraryDigest()))
 	return nil
 }
 

@@ -86,6 +86,16 @@ func StatusOf(err error) Status {
 // Version is the Rust library's version.
 func Version() string { return C.GoString(C.genai_version()) }
 
+// libraryDigest is the SHA-256 of the libotelcol_genai.a linked in, set by
+// scripts/build-collector.sh with -ldflags -X. Besides being logged, it makes
+// `go build` relink when only the Rust library changed: Go does not hash
+// files named in #cgo LDFLAGS, so it would keep a binary with the old core.
+var libraryDigest = "unknown"
+
+// LibraryDigest identifies the Rust library build linked in ("unknown"
+// outside scripts/build-collector.sh).
+func LibraryDigest() string { return libraryDigest }
+
 // Stats are the per-batch counters of rust/stats.rs.
 type Stats struct {
 	Items                uint64
