@@ -134,3 +134,41 @@ fn rename_metric(metric: &mut Metric) -> bool {
     metric.name = name;
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The prefilter skips batches without a needle: every legacy name the
+    /// stage upgrades, and every name it selects, must contain one.
+    #[test]
+    fn every_legacy_name_contains_a_needle_and_is_selected() {
+        let naming = Naming::new(&NamingConfig::default()).unwrap();
+        let needles = naming.needles().unwrap();
+        for name in legacy::legacy_names() {
+            assert!(needles.iter().any(|n| name.contains(n.as_str())), "{name}");
+            assert!(naming.selector.selects(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn disabled_stage_adds_no_needles_and_changes_nothing() {
+        let config = NamingConfig {
+            enabled: false,
+            ..Default::default()
+        };
+        let naming = Naming::new(&config).unwrap();
+        assert_eq!(naming.needles(), Some(Vec::new()));
+        let mut rm = ResourceMetrics::default();
+        rm.scope_metrics.push(ScopeMetrics {
+            metrics: vec![Metric {
+                name: "gen_ai.client.token.usage".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        let before = rm.clone();
+        assert!(!naming.apply(&mut rm, &mut Stats::default()));
+        assert_eq!(rm, before);
+    }
+}
