@@ -429,3 +429,41 @@ fn other_instrumentations_are_priced_after_normalization() {
     assert_eq!(cost(&out), Some(0.25));
     assert_eq!(stats.costs_existing, 1);
 }
+
+#[test]
+fn openlit_zero_placeholder_is_replaced_when_the_model_is_known() {
+    let mut attrs = call(
+        "openai",
+        "gpt-4o",
+        &[("input_tokens", 1000), ("output_tokens", 100)],
+    );
+    attrs.push(kv("gen_ai.usage.cost", 0_i64));
+    let (out, stats, _) = run(&processor("{}"), attrs.clone());
+    assert_close(
+        cost(&out).unwrap(),
+        1000.0 * 2.5e-6 + 100.0 * 1e-5,
+        "replaced",
+    );
+    assert_eq!((stats.costs_computed, stats.costs_existing), (1, 0));
+
+    let (out, stats, _) = run(&processor(r#"{"cost": {"replace_zero": false}}"#), attrs);
+    assert_eq!(
+        otelcol_genai::attrs::get(&out, "gen_ai.usage.cost"),
+        Some(&Value::IntValue(0))
+    );
+    assert_eq!(stats.costs_existing, 1);
+
+    // Unknown model: the 0 stays, the model is reported.
+    let mut attrs = call("acme", "acme-9", &[("input_tokens", 10)]);
+    attrs.push(kv("gen_ai.usage.cost", 0.0));
+    let (out, stats, unknown) = run(&processor("{}"), attrs);
+    assert_eq!(cost(&out), Some(0.0));
+    assert_eq!(stats.cost_unknown_model, 1);
+    assert_eq!(unknown, vec!["acme-9".to_string()]);
+
+    // A 0 cost for 0 tokens is a real 0.
+    let mut attrs = call("openai", "gpt-4o", &[("input_tokens", 0)]);
+    attrs.push(kv("gen_ai.usage.cost", 0.0));
+    let (_, stats, _) = run(&processor("{}"), attrs);
+    assert_eq!(stats.costs_existing, 1);
+}

@@ -16,6 +16,8 @@ struct Call<'a> {
     request_model: Option<&'a str>,
     response_model: Option<&'a str>,
     has_cost: bool,
+    /// The existing cost is 0 (OpenLIT's placeholder for "no price known").
+    zero_cost: bool,
     /// A token count was present.
     has_tokens: bool,
     /// A token count was present but not a number >= 0.
@@ -65,6 +67,7 @@ impl<'a> Call<'a> {
                 }
                 keys::COST => {
                     c.has_cost = true;
+                    c.zero_cost = attrs::number_of(v).is_some_and(|n| n.as_f64() == 0.0);
                     continue;
                 }
                 keys::CHOICE_COUNT => {
@@ -99,6 +102,12 @@ impl<'a> Call<'a> {
         self.response_model.or(self.request_model)
     }
 
+    /// Whether any token count is above zero.
+    fn any_tokens(&self) -> bool {
+        let t = &self.tokens;
+        t.input + t.output + t.cache_read + t.cache_creation + t.reasoning > 0.0
+    }
+
     fn wants_image(&self) -> bool {
         self.image_size.is_some() || self.image_quality.is_some()
     }
@@ -122,7 +131,11 @@ impl Pricer {
         if model.is_none() && !call.has_tokens && !call.has_cost {
             return false; // not an LLM call
         }
-        if call.has_cost && !self.override_existing {
+        // A cost of 0 on a call that used tokens is OpenLIT's placeholder
+        // for a model its table lacks, not a price: replaced when we know one.
+        let placeholder =
+            self.replace_zero && call.zero_cost && !call.bad_tokens && call.any_tokens();
+        if call.has_cost && !self.override_existing && !placeholder {
             batch.stats.costs_existing += 1;
             return false;
         }

@@ -17,6 +17,9 @@ pub struct CostConfig {
     /// Write `gen_ai.usage.cost` even where the instrumentation already did.
     #[serde(rename = "override")]
     pub override_existing: bool,
+    /// Replace an existing cost of 0 on a call that used tokens (OpenLIT
+    /// writes 0 when its table lacks the model) when the model is known.
+    pub replace_zero: bool,
     /// Also write the cost of each token category
     /// (`gen_ai.usage.input_cost`, ... see docs/pricing.md).
     pub breakdown: bool,
@@ -37,6 +40,7 @@ impl Default for CostConfig {
         Self {
             enabled: true,
             override_existing: false,
+            replace_zero: true,
             breakdown: false,
             metrics: true,
             pricing_files: Vec::new(),

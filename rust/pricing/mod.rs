@@ -39,6 +39,7 @@ pub const MAX_PRICING_FILE_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Pricer {
     enabled: bool,
     override_existing: bool,
+    replace_zero: bool,
     breakdown: bool,
     derive_metrics: bool,
     table: Arc<Table>,
@@ -54,6 +55,7 @@ impl Pricer {
         let mut pricer = Self {
             enabled: config.enabled,
             override_existing: config.override_existing,
+            replace_zero: config.replace_zero,
             breakdown: config.breakdown,
             derive_metrics: config.metrics,
             table: Arc::new(Table::default()),
