@@ -168,26 +168,43 @@ impl Rules {
             else {
                 continue;
             };
-            let Some(src) = value_of(&attrs[i]).cloned() else {
-                continue;
+            // Targets are checked before the value is built, so conflicts
+            // cost no copy.
+            let blocked = |attrs: &[KeyValue], written: &[&str], target: &str| {
+                written.contains(&target)
+                    || (!opts.overwrite && attrs[..present].iter().any(|kv| kv.key == target))
             };
-            let outputs = match self.produce(&src, to, *transform, *kind, stats) {
-                Some(o) => o,
-                None => continue,
+            let outputs = match transform {
+                Transform::Json(fields) => {
+                    let Some(Value::StringValue(s)) = value_of(&attrs[i]) else {
+                        stats.coercion_failures += 1;
+                        continue;
+                    };
+                    match expand_json(s, fields, stats) {
+                        Some(o) => o,
+                        None => continue,
+                    }
+                }
+                _ => {
+                    if blocked(attrs, &written, to) {
+                        continue;
+                    }
+                    let Some(src) = value_of(&attrs[i]) else {
+                        continue;
+                    };
+                    match self.produce(src, to, *transform, *kind, stats) {
+                        Some(v) => vec![(&**to, v)],
+                        None => continue,
+                    }
+                }
             };
             let mut wrote = false;
             for (target, value) in outputs {
-                if target.starts_with(USAGE_PREFIX)
-                    && self.vercel
-                    && *vercel_outer.get_or_insert_with(|| is_vercel_outer(attrs))
+                if blocked(attrs, &written, target)
+                    || (target.starts_with(USAGE_PREFIX)
+                        && self.vercel
+                        && *vercel_outer.get_or_insert_with(|| is_vercel_outer(attrs)))
                 {
-                    continue;
-                }
-                if written.contains(&target) {
-                    continue;
-                }
-                let pre = attrs[..present].iter().position(|kv| kv.key == target);
-                if pre.is_some() && !opts.overwrite {
                     continue;
                 }
                 attrs::set(attrs, target, value);
@@ -249,35 +266,34 @@ impl Rules {
         }
     }
 
-    /// The canonical (key, value) pairs one source value yields, or `None`
-    /// when there is nothing to write (a failure is counted here).
-    fn produce<'a>(
+    /// The canonical value one source value yields, or `None` when there is
+    /// nothing to write (a failure is counted here).
+    fn produce(
         &self,
         src: &Value,
-        to: &'a str,
+        to: &str,
         transform: Transform,
         kind: Kind,
         stats: &mut Stats,
-    ) -> Option<Vec<(&'a str, Value)>> {
-        let value = match (transform, src) {
-            (Transform::Json(fields), Value::StringValue(s)) => {
-                return self.expand_json(s, fields, stats);
-            }
-            (Transform::Copy, v) => v.clone(),
+    ) -> Option<Value> {
+        let transformed = match (transform, src) {
+            (Transform::Copy, _) => None,
             (Transform::VercelProvider, Value::StringValue(s)) => {
-                Value::StringValue(values::provider(s, true).unwrap_or_else(|| s.clone()))
+                values::provider(s, true).map(Value::StringValue)
             }
             // A kind without an operation (e.g. Vercel's outer spans): nothing to write.
             (Transform::Lookup(table), Value::StringValue(s)) => {
-                Value::StringValue(values::lookup(table, s)?.to_string())
+                Some(Value::StringValue(values::lookup(table, s)?.to_string()))
             }
             _ => {
                 stats.coercion_failures += 1;
                 return None;
             }
         };
-        let value = match coerce(kind, &value) {
-            Ok(c) => c.unwrap_or(value),
+        let current = transformed.as_ref().unwrap_or(src);
+        let value = match coerce(kind, current) {
+            Ok(Some(c)) => c,
+            Ok(None) => transformed.unwrap_or_else(|| src.clone()),
             Err(()) => {
                 stats.coercion_failures += 1;
                 return None;
@@ -289,37 +305,35 @@ impl Rules {
                 stats.values_normalized += 1;
             }
         }
-        Some(vec![(to, value)])
+        Some(value)
     }
+}
 
-    /// Langfuse's JSON usage and cost details: each known numeric field.
-    fn expand_json(
-        &self,
-        s: &str,
-        fields: &'static [(&'static str, &'static str)],
-        stats: &mut Stats,
-    ) -> Option<Vec<(&'static str, Value)>> {
-        let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(s)
-        else {
-            stats.coercion_failures += 1;
-            return None;
+/// Langfuse's JSON usage and cost details: each known numeric field.
+fn expand_json(
+    s: &str,
+    fields: &'static [(&'static str, &'static str)],
+    stats: &mut Stats,
+) -> Option<Vec<(&'static str, Value)>> {
+    let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(s) else {
+        stats.coercion_failures += 1;
+        return None;
+    };
+    let mut out = Vec::new();
+    for (field, target) in fields {
+        let Some(n) = obj.get(*field) else { continue };
+        let v = match (kind_of(target), n.as_i64(), n.as_f64()) {
+            (Kind::Int, Some(i), _) => Value::IntValue(i),
+            (Kind::Int, None, Some(d)) if d.fract() == 0.0 => Value::IntValue(d as i64),
+            (Kind::Double, _, Some(d)) => Value::DoubleValue(d),
+            _ => {
+                stats.coercion_failures += 1;
+                continue;
+            }
         };
-        let mut out = Vec::new();
-        for (field, target) in fields {
-            let Some(n) = obj.get(*field) else { continue };
-            let v = match (kind_of(target), n.as_i64(), n.as_f64()) {
-                (Kind::Int, Some(i), _) => Value::IntValue(i),
-                (Kind::Int, None, Some(d)) if d.fract() == 0.0 => Value::IntValue(d as i64),
-                (Kind::Double, _, Some(d)) => Value::DoubleValue(d),
-                _ => {
-                    stats.coercion_failures += 1;
-                    continue;
-                }
-            };
-            out.push((*target, v));
-        }
-        Some(out)
+        out.push((*target, v));
     }
+    Some(out)
 }
 
 /// A Vercel AI SDK span that wraps the LLM calls (`ai.generateText`,
