@@ -32,10 +32,20 @@ struct Candidate {
 }
 
 /// Model name -> the prices of that name (one per provider at most).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Table {
     map: HashMap<Box<str>, Vec<Candidate>>,
     entries: usize,
+}
+
+impl std::fmt::Debug for Table {
+    /// A summary: the processor's debug output should not list 4,000 prices.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("entries", &self.entries)
+            .field("names", &self.map.len())
+            .finish()
+    }
 }
 
 /// Bedrock cross-region inference profiles and similar route prefixes.
