@@ -40,9 +40,10 @@ build() {
         return
     fi
     log "building $1 $4 (go install $3@$4) ..."
-    # CGO off: static binaries, no C toolchain needed. GOFLAGS from the
-    # caller (e.g. -buildvcs=false from the Makefile) do not apply here.
-    CGO_ENABLED=0 GOBIN="$BIN_DIR" GOFLAGS=-mod=mod go install "$3@$4"
+    # CGO off: static binaries, no C toolchain needed. The caller's GOFLAGS
+    # (e.g. -buildvcs=false from the Makefile) are for this repository's
+    # builds, not for a module installed by version.
+    CGO_ENABLED=0 GOBIN="$BIN_DIR" GOFLAGS= go install "$3@$4"
     installed "$1" "$2" "$4" || { log "$1 was built but does not report $2 $4"; exit 1; }
 }
 
