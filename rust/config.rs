@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn unknown_field_is_named() {
         let err = Config::from_json(br#"{"cost": {"no_such_option": 1}}"#).unwrap_err();
-        assert_eq!(err.field, "cost");
+        assert_eq!(err.field, "cost.no_such_option");
         assert!(err.message.contains("no_such_option"), "{err}");
     }
 
