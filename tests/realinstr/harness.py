@@ -37,6 +37,8 @@ class Library:
     uninstrumented: frozenset[str] = frozenset()
     # does the library record failed calls in its metrics (duration with error.type)?
     errors_in_metrics: bool = True
+    # does the library record token usage of streamed calls in its metrics?
+    stream_tokens_in_metrics: bool = True
 
     @property
     def python(self) -> Path:
@@ -64,7 +66,11 @@ LIBRARIES: list[Library] = [
     ),
     # An older official release (pre util-genai): the gen_ai.system era.
     Library(
-        "otel-openai-v2-2.1b0", "otel-openai-v2-2.1b0", "otel_openai_v2_app.py", uninstrumented=frozenset({"embeddings"})
+                "otel-openai-v2-2.1b0",
+        "otel-openai-v2-2.1b0",
+        "otel_openai_v2_app.py",
+        uninstrumented=frozenset({"embeddings"}),
+        stream_tokens_in_metrics=False,
     ),
 ]
 BY_NAME = {lib.name: lib for lib in LIBRARIES}
