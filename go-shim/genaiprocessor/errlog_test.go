@@ -1,0 +1,68 @@
+package genaiprocessor
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/processor/processortest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+func TestRateLimitedLogSuppressesAndCounts(t *testing.T) {
+	core, logs := observer.New(zapcore.WarnLevel)
+	l := newRateLimitedLog(zap.New(core), time.Hour)
+	l.warn("first")
+	l.warn("second")
+	l.warn("third")
+	require.Equal(t, 1, logs.Len(), "one line per interval")
+	assert.Equal(t, "first", logs.All()[0].Message)
+
+	// Pretend the interval has passed.
+	l.last.Store(time.Now().Add(-2 * time.Hour).UnixNano())
+	l.warn("fourth")
+	require.Equal(t, 2, logs.Len())
+	assert.Equal(t, int64(2), logs.All()[1].ContextMap()["suppressed_since_last"])
+}
+
+func TestCoreErrorIsLoggedWithStatusAndMessage(t *testing.T) {
+	core, logs := observer.New(zapcore.WarnLevel)
+	set := processortest.NewNopSettings(typ)
+	set.Logger = zap.New(core)
+	p, err := NewFactory().CreateTraces(context.Background(), set, defaultConfig(), new(consumertest.TracesSink))
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, p.Shutdown(context.Background()))
+	require.NoError(t, p.ConsumeTraces(context.Background(), genaiTraces()))
+
+	require.Equal(t, 1, logs.Len())
+	fields := logs.All()[0].ContextMap()
+	assert.Equal(t, "invalid_handle", fields["reason"])
+	assert.Equal(t, "traces", fields["signal"])
+	assert.Contains(t, fields["error"], "unknown genai handle", "the core's own message")
+}
+
+func TestUnknownModelsAreLoggedAtDebug(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	set := processortest.NewNopSettings(typ)
+	set.Logger = zap.New(core)
+	p, err := NewFactory().CreateTraces(context.Background(), set, defaultConfig(), new(consumertest.TracesSink))
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+
+	td := genaiTraces()
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr("gen_ai.request.model", "no-such-model-anywhere")
+	require.NoError(t, p.ConsumeTraces(context.Background(), td))
+
+	found := logs.FilterMessage("genai: models without pricing").All()
+	require.Len(t, found, 1)
+	assert.Equal(t, zapcore.DebugLevel, found[0].Level)
+	assert.Contains(t, found[0].ContextMap()["models"], "no-such-model-anywhere")
+}
