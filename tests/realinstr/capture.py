@@ -226,7 +226,7 @@ def to_otlp_json(message) -> str:
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
 
 
-def capture(name: str) -> Path:
+def capture(name: str, root: Path = OUT) -> Path:
     lib = BY_NAME[name]
     fake = FakeOpenAI().start()
     sink = CaptureSink().start()
@@ -237,7 +237,7 @@ def capture(name: str) -> Path:
         if sink.errors:
             raise RuntimeError(f"{name}: sink errors: {sink.errors}")
         ports = [int(fake.url.rsplit(":", 1)[1]), int(sink.url.rsplit(":", 1)[1])]
-        out = OUT / name
+        out = root / name
         out.mkdir(parents=True, exist_ok=True)
         for signal in SIGNALS:
             req = normalize(signal, sink.requests(signal), ports)
