@@ -130,3 +130,54 @@ fn unchanged_lists_cost_no_allocation() {
     });
     assert!(n_alloc > 0);
 }
+
+/// The work path allocates little more than the attributes it writes.
+#[test]
+fn allocations_per_rewritten_item() {
+    let n = Normalizer::new(&NormalizeConfig::default()).unwrap();
+    let i = |v: i64| Value::IntValue(v);
+    let cases: Vec<(&str, Vec<KeyValue>)> = vec![
+        (
+            "openllmetry",
+            vec![
+                kv("gen_ai.system", s("openai")),
+                kv("llm.request.type", s("chat")),
+                kv("gen_ai.request.model", s("gpt-4o")),
+                kv("gen_ai.response.model", s("gpt-4o")),
+                kv("llm.usage.prompt_tokens", i(100)),
+                kv("llm.usage.completion_tokens", i(20)),
+                kv("llm.usage.total_tokens", i(120)),
+                kv("llm.request.temperature", Value::DoubleValue(0.7)),
+                kv("traceloop.span.kind", s("task")),
+                kv("traceloop.entity.name", s("answer")),
+                kv("llm.response.finish_reason", s("stop")),
+            ],
+        ),
+        (
+            "openinference",
+            vec![
+                kv("openinference.span.kind", s("LLM")),
+                kv("llm.provider", s("openai")),
+                kv("llm.system", s("openai")),
+                kv("llm.model_name", s("gpt-4o")),
+                kv("llm.token_count.prompt", i(100)),
+                kv("llm.token_count.completion", i(20)),
+                kv("llm.token_count.total", i(120)),
+                kv("session.id", s("sess-42")),
+            ],
+        ),
+    ];
+    for (name, attrs) in cases {
+        let mut a = attrs.clone();
+        let mut stats = Stats::default();
+        let n_alloc = allocations(|| {
+            n.apply(&mut a, Place::Span, &mut stats);
+        });
+        let written = stats.attributes_normalized;
+        eprintln!("{name}: {n_alloc} allocations for {written} canonical attributes written");
+        // Per written attribute: its key and (string) value; plus a fixed
+        // handful of work lists. Deterministic, so a bound, not a timing.
+        assert!(written >= 7, "{name}: {written}");
+        assert!(n_alloc <= 2 * written + 6, "{name}: {n_alloc} allocations");
+    }
+}

@@ -146,7 +146,7 @@ impl Rules {
         }
 
         // Then mappings, highest-ranked source key first.
-        let mut todo: Vec<(u32, usize, &Action)> = Vec::new();
+        let mut todo: Vec<(u32, usize, &Action)> = Vec::with_capacity(attrs.len());
         for (i, kv) in attrs.iter().enumerate() {
             for r in self.rules_for(&kv.key, place) {
                 if matches!(r.action, Action::Map { .. }) && value_of(kv).is_some() {
@@ -156,8 +156,11 @@ impl Rules {
         }
         todo.sort_by_key(|(rank, i, _)| (*rank, *i));
         let present = attrs.len();
-        let mut written: Vec<&str> = Vec::new();
-        let mut originals: Vec<usize> = Vec::new();
+        // One allocation each instead of growth steps: mapped items are
+        // the hot path of GenAI batches.
+        attrs.reserve(todo.len());
+        let mut written: Vec<&str> = Vec::with_capacity(todo.len() + 2);
+        let mut originals: Vec<usize> = Vec::with_capacity(todo.len());
         let mut vercel_outer: Option<bool> = None;
         for (_, i, action) in todo {
             let Action::Map {
@@ -181,7 +184,7 @@ impl Rules {
                         continue;
                     };
                     match expand_json(s, fields, stats) {
-                        Some(o) => o,
+                        Some(o) => Outputs::Many(o.into_iter()),
                         None => continue,
                     }
                 }
@@ -193,7 +196,7 @@ impl Rules {
                         continue;
                     };
                     match self.produce(src, to, *transform, *kind, stats) {
-                        Some(v) => vec![(&**to, v)],
+                        Some(v) => Outputs::One(Some((&**to, v))),
                         None => continue,
                     }
                 }
@@ -306,6 +309,23 @@ impl Rules {
             }
         }
         Some(value)
+    }
+}
+
+/// What one mapping writes: usually one attribute, several for JSON details.
+enum Outputs<'a> {
+    One(Option<(&'a str, Value)>),
+    Many(std::vec::IntoIter<(&'static str, Value)>),
+}
+
+impl<'a> Iterator for Outputs<'a> {
+    type Item = (&'a str, Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Outputs::One(o) => o.take(),
+            Outputs::Many(it) => it.next(),
+        }
     }
 }
 
