@@ -1,7 +1,10 @@
 //! Real instrumentation output captured into `tests/fixtures/captured/`
-//! (skipped when a capture is absent). OpenLIT 1.45 is the canonical
-//! target: normalization must leave its spans, logs and metrics as they are.
+//! (each capture skipped when absent). OpenLIT 1.45 is the canonical target:
+//! normalization must leave it as it is. Every other capture must come out
+//! with the provider its manifest names on every span, data point and log
+//! record that names a provider or a model, without coercion failures.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -12,21 +15,31 @@ use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
 
-fn capture(dir: &str, file: &str) -> Option<Vec<u8>> {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests/fixtures/captured",
-        dir,
-        file,
-    ]
-    .iter()
-    .collect();
-    std::fs::read(path).ok()
+fn dir(name: &str) -> PathBuf {
+    [env!("CARGO_MANIFEST_DIR"), "tests/fixtures/captured", name]
+        .iter()
+        .collect()
+}
+
+fn capture(name: &str, file: &str) -> Option<Vec<u8>> {
+    std::fs::read(dir(name).join(file)).ok()
 }
 
 fn normalize_only() -> Processor {
     Processor::from_json(br#"{"cost": {"enabled": false}, "naming": {"enabled": false}}"#)
         .expect("config")
+}
+
+fn get<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a str> {
+    match attrs
+        .iter()
+        .find(|a| a.key == key)
+        .and_then(|a| a.value.as_ref())
+        .and_then(|v| v.value.as_ref())
+    {
+        Some(Value::StringValue(s)) => Some(s),
+        _ => None,
+    }
 }
 
 #[test]
@@ -55,95 +68,122 @@ fn openlit_1_45_output_is_already_canonical() {
     }
 }
 
-fn get<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a Value> {
-    attrs
-        .iter()
-        .find(|a| a.key == key)
-        .and_then(|a| a.value.as_ref())
-        .and_then(|v| v.value.as_ref())
+/// Model -> provider, from a capture's manifest.
+fn manifest(name: &str) -> Option<HashMap<String, String>> {
+    let text = std::fs::read_to_string(dir(name).join("manifest.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).expect("manifest is JSON");
+    Some(
+        json["calls"]
+            .as_array()?
+            .iter()
+            .filter_map(|c| Some((c["model"].as_str()?.into(), c["provider"].as_str()?.into())))
+            .collect(),
+    )
 }
 
-/// Every list carrying `gen_ai.system` must come out with the same provider
-/// under `gen_ai.provider.name` (the original kept); returns how many.
-fn check_provider(attrs: &[KeyValue], what: &str) -> usize {
-    let Some(Value::StringValue(system)) = get(attrs, "gen_ai.system") else {
-        return 0;
-    };
-    let provider = get(attrs, "gen_ai.provider.name");
-    assert_eq!(
-        provider,
-        Some(&Value::StringValue(system.clone())),
-        "{what}"
-    );
-    1
-}
-
-#[test]
-fn openlit_1_33_output_gets_the_current_provider_key() {
-    let p = normalize_only();
-    let Some(traces) = capture("openlit-1.33.23", "traces.pb") else {
-        eprintln!("no OpenLIT 1.33 capture present; skipped");
-        return;
-    };
-    let out = p.process(Signal::Traces, &traces).unwrap();
-    assert_eq!(out.stats.coercion_failures, 0, "{:?}", out.stats);
-    let req = ExportTraceServiceRequest::decode(out.output.expect("changed").as_slice()).unwrap();
-    let mut n = 0;
-    for rs in &req.resource_spans {
-        for ss in &rs.scope_spans {
-            for sp in &ss.spans {
-                n += check_provider(&sp.attributes, &sp.name);
-                if get(&sp.attributes, "gen_ai.request.service_tier").is_some() {
-                    assert!(get(&sp.attributes, "openai.request.service_tier").is_some());
+/// Attribute lists of every span, data point and log record of a batch.
+fn items(signal: Signal, bytes: &[u8]) -> Vec<(String, Vec<KeyValue>)> {
+    let mut out = Vec::new();
+    match signal {
+        Signal::Traces => {
+            for rs in ExportTraceServiceRequest::decode(bytes)
+                .unwrap()
+                .resource_spans
+            {
+                for ss in rs.scope_spans {
+                    out.extend(ss.spans.into_iter().map(|s| (s.name, s.attributes)));
                 }
             }
-            if ss
-                .spans
-                .iter()
-                .any(|s| get(&s.attributes, "gen_ai.system").is_some())
-            {
-                assert!(!ss.schema_url.is_empty(), "touched scope gets a schema_url");
-            }
         }
-    }
-    assert!(n > 0, "no OpenLIT LLM span in the capture");
-
-    if let Some(metrics) = capture("openlit-1.33.23", "metrics.pb") {
-        let out = p.process(Signal::Metrics, &metrics).unwrap();
-        let req =
-            ExportMetricsServiceRequest::decode(out.output.expect("changed").as_slice()).unwrap();
-        let mut n = 0;
-        for rm in &req.resource_metrics {
-            for sm in &rm.scope_metrics {
-                for m in &sm.metrics {
-                    let points: Vec<&Vec<KeyValue>> = match &m.data {
-                        Some(Data::Histogram(h)) => {
-                            h.data_points.iter().map(|d| &d.attributes).collect()
-                        }
-                        Some(Data::Sum(s)) => s.data_points.iter().map(|d| &d.attributes).collect(),
-                        Some(Data::Gauge(g)) => {
-                            g.data_points.iter().map(|d| &d.attributes).collect()
-                        }
-                        _ => Vec::new(),
-                    };
-                    for a in points {
-                        n += check_provider(a, &m.name);
+        Signal::Metrics => {
+            for rm in ExportMetricsServiceRequest::decode(bytes)
+                .unwrap()
+                .resource_metrics
+            {
+                for sm in rm.scope_metrics {
+                    for m in sm.metrics {
+                        let points: Vec<Vec<KeyValue>> = match m.data {
+                            Some(Data::Histogram(h)) => {
+                                h.data_points.into_iter().map(|d| d.attributes).collect()
+                            }
+                            Some(Data::Sum(s)) => {
+                                s.data_points.into_iter().map(|d| d.attributes).collect()
+                            }
+                            Some(Data::Gauge(g)) => {
+                                g.data_points.into_iter().map(|d| d.attributes).collect()
+                            }
+                            _ => Vec::new(),
+                        };
+                        out.extend(points.into_iter().map(|a| (m.name.clone(), a)));
                     }
                 }
             }
         }
-        assert!(n > 0, "no OpenLIT GenAI data point in the capture");
-    }
-    if let Some(logs) = capture("openlit-1.33.23", "logs.pb") {
-        let out = p.process(Signal::Logs, &logs).unwrap();
-        let req =
-            ExportLogsServiceRequest::decode(out.output.expect("changed").as_slice()).unwrap();
-        for rl in &req.resource_logs {
-            for sl in &rl.scope_logs {
-                for r in &sl.log_records {
-                    check_provider(&r.attributes, "log record");
+        Signal::Logs => {
+            for rl in ExportLogsServiceRequest::decode(bytes)
+                .unwrap()
+                .resource_logs
+            {
+                for sl in rl.scope_logs {
+                    out.extend(
+                        sl.log_records
+                            .into_iter()
+                            .map(|r| (r.event_name, r.attributes)),
+                    );
                 }
             }
         }
     }
+    out
+}
+
+#[test]
+fn captured_libraries_get_the_manifest_provider() {
+    let p = normalize_only();
+    let mut checked = 0;
+    for name in [
+        "openlit-1.33.23",
+        "otel-openai-v2-2.1b0",
+        "otel-openai-v2-2.4b0",
+        "otel-openai-v2-2.4b0-latest-experimental",
+    ] {
+        let Some(providers) = manifest(name) else {
+            eprintln!("{name}: no capture; skipped");
+            continue;
+        };
+        for (file, signal) in [
+            ("traces.pb", Signal::Traces),
+            ("metrics.pb", Signal::Metrics),
+            ("logs.pb", Signal::Logs),
+        ] {
+            let Some(bytes) = capture(name, file) else {
+                continue;
+            };
+            let out = p.process(signal, &bytes).expect("captured batch decodes");
+            assert_eq!(
+                out.stats.coercion_failures, 0,
+                "{name}/{file}: {:?}",
+                out.stats
+            );
+            let result = out.output.unwrap_or(bytes);
+            for (item, attrs) in items(signal, &result) {
+                let system = get(&attrs, "gen_ai.system");
+                let model = get(&attrs, "gen_ai.request.model")
+                    .or_else(|| get(&attrs, "gen_ai.response.model"));
+                let want = model.and_then(|m| providers.get(m)).map(String::as_str);
+                let got = get(&attrs, "gen_ai.provider.name");
+                if system.is_some() || want.is_some() {
+                    assert!(
+                        got.is_some(),
+                        "{name}/{file} {item}: no gen_ai.provider.name"
+                    );
+                    checked += 1;
+                }
+                if let Some(want) = want {
+                    assert_eq!(got, Some(want), "{name}/{file} {item} ({model:?})");
+                }
+            }
+        }
+    }
+    eprintln!("{checked} captured items checked");
 }
