@@ -80,8 +80,11 @@ processors:
   written, so neither token sums nor cost count a call twice; they get no
   `gen_ai.operation.name` either.
 - OpenLLMetry metrics carry `gen_ai.response.model` but no
-  `gen_ai.request.model`: on metric data points the request model is filled
-  from the response model when absent.
+  `gen_ai.request.model`: with `sources.openllmetry` on, the request model of
+  a metric data point is filled from its response model when absent.
+- OpenInference's flattened messages (`llm.input_messages.<i>.message.*`,
+  `llm.output_messages.<i>.message.*`) are rebuilt into one JSON string per
+  direction, in the conventions' message shape.
 - Counters: `attributes_normalized` counts canonical attributes written by a
   mapping; `values_normalized` counts values respelled (provider, operation,
   token type, custom value maps, a mapped value that changed spelling) and
