@@ -104,13 +104,12 @@ fn every_mapped_key_contains_a_needle() {
     for (k, _) in CANONICAL_TYPES {
         assert!(covered(k), "canonical {k} has no needle");
     }
-    for k in [
-        "deployment.environment",
-        "deployment.environment.name",
-        "x-gw.in",
-        "my.tier",
-    ] {
+    for k in ["x-gw.in", "my.tier", "langfuse.environment"] {
         assert!(covered(k), "{k} has no needle");
+    }
+    // The one deliberate exception (see table::NEEDLES).
+    for k in ["deployment.environment", "deployment.environment.name"] {
+        assert!(!covered(k), "{k} would make every non-GenAI batch decode");
     }
     assert!(checked > 90, "only {checked} built-in mappings checked");
 }
@@ -1010,6 +1009,33 @@ fn traces(resource: Vec<KeyValue>, scope: &str, spans: Vec<Span>) -> ResourceSpa
         }],
         ..Default::default()
     }
+}
+
+#[test]
+fn environment_alone_does_not_make_a_batch_genai() {
+    let plain = ExportTraceServiceRequest {
+        resource_spans: vec![traces(
+            vec![kv("deployment.environment.name", s("prod"))],
+            "x",
+            vec![span("GET /", vec![kv("http.request.method", s("GET"))])],
+        )],
+    };
+    let out = processor("{}")
+        .process(Signal::Traces, &plain.encode_to_vec())
+        .unwrap();
+    assert!(out.output.is_none());
+    assert_eq!(out.stats.items, 0, "not even decoded");
+    // With GenAI content the resource gets the copy.
+    let mut genai = plain.clone();
+    genai.resource_spans[0].scope_spans[0].spans[0]
+        .attributes
+        .push(kv("gen_ai.system", s("openai")));
+    let out = processor("{}")
+        .process(Signal::Traces, &genai.encode_to_vec())
+        .unwrap();
+    let got = ExportTraceServiceRequest::decode(out.output.unwrap().as_slice()).unwrap();
+    let res = &got.resource_spans[0].resource.as_ref().unwrap().attributes;
+    assert_eq!(get(res, "deployment.environment"), Some(&s("prod")));
 }
 
 #[test]

@@ -90,6 +90,9 @@ processors:
   token type, custom value maps, a mapped value that changed spelling) and
   canonical values coerced in place; `coercion_failures` counts values left
   alone.
+- The environment copy happens on the resources of batches the processor
+  decodes for their GenAI content: `deployment.environment(.name)` alone does
+  not make a batch worth decoding (most non-GenAI traffic carries it).
 - The `schema_url` of every touched scope that had none is set to the semantic
   conventions version we emit.
 ";

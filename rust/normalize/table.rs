@@ -400,6 +400,10 @@ pub static BUILTIN: &[SourceTable] = &[
 
 /// Byte strings one of which every key the normalizer reacts to contains
 /// (see [`crate::prefilter`]). Checked against every table by the tests.
+///
+/// One deliberate exception: `deployment.environment(.name)` on resources is
+/// not a needle. Most non-GenAI traffic carries it; copying it is part of
+/// normalizing GenAI batches, not a reason to decode every batch.
 pub static NEEDLES: &[&str] = &[
     "gen_ai",
     "llm.",
@@ -419,5 +423,4 @@ pub static NEEDLES: &[&str] = &[
     "tool_call.",
     "agent.name",
     "session.id",
-    "deployment.environment",
 ];
