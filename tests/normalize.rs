@@ -618,6 +618,15 @@ fn vercel_provider_takes_the_part_before_the_first_dot() {
         let (out, _, _) = run(vec![kv("ai.model.provider", s(from))], Place::Span);
         assert_eq!(get(&out, "gen_ai.provider.name"), Some(&s(to)), "{from}");
     }
+    // Inner spans repeat the id in gen_ai.system; the Vercel key decides.
+    let (out, _, _) = run(
+        vec![
+            kv("gen_ai.system", s("togetherai.chat")),
+            kv("ai.model.provider", s("togetherai.chat")),
+        ],
+        Place::Span,
+    );
+    assert_eq!(get(&out, "gen_ai.provider.name"), Some(&s("togetherai")));
 }
 
 #[test]

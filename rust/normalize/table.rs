@@ -358,8 +358,17 @@ static LANGFUSE: &[Mapping] = &[
 ];
 
 /// Every built-in source, in the order they are consulted: when two sources
-/// map the same key, the first enabled one decides.
+/// map the same key, the first enabled one decides, and within one item the
+/// key listed first wins a shared target. The Vercel AI SDK comes first so
+/// that its provider id (`ai.model.provider`, read up to the first dot)
+/// decides over the same id in the `gen_ai.system` it also writes.
 pub static BUILTIN: &[SourceTable] = &[
+    SourceTable {
+        source: Source::VercelAi,
+        name: "vercel_ai",
+        title: "Vercel AI SDK",
+        mappings: VERCEL_AI,
+    },
     SourceTable {
         source: Source::OtelLegacy,
         name: "otel_legacy",
@@ -383,12 +392,6 @@ pub static BUILTIN: &[SourceTable] = &[
         name: "openinference",
         title: "OpenInference (Arize Phoenix)",
         mappings: OPENINFERENCE,
-    },
-    SourceTable {
-        source: Source::VercelAi,
-        name: "vercel_ai",
-        title: "Vercel AI SDK",
-        mappings: VERCEL_AI,
     },
     SourceTable {
         source: Source::Langfuse,
