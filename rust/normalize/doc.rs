@@ -50,7 +50,7 @@ processors:
           attributes:          # source key -> canonical key
             my_gateway.tokens.in: gen_ai.usage.input_tokens
             my_gateway.model: gen_ai.request.model
-          values:              # canonical key -> (value -> canonical value)
+          values:              # canonical key -> (exact value -> canonical value)
             gen_ai.provider.name:
               my-openai-proxy: openai
 ```
