@@ -6,11 +6,16 @@ use opentelemetry_proto::tonic::common::v1::{any_value::Value, InstrumentationSc
 
 use crate::attrs;
 
-use super::sanitize::label_name;
+use super::sanitize::{is_label_name, label_name};
 
 /// The SDK-name label dashboards filter on.
 pub const SDK_NAME_LABEL: &str = "telemetry_sdk_name";
 const SDK_NAME_ATTR: &str = "telemetry.sdk.name";
+
+/// Newer resource attributes read when a wanted one is absent: semantic
+/// conventions 1.27 renamed `deployment.environment`, and SDKs configured
+/// the new way would otherwise be missing from environment filters.
+const FALLBACKS: [(&str, &str); 1] = [("deployment.environment", "deployment.environment.name")];
 
 /// What is written on every point of one scope's renamed metrics.
 #[derive(Debug, Default)]
@@ -34,7 +39,10 @@ impl PointLabels {
         let resource = wanted
             .iter()
             .filter_map(|key| {
-                let v = attrs::get(resource_attrs, key)?;
+                let v = attrs::get(resource_attrs, key).or_else(|| {
+                    let (_, newer) = FALLBACKS.iter().find(|(old, _)| old == key)?;
+                    attrs::get(resource_attrs, newer)
+                })?;
                 Some((label_name(key), v.clone()))
             })
             .collect();
@@ -100,6 +108,9 @@ impl PointLabels {
 fn rename_keys(attrs: &mut [KeyValue]) -> bool {
     let mut changed = false;
     for i in 0..attrs.len() {
+        if is_label_name(&attrs[i].key) {
+            continue;
+        }
         let label = label_name(&attrs[i].key);
         if label == attrs[i].key || attrs.iter().any(|kv| kv.key == label) {
             continue;
@@ -117,6 +128,25 @@ mod tests {
 
     fn keys(a: &[KeyValue]) -> Vec<&str> {
         a.iter().map(|kv| kv.key.as_str()).collect()
+    }
+
+    #[test]
+    fn newer_environment_attribute_fills_the_dashboard_label() {
+        let res = vec![kv("deployment.environment.name", string("prod"))];
+        let wanted = vec!["deployment.environment".to_string()];
+        let pl = PointLabels::for_resource(&res, &wanted, None);
+        let mut a = Vec::new();
+        pl.apply(&mut a);
+        assert_eq!(attrs::get_str(&a, "deployment_environment"), Some("prod"));
+        // The older attribute wins when both are there.
+        let res = vec![
+            kv("deployment.environment.name", string("new")),
+            kv("deployment.environment", string("old")),
+        ];
+        let pl = PointLabels::for_resource(&res, &wanted, None);
+        let mut a = Vec::new();
+        pl.apply(&mut a);
+        assert_eq!(attrs::get_str(&a, "deployment_environment"), Some("old"));
     }
 
     #[test]
@@ -177,6 +207,7 @@ mod tests {
         assert_eq!(get("scope_name").as_deref(), Some("openai.v2"));
         assert_eq!(get("scope_version").as_deref(), Some("unknown"));
         assert_eq!(get("deployment_environment"), None, "absent stays absent");
+        assert_eq!(get("telemetry_sdk_language"), None, "only wanted ones");
         let before = a.clone();
         assert!(!pl.apply(&mut a), "idempotent");
         assert_eq!(a, before);

@@ -118,9 +118,17 @@ pub fn label_name(key: &str) -> String {
     }
 }
 
-/// Whether `key` is already a label name VictoriaMetrics keeps as it is.
+/// Whether `key` is already a label name VictoriaMetrics keeps as it is
+/// (checked without allocating: most keys on a hot path already are).
 pub fn is_label_name(key: &str) -> bool {
-    !key.is_empty() && label_name(key) == key
+    let b = key.as_bytes();
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    let single_underscore = first == b'_' && b.get(1) != Some(&b'_');
+    b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        && !first.is_ascii_digit()
+        && !single_underscore
 }
 
 #[cfg(test)]
@@ -297,11 +305,13 @@ mod tests {
 
     #[test]
     fn label_names_are_fixed_points() {
-        for key in ["a.b", "1x", "_x", "__x", "x-y", "ok_name", "ä"] {
+        for key in ["a.b", "1x", "_x", "__x", "x-y", "ok_name", "ä", "_", "__"] {
             let once = label_name(key);
             assert_eq!(label_name(&once), once);
-            assert!(is_label_name(&once));
+            assert!(is_label_name(&once), "{once}");
+            assert_eq!(is_label_name(key), label_name(key) == key, "{key}");
         }
         assert!(!is_label_name("service.name"));
+        assert!(!is_label_name(""));
     }
 }
