@@ -19,8 +19,8 @@ import (
 // genaiProcessor hands each batch to the Rust core as OTLP protobuf bytes.
 // pdata v1.67.0's proto unmarshalers copy every string and bytes field out
 // of their input (string(buf[i:j]), make+copy), so the new pdata is decoded
-// straight from the Rust-owned buffer before it is freed; TestUnmarshal-
-// DoesNotAliasInput guards that assumption across pdata upgrades.
+// straight from the Rust-owned buffer before it is freed;
+// TestUnmarshalDoesNotAliasInput guards that assumption across pdata upgrades.
 type genaiProcessor struct {
 	cfg     *Config
 	logger  *zap.Logger
