@@ -32,9 +32,18 @@ impl Config {
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." { String::new() } else { path };
-            ConfigError::new(field, e.into_inner().to_string())
+            ConfigError::new(field, without_position(e.into_inner().to_string()))
         })
     }
+}
+
+/// serde_json appends "at line L column C", a position in the JSON the Go
+/// side generated, not in the user's YAML: drop it, the field path says where.
+fn without_position(mut message: String) -> String {
+    if let Some(i) = message.rfind(" at line ") {
+        message.truncate(i);
+    }
+    message
 }
 
 #[cfg(test)]
@@ -57,6 +66,13 @@ mod tests {
     fn wrong_type_names_the_nested_field() {
         let err = Config::from_json(br#"{"normalize": {"overwrite": "yes"}}"#).unwrap_err();
         assert_eq!(err.field, "normalize.overwrite");
+    }
+
+    #[test]
+    fn messages_carry_no_json_position() {
+        let err = Config::from_json(br#"{"normalize": {"overwrite": "yes"}}"#).unwrap_err();
+        assert!(!err.message.contains("line 1"), "{err}");
+        assert!(err.message.contains("expected a boolean"), "{err}");
     }
 
     #[test]
