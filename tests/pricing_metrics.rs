@@ -282,3 +282,43 @@ fn delta_temporality_and_windows_are_kept_apart() {
     assert_eq!(h.data_points[1].count, 2);
     assert!((h.data_points[1].sum.unwrap() - 1000.0 * 2.5e-6).abs() < 1e-15);
 }
+
+/// SDKs start each attribute set's series when it is first recorded, so the
+/// input and output points of the same calls carry start times microseconds
+/// apart (seen in the Python SDK). They are still one operation set: one cost
+/// point, with the earliest start, the full cost and the call count.
+#[test]
+fn input_and_output_points_with_different_starts_make_one_cost_point() {
+    let routes = [("openai", "gpt-4o", 10, 100)];
+    let calls = traffic(&routes, 5, 11);
+    let mut req = usage_metrics(&routes, &calls);
+    let m = &mut req.resource_metrics[0].scope_metrics[0].metrics[0];
+    let Some(Data::Histogram(h)) = m.data.as_mut() else {
+        panic!()
+    };
+    let earliest = h
+        .data_points
+        .iter()
+        .map(|p| p.start_time_unix_nano)
+        .min()
+        .unwrap();
+    for (i, p) in h.data_points.iter_mut().enumerate() {
+        p.start_time_unix_nano += 35_000 * i as u64;
+    }
+    let p = Processor::from_json(CONFIG.as_bytes()).unwrap();
+    let (metrics, stats, _) = process_metrics(&p, &req);
+    assert_eq!(stats.cost_points_derived, 1);
+    let Some(Data::Histogram(h)) = &cost_metric(&metrics).unwrap().data else {
+        panic!()
+    };
+    assert_eq!(h.data_points.len(), 1);
+    let point = &h.data_points[0];
+    assert_eq!(point.count, 5);
+    assert_eq!(point.start_time_unix_nano, earliest);
+    let spans = span_costs(&p, &routes, &calls);
+    assert!(
+        (point.sum.unwrap() - spans[0]).abs() < 1e-12,
+        "{:?} vs {spans:?}",
+        point.sum
+    );
+}

@@ -210,10 +210,14 @@ fn identity(list: &[KeyValue]) -> Vec<u8> {
     out
 }
 
-/// Groups the token usage points by attribute set, window and temporality.
+/// Groups the token usage points by attribute set, collection time and
+/// temporality. The start time is not part of the key: SDKs start each
+/// attribute set's series when it is first recorded, so the input and output
+/// points of the same calls differ by microseconds there. The group takes
+/// the earliest start.
 fn collect(metrics: &[Metric]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<(Vec<u8>, u64, u64, i32), usize> = HashMap::new();
+    let mut index: HashMap<(Vec<u8>, u64, i32), usize> = HashMap::new();
     for m in metrics
         .iter()
         .filter(|m| m.name == keys::TOKEN_USAGE_METRIC)
@@ -257,7 +261,7 @@ fn collect(metrics: &[Metric]) -> Vec<Group> {
                 _ => continue,
             };
             let id = identity(p.attrs);
-            let key = (id.clone(), p.start, p.time, temporality);
+            let key = (id.clone(), p.time, temporality);
             let i = *index.entry(key).or_insert_with(|| {
                 groups.push(Group {
                     attrs: p
@@ -278,6 +282,7 @@ fn collect(metrics: &[Metric]) -> Vec<Group> {
                 groups.len() - 1
             });
             let g = &mut groups[i];
+            g.start = g.start.min(p.start);
             if kind {
                 g.input += sum;
                 g.input_ops = Some(g.input_ops.unwrap_or(0) + p.count);
