@@ -22,7 +22,8 @@ pub struct Stats {
     pub cost_unknown_model: u64,
     /// LLM calls without token counts: no cost written.
     pub cost_no_tokens: u64,
-    /// LLM calls whose token counts are not numbers: no cost written.
+    /// LLM calls whose token counts are not finite numbers >= 0, or so large
+    /// that the cost overflows: no cost written.
     pub cost_non_numeric_tokens: u64,
     /// `gen_ai.usage.cost` histogram data points derived from token usage metrics.
     pub cost_points_derived: u64,

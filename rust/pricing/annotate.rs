@@ -33,6 +33,9 @@ impl<'a> Call<'a> {
     /// One pass over the attributes.
     fn read(list: &'a [KeyValue]) -> Self {
         let mut c = Call::default();
+        // Token keys already read: with duplicate keys the first occurrence
+        // decides, as for the model and as pdata's `Map.Get` does.
+        let mut seen = 0u8;
         for kv in list {
             if !kv.key.starts_with("gen_ai.") {
                 continue;
@@ -66,8 +69,10 @@ impl<'a> Call<'a> {
                     continue;
                 }
                 keys::COST => {
-                    c.has_cost = true;
-                    c.zero_cost = attrs::number_of(v).is_some_and(|n| n.as_f64() == 0.0);
+                    if !c.has_cost {
+                        c.has_cost = true;
+                        c.zero_cost = attrs::number_of(v).is_some_and(|n| n.as_f64() == 0.0);
+                    }
                     continue;
                 }
                 keys::CHOICE_COUNT => {
@@ -78,16 +83,21 @@ impl<'a> Call<'a> {
                     c.request_n = count(v);
                     continue;
                 }
-                keys::INPUT_TOKENS => &mut c.tokens.input,
-                keys::OUTPUT_TOKENS => &mut c.tokens.output,
-                keys::CACHE_READ_TOKENS => &mut c.tokens.cache_read,
-                keys::CACHE_CREATION_TOKENS => &mut c.tokens.cache_creation,
-                keys::CACHE_CREATION_1H_TOKENS => &mut c.tokens.cache_creation_1h,
-                keys::REASONING_TOKENS => &mut c.tokens.reasoning,
-                keys::AUDIO_INPUT_TOKENS => &mut c.tokens.input_audio,
-                keys::AUDIO_OUTPUT_TOKENS => &mut c.tokens.output_audio,
+                keys::INPUT_TOKENS => (0, &mut c.tokens.input),
+                keys::OUTPUT_TOKENS => (1, &mut c.tokens.output),
+                keys::CACHE_READ_TOKENS => (2, &mut c.tokens.cache_read),
+                keys::CACHE_CREATION_TOKENS => (3, &mut c.tokens.cache_creation),
+                keys::CACHE_CREATION_1H_TOKENS => (4, &mut c.tokens.cache_creation_1h),
+                keys::REASONING_TOKENS => (5, &mut c.tokens.reasoning),
+                keys::AUDIO_INPUT_TOKENS => (6, &mut c.tokens.input_audio),
+                keys::AUDIO_OUTPUT_TOKENS => (7, &mut c.tokens.output_audio),
                 _ => continue,
             };
+            let (bit, slot) = (1u8 << slot.0, slot.1);
+            if seen & bit != 0 {
+                continue;
+            }
+            seen |= bit;
             c.has_tokens = true;
             match attrs::number_of(v).map(|n| n.as_f64()) {
                 Some(n) if n.is_finite() && n >= 0.0 => *slot = n,
@@ -167,6 +177,12 @@ impl Pricer {
         let mut b = calc::cost(price, &call.tokens, acct, None);
         if let Some(usd) = image {
             b.images = usd * call.image_count.or(call.request_n).unwrap_or(1.0);
+        }
+        if !b.total().is_finite() {
+            // Counts so large that the cost overflows f64: as unusable as a
+            // non-numeric count, and never written as an infinite cost.
+            batch.stats.cost_non_numeric_tokens += 1;
+            return false;
         }
         let provided = |key| list.iter().any(|kv| kv.key == key);
         let parts = [

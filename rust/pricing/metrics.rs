@@ -115,6 +115,12 @@ impl Pricer {
         let mean_input = if ops > 0 { g.input / ops as f64 } else { 0.0 };
         let acct = self.accounting(provider, model);
         let usd = calc::cost(price, &tokens, acct, Some(mean_input)).total();
+        if !usd.is_finite() {
+            // Token sums that overflow (huge or duplicated points): no
+            // infinite cost point, counted like unusable token counts.
+            batch.stats.cost_non_numeric_tokens += 1;
+            return None;
+        }
         Some(HistogramDataPoint {
             attributes: point_attrs,
             start_time_unix_nano: g.start,
