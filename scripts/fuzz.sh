@@ -1,21 +1,39 @@
 #!/usr/bin/env bash
-# Fuzzes the C ABI (all three signals) and the configuration parser with
-# cargo-fuzz (libFuzzer + AddressSanitizer), seeded with the reference
-# workloads. Usage: scripts/fuzz.sh [runs-per-target]  (default 20000: the
-# CI smoke run; the long run is e.g. scripts/fuzz.sh 10000000).
+# Fuzzes the C ABI (all three signals), the configuration parser and the
+# three pricing-file parsers with cargo-fuzz (libFuzzer + AddressSanitizer),
+# seeded with the reference workloads and the pricing fixtures.
+# Usage: scripts/fuzz.sh [runs-per-target [max-seconds-per-target [targets...]]]
+#   scripts/fuzz.sh                       the CI smoke run (20000 runs each)
+#   nice -n 19 scripts/fuzz.sh 10000000 1800   the long run (RELIABILITY.md)
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain take them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-20000}"
+secs="${2:-0}"
+shift $(($# < 2 ? $# : 2))
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(process config pricing_openlit pricing_litellm pricing_yaml)
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+
+# Seeds: valid batches of every signal (so mutations start from real OTLP),
+# small configurations, and every pricing fixture (valid and broken).
 GENAI_FUZZ_SEEDS="$PWD/fuzz/corpus/process" cargo test -q --test workloads -- --ignored write_fuzz_seeds
-mkdir -p fuzz/corpus/config && printf '{}' > fuzz/corpus/config/empty \
-  && printf '{"normalize":{"overwrite":true},"cost":{"enabled":false}}' > fuzz/corpus/config/some
-for target in process config; do
-  echo "==> fuzz $target: $runs runs"
+mkdir -p fuzz/corpus/{config,pricing_openlit,pricing_litellm,pricing_yaml}
+printf '{}' > fuzz/corpus/config/empty
+printf '{"normalize":{"overwrite":true},"cost":{"enabled":false}}' > fuzz/corpus/config/some
+printf '{"cost":{"models":[{"model":"m","input":1,"output":2}]}}' > fuzz/corpus/config/models
+fx=tests/fixtures/pricing
+cp -f "$fx"/openlit*.json fuzz/corpus/pricing_openlit/
+cp -f "$fx"/litellm*.json fuzz/corpus/pricing_litellm/
+head -n 200 rust/pricing/data/litellm_prices.jsonl > fuzz/corpus/pricing_litellm/builtin-head.jsonl
+cp -f "$fx"/*.yaml fuzz/corpus/pricing_yaml/
+
+for target in "${targets[@]}"; do
+  echo "==> fuzz $target: $runs runs$([[ $secs == 0 ]] || echo " or $secs s")"
   log="fuzz/$target.log"
-  if ! cargo fuzz run "$target" -- -runs="$runs" -max_len=65536 -print_final_stats=1 >"$log" 2>&1; then
+  if ! cargo fuzz run "$target" -- -runs="$runs" -max_total_time="$secs" -max_len=65536 \
+      -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz target $target failed; the crashing input is under fuzz/artifacts/$target" >&2
     exit 1
