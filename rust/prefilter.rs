@@ -6,7 +6,7 @@
 //! cannot be changed, so it is answered "unchanged" after one linear scan,
 //! without allocating. False positives only cost a decode.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{packed, AhoCorasick};
 
 use crate::naming::Naming;
 use crate::normalize::Normalizer;
@@ -15,9 +15,27 @@ use crate::processor::Signal;
 #[derive(Debug)]
 pub struct Prefilter {
     /// Needles for spans and logs.
-    events: Option<AhoCorasick>,
+    events: Option<Matcher>,
     /// Needles for metrics (the naming stage may want every metric).
-    metrics: Option<AhoCorasick>,
+    metrics: Option<Matcher>,
+}
+
+/// The SIMD "Teddy" searcher when the target and needle set allow it: on
+/// input without any needle it scans 20-50x faster than the automaton, whose
+/// own prefilter gives up once a few needles share common first bytes.
+#[derive(Debug)]
+enum Matcher {
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Matcher {
+    fn is_match(&self, haystack: &[u8]) -> bool {
+        match self {
+            Matcher::Packed(s) => s.find(haystack).is_some(),
+            Matcher::Automaton(a) => a.is_match(haystack),
+        }
+    }
 }
 
 impl Prefilter {
@@ -47,13 +65,43 @@ impl Prefilter {
 }
 
 /// `None` needles mean "always apply".
-fn build(needles: Option<Vec<String>>) -> Option<AhoCorasick> {
+fn build(needles: Option<Vec<String>>) -> Option<Matcher> {
     let mut needles = needles?;
     needles.sort();
     needles.dedup();
     if needles.is_empty() {
         return None;
     }
+    if let Some(s) = packed::Searcher::new(needles.iter()) {
+        return Some(Matcher::Packed(s));
+    }
     // The needles are short ASCII strings: construction cannot fail.
-    Some(AhoCorasick::new(&needles).expect("prefilter needles are valid patterns"))
+    Some(Matcher::Automaton(
+        AhoCorasick::new(&needles).expect("prefilter needles are valid patterns"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_matchers_find_needles_anywhere() {
+        let needles: Vec<String> = ["gen_ai", "llm.", "ai.usage.", "session.id"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let automaton = Matcher::Automaton(AhoCorasick::new(&needles).unwrap());
+        let built = build(Some(needles)).unwrap();
+        for m in [&built, &automaton] {
+            assert!(m.is_match(b"x\x0asession.id"));
+            assert!(
+                m.is_match(b"llm."),
+                "haystack shorter than the SIMD minimum"
+            );
+            assert!(m.is_match(&[b"z".repeat(4096), b"gen_ai".to_vec()].concat()));
+            assert!(!m.is_match(&b"http.request.method".repeat(100)));
+            assert!(!m.is_match(b""));
+        }
+    }
 }
