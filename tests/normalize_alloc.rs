@@ -95,7 +95,17 @@ fn unchanged_lists_cost_no_allocation() {
         ),
         kv("deployment.environment", s("prod")),
     ];
-    for list in [&plain, &canonical] {
+    // Both spellings present (as Vercel's inner spans write them): the
+    // canonical ones win, so there is nothing to do either.
+    let both = vec![
+        kv("gen_ai.request.model", s("gpt-4o")),
+        kv("ai.model.id", s("gpt-4o")),
+        kv("gen_ai.provider.name", s("openai")),
+        kv("ai.model.provider", s("openai.chat")),
+        kv("gen_ai.usage.input_tokens", Value::IntValue(10)),
+        kv("ai.usage.promptTokens", Value::IntValue(10)),
+    ];
+    for list in [&plain, &canonical, &both] {
         for place in [
             Place::Span,
             Place::SpanEvent,

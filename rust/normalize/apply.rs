@@ -48,7 +48,7 @@ impl Rules {
     ) -> bool {
         let has_work = attrs.iter().any(|kv| {
             self.rules_for(&kv.key, place)
-                .any(|r| self.needs_work(r, &kv.key, value_of(kv), attrs))
+                .any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), attrs))
                 || self.message_prefix(&kv.key, place).is_some()
         });
         has_work && self.rewrite(opts, attrs, place, stats)
@@ -65,13 +65,20 @@ impl Rules {
     fn needs_work(
         &self,
         rule: &Rule,
+        opts: Options,
         key: &str,
         value: Option<&Value>,
         attrs: &[KeyValue],
     ) -> bool {
         let Some(value) = value else { return false };
         match &rule.action {
-            Action::Map { .. } => true,
+            // A target already present wins: nothing to do (the common case
+            // of instrumentations writing both spellings).
+            Action::Map { to, transform, .. } => {
+                matches!(transform, Transform::Json(_))
+                    || opts.overwrite
+                    || attrs::find(attrs, to).is_none()
+            }
             Action::Canonical { kind } => {
                 !acceptable_in_place(*kind, value)
                     || matches!(value, Value::StringValue(s) if self.respell(key, s).is_some())
