@@ -40,11 +40,17 @@ impl Default for NormalizeConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SourcesConfig {
+    /// Older OTel GenAI conventions and the official instrumentations.
     pub otel_legacy: bool,
+    /// OpenLIT SDK up to 1.36.
     pub openlit_legacy: bool,
+    /// OpenLLMetry / Traceloop.
     pub openllmetry: bool,
+    /// OpenInference (Arize Phoenix).
     pub openinference: bool,
+    /// Vercel AI SDK telemetry.
     pub vercel_ai: bool,
+    /// Langfuse OTel attributes.
     pub langfuse: bool,
 }
 
@@ -106,6 +112,7 @@ pub enum Position {
 pub struct CustomSource {
     /// A name for messages and documentation.
     pub name: String,
+    /// Before or after the built-in sources.
     pub position: Position,
     /// Source key -> canonical key.
     pub attributes: BTreeMap<String, String>,
