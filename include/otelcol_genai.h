@@ -86,7 +86,8 @@ typedef struct GenaiStats {
    */
   uint64_t cost_no_tokens;
   /*
-   LLM calls whose token counts are not numbers: no cost written.
+   LLM calls whose token counts are not finite numbers >= 0, or so large
+   that the cost overflows: no cost written.
    */
   uint64_t cost_non_numeric_tokens;
   /*
