@@ -25,6 +25,10 @@ step "Go: vet and race-enabled tests of the genai component"
 step "VictoriaMetrics and VictoriaLogs from the Go module proxy"
 make victoria
 
+step "Python venvs of the real instrumentation libraries (PyPI)"
+# before the Go end-to-end step: its TestRealInstrumentationOnDashboard runs them
+scripts/setup-pyenv.sh >/dev/null
+
 step "End to end: the otelcol-genai binary, VictoriaMetrics, VictoriaLogs"
 (cd go-shim && go test -tags e2e -count=1 -timeout 30m ./e2e/...)
 

@@ -117,6 +117,9 @@ type Options struct {
 	Config string
 	// Env adds to (and overrides) the process environment.
 	Env map[string]string
+	// Overlays are further --config values merged over Config, in order
+	// (files or "yaml:..." snippets).
+	Overlays []string
 }
 
 // Collector is a running otelcol-genai process.
@@ -165,7 +168,11 @@ func Start(t testing.TB, opts Options) *Collector {
 	if err != nil {
 		t.Fatalf("e2e: %v", err)
 	}
-	c.cmd = exec.Command(Binary(t), "--config="+cfg)
+	args := []string{"--config=" + cfg}
+	for _, o := range opts.Overlays {
+		args = append(args, "--config="+o)
+	}
+	c.cmd = exec.Command(Binary(t), args...)
 	c.cmd.Dir = RepoRoot(t)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
 	c.cmd.Env = os.Environ()

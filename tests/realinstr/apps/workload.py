@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -121,7 +122,13 @@ def run(include_anthropic: bool = False) -> list[Call]:
     if include_anthropic:
         calls += ANTHROPIC_CALLS
     anthropic_client = None
-    for call in calls:
+    # Optional pause after the first call (GENAI_FIRST_CALL_PAUSE_MS): the first metric export then
+    # holds that call alone, and the later calls of its series show up as an increase, which
+    # rate() needs (it has nothing to compare a series' first sample with).
+    pause_ms = int(os.environ.get("GENAI_FIRST_CALL_PAUSE_MS", "0"))
+    for i, call in enumerate(calls):
+        if i == 1 and pause_ms > 0:
+            time.sleep(pause_ms / 1000)
         try:
             if call.sdk == "anthropic":
                 if anthropic_client is None:

@@ -1,0 +1,254 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// RealSpan is an LLM-call span reduced to what the checks compare.
+type RealSpan struct {
+	Model         string
+	Operation     string
+	Failed        bool
+	Input, Output float64
+	HasTokens     bool
+	// cache and reasoning tokens, where the library reports them
+	CacheRead, CacheCreation, Reasoning float64
+	Cost                                float64
+	HasCost                             bool
+}
+
+// LLMSpans lists the spans of td that are LLM calls: they carry a request
+// model (OpenLIT 1.33's failed calls carry none: they are left out, the
+// checks only read successful calls' tokens and costs).
+func LLMSpans(td ptrace.Traces) []RealSpan {
+	var out []RealSpan
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		ss := td.ResourceSpans().At(i).ScopeSpans()
+		for j := 0; j < ss.Len(); j++ {
+			spans := ss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				sp := spans.At(k)
+				a := sp.Attributes()
+				model, ok := a.Get("gen_ai.request.model")
+				if !ok {
+					continue
+				}
+				s := RealSpan{Model: model.AsString(), Failed: sp.Status().Code() == ptrace.StatusCodeError}
+				if v, ok := a.Get("gen_ai.operation.name"); ok {
+					s.Operation = v.AsString()
+				}
+				if _, ok := a.Get("error.type"); ok {
+					s.Failed = true
+				}
+				s.Input, s.HasTokens = number(a, "gen_ai.usage.input_tokens")
+				s.Output, _ = number(a, "gen_ai.usage.output_tokens")
+				s.CacheRead, _ = number(a, "gen_ai.usage.cache_read.input_tokens")
+				s.CacheCreation, _ = number(a, "gen_ai.usage.cache_creation.input_tokens")
+				s.Reasoning, _ = number(a, "gen_ai.usage.reasoning.output_tokens")
+				s.Cost, s.HasCost = number(a, "gen_ai.usage.cost")
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func number(a pcommon.Map, key string) (float64, bool) {
+	v, ok := a.Get(key)
+	if !ok {
+		return 0, false
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return float64(v.Int()), true
+	case pcommon.ValueTypeDouble:
+		return v.Double(), true
+	}
+	return 0, false
+}
+
+// Call is the span's usage as a call of provider, for pricing.
+func (s RealSpan) Call(provider string) RealCall {
+	return RealCall{Model: s.Model, Provider: provider, InputTokens: s.Input, OutputTokens: s.Output,
+		CachedTokens: s.CacheRead, CacheCreationTokens: s.CacheCreation, ReasoningTokens: s.Reasoning}
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// RealTotals is what the dashboard must show for one library run.
+type RealTotals struct {
+	Requests, Errors                 float64
+	ByModel, ByProvider, ByOperation map[string]float64
+	ByEnvironment                    map[string]float64
+	InputTokens, OutputTokens        float64
+	Cost, CostCount                  float64            // the dashboard's cost histogram
+	CostByModel, CostByProvider      map[string]float64 // ditto
+	LibraryCost, OurCost             map[string]float64 // per model, for the report
+	// ProcessorCost: per model, the costs on the spans the collector
+	// exported (the library's own, except where it wrote 0 and the
+	// processor filled in its price: replace_zero).
+	ProcessorCost                     map[string]float64
+	LibraryCostTotal, OurCostTotal    float64
+	Unpriced                          []string // models the helper cannot price exactly
+	EstimatedModels                   []string
+	estimatedInput, estimatedOutput   float64
+	tokensByModelIn, tokensByModelOut map[string]float64
+}
+
+// ExpectRealTotals computes the dashboard's answers from what the app did
+// (run), the spans before the processor (raw: the library's own cost) and
+// after it (processed), and the built-in price table.
+func ExpectRealTotals(t *testing.T, run RealRun, raw, processed []RealSpan, prices PriceTable) RealTotals {
+	w := RealTotals{
+		ByModel: map[string]float64{}, ByProvider: map[string]float64{}, ByOperation: map[string]float64{},
+		ByEnvironment: map[string]float64{}, CostByModel: map[string]float64{}, CostByProvider: map[string]float64{},
+		LibraryCost: map[string]float64{}, OurCost: map[string]float64{}, ProcessorCost: map[string]float64{},
+		tokensByModelIn: map[string]float64{}, tokensByModelOut: map[string]float64{},
+	}
+	provider := map[string]string{}
+	estimated := map[string]bool{}
+	for _, c := range run.Calls {
+		provider[c.Model] = c.Provider
+		if c.InMetrics {
+			w.Requests++
+			w.ByModel[c.Model]++
+			w.ByProvider[c.Provider]++
+			w.ByOperation[c.Operation]++
+			w.ByEnvironment[run.Environment]++
+			if c.Failed() {
+				w.Errors++
+			}
+		}
+		switch c.Tokens {
+		case "exact":
+			w.tokensByModelIn[c.Model] += c.InputTokens
+			if c.Operation == "chat" {
+				w.tokensByModelOut[c.Model] += c.OutputTokens
+			}
+		case "estimated":
+			estimated[c.Model] = true
+		}
+	}
+	// The library's own token estimates are on its spans.
+	for m := range estimated {
+		for _, c := range run.Calls {
+			if c.Model == m && c.Tokens == "exact" {
+				t.Fatalf("model %s has exact and estimated calls: the test cannot tell them apart", m)
+			}
+		}
+		w.EstimatedModels = append(w.EstimatedModels, m)
+		for _, s := range processed {
+			if s.Model == m && !s.Failed && s.HasTokens {
+				w.tokensByModelIn[m] += s.Input
+				w.tokensByModelOut[m] += s.Output
+			}
+		}
+	}
+	sort.Strings(w.EstimatedModels)
+	for m, v := range w.tokensByModelIn {
+		w.InputTokens += v
+		w.OutputTokens += w.tokensByModelOut[m]
+	}
+
+	// Our cost: the table's prices x the tokens each call's span reports
+	// (what the processor can see: the official instrumentation reports no
+	// cache tokens, OpenLIT 1.33 its own estimates for streams).
+	for _, sp := range processed {
+		if sp.Failed || !sp.HasTokens {
+			continue
+		}
+		p, err := prices.Lookup(sp.Model, provider[sp.Model])
+		if err != nil {
+			w.Unpriced = appendOnce(w.Unpriced, sp.Model)
+			continue
+		}
+		w.OurCost[sp.Model] += p.CallCost(sp.Call(provider[sp.Model]))
+	}
+	for _, sp := range processed {
+		if sp.HasCost && !sp.Failed {
+			w.ProcessorCost[sp.Model] += sp.Cost
+		}
+	}
+	for _, v := range w.OurCost {
+		w.OurCostTotal += v
+	}
+	for _, s := range raw {
+		if s.HasCost && !s.Failed {
+			w.LibraryCost[s.Model] += s.Cost
+			w.LibraryCostTotal += s.Cost
+		}
+	}
+
+	if run.ComputesCost {
+		// The dashboard shows the library's own cost histogram, which the
+		// processor never alters: the per-call costs the library wrote on
+		// its spans, one histogram count per call it records.
+		for m, v := range w.LibraryCost {
+			w.CostByModel[m] += v
+			w.CostByProvider[provider[m]] += v
+		}
+		w.Cost = w.LibraryCostTotal
+		w.CostCount = w.Requests
+	} else {
+		// The processor derives the cost from the token metrics: all input
+		// at the input price, all output at the output price.
+		for m, in := range w.tokensByModelIn {
+			p, err := prices.Lookup(m, provider[m])
+			if err != nil {
+				t.Fatalf("pricing %s for the derived cost: %v", m, err)
+			}
+			v := p.MetricCost(in, w.tokensByModelOut[m])
+			w.CostByModel[m] += v
+			w.CostByProvider[provider[m]] += v
+			w.Cost += v
+		}
+		for _, c := range run.Calls {
+			if c.Tokens != "none" {
+				w.CostCount++
+			}
+		}
+	}
+	return w
+}
+
+// Report is the human-readable comparison of one run.
+func (w RealTotals) Report() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "requests %v (errors %v) by model %v by provider %v by operation %v by environment %v\n",
+		w.Requests, w.Errors, w.ByModel, w.ByProvider, w.ByOperation, w.ByEnvironment)
+	fmt.Fprintf(&b, "tokens in %v out %v (the library's own estimates for %v)\n", w.InputTokens, w.OutputTokens, w.EstimatedModels)
+	fmt.Fprintf(&b, "dashboard cost %.9g over %v calls, by model %v\n", w.Cost, w.CostCount, w.CostByModel)
+	var models []string
+	for m := range w.OurCost {
+		models = append(models, m)
+	}
+	for m := range w.LibraryCost {
+		if _, ok := w.OurCost[m]; !ok {
+			models = append(models, m)
+		}
+	}
+	sort.Strings(models)
+	if len(w.LibraryCost) > 0 {
+		fmt.Fprintf(&b, "cost per model: the library's own; ours (built-in table x the span's tokens); on the exported spans:\n")
+		for _, m := range models {
+			fmt.Fprintf(&b, "  %-26s library %-12.9g ours %-12.9g exported %.9g\n", m, w.LibraryCost[m], w.OurCost[m], w.ProcessorCost[m])
+		}
+		fmt.Fprintf(&b, "  %-26s library %.9g  ours %.9g (unpriced by the helper: %v)\n", "total", w.LibraryCostTotal, w.OurCostTotal, w.Unpriced)
+	}
+	return b.String()
+}

@@ -1,0 +1,461 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// realLibrary is one instrumentation library under test and what it
+// cannot show on the dashboard (each exception is a fact of the library,
+// recorded in docs/instrumentation.md, and asserted: the panel must then
+// stay empty).
+type realLibrary struct {
+	name string // run_app.py --library (tests/realinstr/harness.py LIBRARIES)
+	venv string
+	// compat sets the processor's naming.compat_sdk_name: openlit, so the
+	// seed's telemetry_sdk_name="openlit" filter sees a library whose SDK
+	// name is "opentelemetry".
+	compat bool
+	// noTTFT: the library records no time-to-first-token histogram.
+	noTTFT bool
+	// noErrorMetrics: failed calls are in no metric.
+	noErrorMetrics bool
+	// untypedTokens: the token histogram has no gen_ai.token.type (input
+	// and output in one series; OpenLIT <= 1.36).
+	untypedTokens bool
+	// noLogs: the library emits no log events (content capture off).
+	noLogs bool
+}
+
+var realLibraries = []realLibrary{
+	{name: "openlit-1.45.0", venv: "openlit-1.45.0"},
+	{name: "openlit-1.33.23", venv: "openlit-1.33.23", noErrorMetrics: true, untypedTokens: true},
+	{name: "otel-openai-v2-2.4b0", venv: "otel-openai-v2-2.4b0", compat: true, noTTFT: true, noLogs: true},
+	{name: "otel-openai-v2-2.1b0", venv: "otel-openai-v2-2.1b0", compat: true, noTTFT: true},
+}
+
+// realWindow: the apps run for seconds, so the dashboard's ranges all
+// cover the whole run; $__interval must still reach the last export.
+var realWindow = Window{Range: "10m", Interval: "1m", RateInterval: "5m"}
+
+// TestRealInstrumentationOnDashboard runs each real instrumentation
+// library's app (tests/realinstr) against the fake OpenAI server, through
+// otelcol-genai with examples/otelcol-genai.yaml, into VictoriaMetrics
+// (default naming flags) and VictoriaLogs, and checks every query of the
+// seed dashboard (the project's own when the seed is absent) against what
+// the app did.
+func TestRealInstrumentationOnDashboard(t *testing.T) {
+	began := time.Now()
+	bin := VictoriaBinDir(t)
+	// Query-side flags only: no response cache, fresh samples visible at once.
+	vm := StartServer(t, filepath.Join(bin, "victoria-metrics"), "-search.disableCache", "-search.latencyOffset=0s")
+	vl := StartServer(t, filepath.Join(bin, "victoria-logs"))
+	doc, dashboard := seedDashboard(t), "seed"
+	if doc == nil {
+		doc, dashboard = readRepoFile(t, OwnDashboardPath), "own"
+		t.Logf("seed dashboard %s absent: checking %s", SeedDashboardPath, OwnDashboardPath)
+	}
+	queries, err := ParseQueries(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prices := LoadPriceTable(t)
+	for _, lib := range realLibraries {
+		t.Run(lib.name, func(t *testing.T) {
+			start := time.Now()
+			runRealLibrary(t, lib, vm, vl, queries, dashboard, prices)
+			t.Logf("%s: %.1fs", lib.name, time.Since(start).Seconds())
+		})
+	}
+	t.Logf("whole test: %.1fs", time.Since(began).Seconds())
+}
+
+// realOverlay is merged over examples/otelcol-genai.yaml: a file exporter
+// tapping the logs pipeline (what VictoriaLogs must return), a second
+// traces pipeline without the processor (the library's own span costs),
+// and, for libraries that need it, the dashboard compatibility option.
+func realOverlay(t *testing.T, dir string, compat bool) string {
+	naming := ""
+	if compat {
+		naming = "processors:\n  genai:\n    naming:\n      compat_sdk_name: openlit\n"
+	}
+	cfg := naming + fmt.Sprintf(`exporters:
+  file/realinstr_raw_traces:
+    path: %s
+  file/realinstr_logs:
+    path: %s
+service:
+  pipelines:
+    traces/realinstr_raw:
+      receivers: [otlp]
+      exporters: [file/realinstr_raw_traces]
+    logs:
+      exporters: [otlp_http/victorialogs, file/realinstr_logs]
+`, filepath.Join(dir, "raw-traces.jsonl"), filepath.Join(dir, "logs.jsonl"))
+	path := filepath.Join(dir, "overlay.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runRealLibrary(t *testing.T, lib realLibrary, vm, vl *Server, queries []PanelQuery, dashboard string, prices PriceTable) {
+	if err := SetUpVenv(t, lib.venv); err != nil {
+		t.Skipf("%s: venv %s cannot be set up here (scripts/setup-pyenv.sh %s): %v", lib.name, lib.venv, lib.venv, err)
+	}
+	dir := t.TempDir()
+	// Service and environment are the library's own, so the dashboard
+	// variables select one run in the shared VictoriaMetrics.
+	service := "e2e-" + strings.ReplaceAll(lib.name, ".", "-")
+	environment := "env-" + strings.ReplaceAll(lib.name, ".", "-")
+	col := Start(t, Options{
+		Env: map[string]string{
+			EnvVictoriaMetrics: vm.URL + "/opentelemetry",
+			EnvVictoriaLogs:    vl.URL + "/insert/opentelemetry",
+			EnvTracesFile:      filepath.Join(dir, "traces.jsonl"),
+		},
+		Overlays: []string{realOverlay(t, dir, lib.compat)},
+	})
+	run, err := RunRealApp(t, lib.name, "http://"+col.HTTPEndpoint, service, environment)
+	if errors.Is(err, errVenvMissing) {
+		t.Skipf("%s: %v", lib.name, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The app flushed everything before it exited; stopping the collector
+	// flushes the batch processor and closes the files.
+	col.Stop(t)
+	if lines := errorLines(col.Output()); len(lines) > 0 {
+		t.Errorf("collector logged errors:\n%s", strings.Join(lines, "\n"))
+	}
+	t.Logf("%s %s %s: %d calls, summary %v", lib.name, run.Package, run.Version, len(run.Calls), run.Summary)
+
+	raw := LLMSpans(ReadTracesFile(t, filepath.Join(dir, "raw-traces.jsonl")))
+	processed := LLMSpans(ReadTracesFile(t, filepath.Join(dir, "traces.jsonl")))
+	logs := ReadLogsFile(t, filepath.Join(dir, "logs.jsonl")).LogRecordCount()
+	want := ExpectRealTotals(t, run, raw, processed, prices)
+	t.Logf("expected:\n%s", want.Report())
+	checkOurSpanCosts(t, run, processed, prices)
+
+	at := waitForRun(t, vm, service, want)
+	checkTokenTotals(t, vm, lib, service, want, at)
+	if emits := logs > 0; emits == lib.noLogs {
+		t.Errorf("the collector passed on %d log records; the library emits logs: %v", logs, !lib.noLogs)
+	}
+	sel := func(q PanelQuery) PanelQuery {
+		v := service
+		if q.Logs {
+			v = `"` + service + `"`
+		}
+		q.Expr = strings.ReplaceAll(q.Expr, "$service_name", v)
+		return q
+	}
+	var withData, empty []string
+	for _, q := range queries {
+		q = sel(q)
+		if q.Logs {
+			checkRealLogs(t, vl, q, logs, run)
+			continue
+		}
+		needed := realPanelNeeds(lib, q)
+		got := realQuery(t, vm, q, at)
+		switch {
+		case needed == "" && len(got) == 0:
+			t.Errorf("%s returned no data:\n%s", q, Substitute(q, realWindow))
+			continue
+		case needed != "" && len(got) > 0:
+			t.Errorf("%s returned data %v, but %s", q, got, needed)
+			continue
+		case needed != "":
+			empty = append(empty, fmt.Sprintf("%d%s (%s)", q.PanelID, q.RefID, needed))
+			continue
+		}
+		withData = append(withData, fmt.Sprintf("%d%s", q.PanelID, q.RefID))
+		checkRealPanel(t, q, got, want)
+	}
+	t.Logf("%s dashboard: %d queries with data: %s", dashboard, len(withData), strings.Join(withData, " "))
+	t.Logf("%s dashboard: %d empty as expected: %s", dashboard, len(empty), strings.Join(empty, "; "))
+	writeRealReport(t, lib, run, want, withData, empty)
+}
+
+// errorLines are the collector's error-level log lines.
+func errorLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "\terror\t") || strings.Contains(l, `"level":"error"`) {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// realPanelNeeds says why a query must return no data for lib, or "" when
+// it must return data.
+func realPanelNeeds(lib realLibrary, q PanelQuery) string {
+	if lib.noTTFT && strings.Contains(q.Expr, "gen_ai_server_time_to_first_token") {
+		return "the library records no time-to-first-token metric"
+	}
+	if lib.noErrorMetrics && q.PanelID == 56 && q.RefID == "C" {
+		return "the library records failed calls in no metric"
+	}
+	if lib.untypedTokens && strings.Contains(q.Expr, `gen_ai_token_type="`) {
+		return "the library's token histogram has no gen_ai.token.type"
+	}
+	return ""
+}
+
+// realQuery runs a dashboard query for the run; NaN samples are dropped.
+func realQuery(t *testing.T, vm *Server, q PanelQuery, at time.Time) []Sample {
+	expr := Substitute(q, realWindow)
+	got, err := Query(t, vm, expr, at)
+	if err != nil {
+		t.Errorf("%s: %v\n%s", q, err, expr)
+		return nil
+	}
+	var finite []Sample
+	for _, s := range got {
+		if !math.IsNaN(s.Value) {
+			finite = append(finite, s)
+		}
+	}
+	return finite
+}
+
+// waitForRun polls VictoriaMetrics until the run's requests and tokens
+// are all served (the collector has flushed and stopped by then) and
+// returns the time to evaluate the dashboard at.
+func waitForRun(t *testing.T, vm *Server, service string, want RealTotals) time.Time {
+	exprs := map[string]float64{
+		fmt.Sprintf(`sum(last_over_time(gen_ai_client_operation_duration_seconds_count{service_name=%q}[10m]))`, service): want.Requests,
+		fmt.Sprintf(`sum(last_over_time(gen_ai_client_token_usage_sum{service_name=%q}[10m]))`, service):                  want.InputTokens + want.OutputTokens,
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for expr, v := range exprs {
+		for {
+			got, err := Query(t, vm, expr, time.Now())
+			if err == nil && len(got) == 1 && got[0].Value == v {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("after 60s VictoriaMetrics answers %v (%v), want %v:\n%s", got, err, v, expr)
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return time.Now()
+}
+
+// checkTokenTotals: the input and output tokens VictoriaMetrics holds for
+// the run are the app's. The dashboard's only token total (panel 3) takes
+// increase() over the range, and VictoriaMetrics' increase() counts a
+// series born inside the range from zero only when its first sample is
+// below ten times the next increase: a seconds-long app's single-call
+// series are not, so panel 3 shows less than the run's tokens (it is exact
+// for a service whose series existed before the range). The totals are
+// therefore read from the same series with last_over_time.
+func checkTokenTotals(t *testing.T, vm *Server, lib realLibrary, service string, w RealTotals, at time.Time) {
+	expr := fmt.Sprintf(`sum by (gen_ai_token_type) (last_over_time(gen_ai_client_token_usage_sum{service_name=%q}[10m]))`, service)
+	got, err := Query(t, vm, expr, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"input": w.InputTokens, "output": w.OutputTokens}
+	if lib.untypedTokens {
+		want = map[string]float64{"": w.InputTokens + w.OutputTokens}
+	}
+	expectSplit(t, PanelQuery{Title: "token totals", Expr: expr}, got, "gen_ai_token_type", want)
+	t.Logf("token totals by type: %s", samplesString(got))
+}
+
+// checkRealPanel compares a query's answer with the run's totals.
+func checkRealPanel(t *testing.T, q PanelQuery, got []Sample, w RealTotals) {
+	t.Logf("%s: %s", q, samplesString(got))
+	scalar := func(v float64) { expectScalar(t, q, got, v) }
+	split := func(label string, m map[string]float64) { expectSplit(t, q, got, label, m) }
+	perThousand := func(m map[string]float64) map[string]float64 {
+		out := map[string]float64{}
+		for k, v := range m {
+			out[k] = v / 1000
+		}
+		return out
+	}
+	switch q.PanelID {
+	case 22: // Total Requests
+		scalar(w.Requests)
+	case 3: // Total Usage Tokens: increase() of token sums, see checkTokenTotals
+		if len(got) != 1 || got[0].Value < 0 || got[0].Value > w.InputTokens+w.OutputTokens {
+			t.Errorf("%s = %s, want one value in [0, %v]", q, samplesString(got), w.InputTokens+w.OutputTokens)
+		}
+	case 2: // Total Usage Cost
+		scalar(w.Cost)
+	case 5: // Avg Usage Cost
+		scalar(w.Cost / w.CostCount)
+	case 55: // Cost Trend Analysis: increase over 1h / 1000, per series
+		var sum float64
+		for _, s := range got {
+			sum += s.Value
+		}
+		if !near(sum, w.Cost/1000) {
+			t.Errorf("%s sums to %v, want %v", q, sum, w.Cost/1000)
+		}
+	case 56:
+		switch q.RefID {
+		case "B": // success rate %
+			scalar((w.Requests - w.Errors) / w.Requests * 100)
+		case "C": // error rate %
+			scalar(w.Errors / w.Requests * 100)
+		}
+	case 65: // Top 5 Models by Requests
+		expectTopK(t, q, got, "gen_ai_request_model", w.ByModel)
+	case 70: // Requests by Environment
+		split("deployment_environment", w.ByEnvironment)
+	case 69: // Requests by Platform
+		split("gen_ai_provider_name", w.ByProvider)
+	case 68: // Requests by Type
+		split("gen_ai_operation_name", w.ByOperation)
+	case 67: // Top 5 Providers by Cost
+		expectTopK(t, q, got, "gen_ai_provider_name", w.CostByProvider)
+	case 29: // Total Cost By System
+		split("gen_ai_provider_name", w.CostByProvider)
+	case 66: // Top 5 Models by Cost
+		expectTopK(t, q, got, "gen_ai_request_model", w.CostByModel)
+	case 32: // Total Cost By Model (increase / 1000)
+		split("gen_ai_request_model", perThousand(w.CostByModel))
+	}
+}
+
+// expectTopK checks a topk(5, ...) answer: at most five series, each with
+// its value from want, and no left-out key above the smallest shown.
+func expectTopK(t *testing.T, q PanelQuery, got []Sample, label string, want map[string]float64) {
+	n := len(want)
+	if n > 5 {
+		n = 5
+	}
+	shown := map[string]bool{}
+	least := math.Inf(1)
+	ok := len(got) == n
+	for _, s := range got {
+		k := s.Labels[label]
+		shown[k] = true
+		least = math.Min(least, s.Value)
+		if w, found := want[k]; !found || !near(s.Value, w) {
+			ok = false
+		}
+	}
+	for k, v := range want {
+		if !shown[k] && v > least && !near(v, least) {
+			ok = false
+		}
+	}
+	if !ok {
+		t.Errorf("%s by %s (top 5):\n got  %s\n want %v", q, label, samplesString(got), want)
+	}
+}
+
+func samplesString(ss []Sample) string {
+	var parts []string
+	for _, s := range ss {
+		var ls []string
+		for k, v := range s.Labels {
+			ls = append(ls, k+"="+v)
+		}
+		sort.Strings(ls)
+		parts = append(parts, fmt.Sprintf("{%s} %.9g", strings.Join(ls, ","), s.Value))
+	}
+	return strings.Join(parts, " ")
+}
+
+// checkOurSpanCosts: on the spans the collector exported, the cost of
+// every successful call the library did not price itself is the built-in
+// table's price x the tokens on the span (docs/pricing.md accounting),
+// computed here independently of the processor; and every such call has
+// its span.
+func checkOurSpanCosts(t *testing.T, run RealRun, processed []RealSpan, prices PriceTable) {
+	if run.ComputesCost {
+		return // the library's own cost is kept (cost.override: false)
+	}
+	provider := map[string]string{}
+	calls := 0
+	for _, c := range run.Calls {
+		provider[c.Model] = c.Provider
+		if !c.Failed() && c.InMetrics {
+			calls++
+		}
+	}
+	spans := 0
+	for _, s := range processed {
+		if s.Failed || !s.HasTokens {
+			continue
+		}
+		spans++
+		p, err := prices.Lookup(s.Model, provider[s.Model])
+		if err != nil {
+			t.Errorf("span of %s: %v", s.Model, err)
+			continue
+		}
+		want := p.CallCost(s.Call(provider[s.Model]))
+		if !s.HasCost || !near(s.Cost, want) {
+			t.Errorf("span of %s (%v in, %v out): cost %v (present %v), want %v", s.Model, s.Input, s.Output, s.Cost, s.HasCost, want)
+		}
+	}
+	if spans != calls {
+		t.Errorf("%d successful LLM spans with tokens, want one per successful instrumented call: %d", spans, calls)
+	}
+	t.Logf("span costs equal to table x tokens for %d calls", spans)
+}
+
+// checkRealLogs runs the logs panel's query: it returns exactly the log
+// records the collector passed on for the run (none when the library emits
+// none).
+func checkRealLogs(t *testing.T, vl *Server, q PanelQuery, want int, run RealRun) {
+	expr := Substitute(q, realWindow)
+	var got []map[string]any
+	start, end := time.Now().Add(-10*time.Minute), time.Now().Add(time.Minute)
+	WaitFor(t, 60*time.Second, fmt.Sprintf("VictoriaLogs to serve %d log records", want), func() bool {
+		var err error
+		got, err = QueryLogs(t, vl, expr, start, end)
+		return err == nil && len(got) >= want
+	})
+	if len(got) != want {
+		t.Errorf("%s returned %d log records, want %d:\n%s", q, len(got), want, expr)
+	}
+	for _, e := range got {
+		if e["service.name"] != run.Service || e["deployment.environment"] != run.Environment {
+			t.Errorf("%s: log record of another run: %v", q, e)
+			break
+		}
+	}
+	t.Logf("%s: %d log records", q, len(got))
+}
+
+// writeRealReport records the comparison in build/realinstr/e2e-<library>.json.
+func writeRealReport(t *testing.T, lib realLibrary, run RealRun, w RealTotals, withData, empty []string) {
+	doc := map[string]any{
+		"library": lib.name, "package": run.Package, "version": run.Version, "compat_sdk_name": lib.compat,
+		"queries_with_data": withData, "queries_empty_as_expected": empty,
+		"requests": w.Requests, "errors": w.Errors, "by_model": w.ByModel, "by_provider": w.ByProvider,
+		"by_operation": w.ByOperation, "by_environment": w.ByEnvironment,
+		"input_tokens": w.InputTokens, "output_tokens": w.OutputTokens, "estimated_models": w.EstimatedModels,
+		"dashboard_cost": w.Cost, "dashboard_cost_by_model": w.CostByModel,
+		"library_cost": w.LibraryCost, "library_cost_total": w.LibraryCostTotal,
+		"our_cost": w.OurCost, "our_cost_total": w.OurCostTotal, "unpriced_by_helper": w.Unpriced,
+		"exported_span_cost": w.ProcessorCost,
+	}
+	b, _ := json.MarshalIndent(doc, "", " ")
+	path := filepath.Join(RepoRoot(t), "build", "realinstr", "e2e-"+lib.name+".json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+		_ = os.WriteFile(path, append(b, '\n'), 0o644)
+	}
+}
