@@ -52,32 +52,44 @@ var realWindow = Window{Range: "10m", Interval: "1m", RateInterval: "5m"}
 // library's app (tests/realinstr) against the fake OpenAI server, through
 // otelcol-genai with examples/otelcol-genai.yaml, into VictoriaMetrics
 // (default naming flags) and VictoriaLogs, and checks every query of the
-// seed dashboard (the project's own when the seed is absent) against what
-// the app did.
+// seed dashboard (when ../shared/seed exists) and of the project's own
+// dashboard against what the app did.
 func TestRealInstrumentationOnDashboard(t *testing.T) {
 	began := time.Now()
 	bin := VictoriaBinDir(t)
 	// Query-side flags only: no response cache, fresh samples visible at once.
 	vm := StartServer(t, filepath.Join(bin, "victoria-metrics"), "-search.disableCache", "-search.latencyOffset=0s")
 	vl := StartServer(t, filepath.Join(bin, "victoria-logs"))
-	doc, dashboard := seedDashboard(t), "seed"
-	if doc == nil {
-		doc, dashboard = readRepoFile(t, OwnDashboardPath), "own"
-		t.Logf("seed dashboard %s absent: checking %s", SeedDashboardPath, OwnDashboardPath)
+	var dashboards []realDashboard
+	if seed := seedDashboard(t); seed != nil {
+		dashboards = append(dashboards, parseRealDashboard(t, "seed", seed))
+	} else {
+		t.Logf("seed dashboard %s absent: checking %s only", SeedDashboardPath, OwnDashboardPath)
 	}
-	queries, err := ParseQueries(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dashboards = append(dashboards, parseRealDashboard(t, "own", readRepoFile(t, OwnDashboardPath)))
 	prices := LoadPriceTable(t)
 	for _, lib := range realLibraries {
 		t.Run(lib.name, func(t *testing.T) {
 			start := time.Now()
-			runRealLibrary(t, lib, vm, vl, queries, dashboard, prices)
+			runRealLibrary(t, lib, vm, vl, dashboards, prices)
 			t.Logf("%s: %.1fs", lib.name, time.Since(start).Seconds())
 		})
 	}
 	t.Logf("whole test: %.1fs", time.Since(began).Seconds())
+}
+
+// realDashboard is a dashboard's queries.
+type realDashboard struct {
+	name    string
+	queries []PanelQuery
+}
+
+func parseRealDashboard(t *testing.T, name string, doc []byte) realDashboard {
+	queries, err := ParseQueries(doc)
+	if err != nil {
+		t.Fatalf("%s dashboard: %v", name, err)
+	}
+	return realDashboard{name: name, queries: queries}
 }
 
 // realOverlay is merged over examples/otelcol-genai.yaml: a file exporter
@@ -109,7 +121,7 @@ service:
 	return path
 }
 
-func runRealLibrary(t *testing.T, lib realLibrary, vm, vl *Server, queries []PanelQuery, dashboard string, prices PriceTable) {
+func runRealLibrary(t *testing.T, lib realLibrary, vm, vl *Server, dashboards []realDashboard, prices PriceTable) {
 	if err := SetUpVenv(t, lib.venv); err != nil {
 		t.Skipf("%s: venv %s cannot be set up here (scripts/setup-pyenv.sh %s): %v", lib.name, lib.venv, lib.venv, err)
 	}
@@ -153,17 +165,28 @@ func runRealLibrary(t *testing.T, lib realLibrary, vm, vl *Server, queries []Pan
 	if emits := logs > 0; emits == lib.noLogs {
 		t.Errorf("the collector passed on %d log records; the library emits logs: %v", logs, !lib.noLogs)
 	}
-	sel := func(q PanelQuery) PanelQuery {
-		v := service
+	report := map[string]any{}
+	for _, d := range dashboards {
+		t.Run(d.name, func(t *testing.T) {
+			withData, empty := checkRealDashboard(t, lib, vm, vl, d, run, want, logs, at)
+			t.Logf("%s dashboard: %d queries with data: %s", d.name, len(withData), strings.Join(withData, " "))
+			t.Logf("%s dashboard: %d empty as expected: %s", d.name, len(empty), strings.Join(empty, "; "))
+			report[d.name] = map[string]any{"queries_with_data": withData, "queries_empty_as_expected": empty}
+		})
+	}
+	writeRealReport(t, lib, run, want, report)
+}
+
+// checkRealDashboard runs every query of d for the run (its service
+// selected) and returns the queries that returned data and those empty as
+// the library requires.
+func checkRealDashboard(t *testing.T, lib realLibrary, vm, vl *Server, d realDashboard, run RealRun, want RealTotals, logs int, at time.Time) (withData, empty []string) {
+	for _, q := range d.queries {
+		v := run.Service
 		if q.Logs {
-			v = `"` + service + `"`
+			v = `"` + run.Service + `"`
 		}
 		q.Expr = strings.ReplaceAll(q.Expr, "$service_name", v)
-		return q
-	}
-	var withData, empty []string
-	for _, q := range queries {
-		q = sel(q)
 		if q.Logs {
 			checkRealLogs(t, vl, q, logs, run)
 			continue
@@ -184,9 +207,7 @@ func runRealLibrary(t *testing.T, lib realLibrary, vm, vl *Server, queries []Pan
 		withData = append(withData, fmt.Sprintf("%d%s", q.PanelID, q.RefID))
 		checkRealPanel(t, q, got, want)
 	}
-	t.Logf("%s dashboard: %d queries with data: %s", dashboard, len(withData), strings.Join(withData, " "))
-	t.Logf("%s dashboard: %d empty as expected: %s", dashboard, len(empty), strings.Join(empty, "; "))
-	writeRealReport(t, lib, run, want, withData, empty)
+	return withData, empty
 }
 
 // errorLines are the collector's error-level log lines.
@@ -441,11 +462,11 @@ func checkRealLogs(t *testing.T, vl *Server, q PanelQuery, want int, run RealRun
 }
 
 // writeRealReport records the comparison in build/realinstr/e2e-<library>.json.
-func writeRealReport(t *testing.T, lib realLibrary, run RealRun, w RealTotals, withData, empty []string) {
+func writeRealReport(t *testing.T, lib realLibrary, run RealRun, w RealTotals, dashboards map[string]any) {
 	doc := map[string]any{
 		"library": lib.name, "package": run.Package, "version": run.Version, "compat_sdk_name": lib.compat,
-		"queries_with_data": withData, "queries_empty_as_expected": empty,
-		"requests": w.Requests, "errors": w.Errors, "by_model": w.ByModel, "by_provider": w.ByProvider,
+		"dashboards": dashboards,
+		"requests":   w.Requests, "errors": w.Errors, "by_model": w.ByModel, "by_provider": w.ByProvider,
 		"by_operation": w.ByOperation, "by_environment": w.ByEnvironment,
 		"input_tokens": w.InputTokens, "output_tokens": w.OutputTokens, "estimated_models": w.EstimatedModels,
 		"dashboard_cost": w.Cost, "dashboard_cost_by_model": w.CostByModel,
