@@ -184,3 +184,28 @@ fn write_bench_workloads() {
         std::fs::write(dir.join(name), bytes).unwrap();
     }
 }
+
+/// The driver profiled by scripts/bench.sh under callgrind: the Rust core,
+/// all stages on, over `$GENAI_PROFILE_ITERS` 1,000-item batches of
+/// `$GENAI_PROFILE_WORKLOAD` (genai_metrics or genai_spans).
+#[test]
+#[ignore = "profiling driver; run by scripts/bench.sh under valgrind"]
+fn profile_driver() {
+    use otelcol_genai::{Processor, Signal};
+    let workload = std::env::var("GENAI_PROFILE_WORKLOAD").unwrap_or_else(|_| "genai_spans".into());
+    let iters: usize = std::env::var("GENAI_PROFILE_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let (signal, input) = match workload.as_str() {
+        "genai_metrics" => (Signal::Metrics, genai_metrics(1000).encode_to_vec()),
+        "genai_spans" => (Signal::Traces, genai_spans(1000).encode_to_vec()),
+        other => panic!("GENAI_PROFILE_WORKLOAD: unknown workload {other}"),
+    };
+    let p = Processor::from_json(b"{}").expect("default config");
+    // The pricing table is parsed on first use: keep that out of the loop.
+    p.process(signal, &input).expect("workload decodes");
+    for _ in 0..iters {
+        std::hint::black_box(p.process(signal, &input).expect("workload decodes"));
+    }
+}

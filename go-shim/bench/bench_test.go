@@ -28,8 +28,10 @@ func configs(sig Signal, prices []ModelPrice) []struct {
 
 // BenchmarkProcessor measures pdata in -> pdata out for every workload and
 // chain. Each iteration gets a freshly decoded batch (untimed), because the
-// contrib processors modify theirs in place. Run by scripts/bench.sh, which
-// needs the 1,000-item workloads in build/bench/workloads.
+// contrib processors modify theirs in place; since that decoding is untimed,
+// run with a fixed -benchtime (scripts/bench.sh: -benchtime 100x), or the
+// framework sizes b.N for the microsecond no-op and decodes for minutes.
+// Needs the 1,000-item workloads in build/bench/workloads (scripts/bench.sh).
 func BenchmarkProcessor(b *testing.B) {
 	prices, err := LoadPrices()
 	if err != nil {

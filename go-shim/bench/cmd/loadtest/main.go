@@ -328,7 +328,13 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 	sk.mu.Lock()
 	first := sk.first
 	sk.mu.Unlock()
-	res.Transformed = bytes.Contains(first, []byte("gen_ai.usage.cost")) || bytes.Contains(first, []byte("gen_ai_client"))
+	// A name only the transforms write: the renamed duration metric, or a cost
+	// attribute (workload 1 already has a gen_ai.usage.cost metric).
+	mark := "gen_ai.usage.cost"
+	if w.Signal == bench.Metrics {
+		mark = "gen_ai_client_operation_duration_seconds"
+	}
+	res.Transformed = bytes.Contains(first, []byte(mark))
 	return res, nil
 }
 

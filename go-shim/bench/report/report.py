@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md and the throughput chart from one scripts/bench.sh run.
+
+Inputs (all from the same run, in build/bench/): machine.json, go-bench.txt,
+benchstat.txt (optional), loadtest.jsonl, ffirss.json, profile-*.txt, and
+criterion's target/criterion/*/*/new/{estimates,benchmark}.json. Every ratio
+compares measurements of that one run; nothing here is asserted in a test.
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+OUT = os.path.join(ROOT, "build", "bench")
+CHART = os.path.join(ROOT, "bench", "throughput.png")
+WORKLOADS = ["genai_metrics", "genai_spans", "genai_logs", "plain_spans", "plain_metrics", "plain_logs"]
+ITEMS = 1000
+
+
+def load_json(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def criterion():
+    """{(group, function): (median ns, input bytes)} from criterion's files."""
+    base = os.path.join(ROOT, "target", "criterion")
+    out = {}
+    if not os.path.isdir(base):
+        return out
+    for group in os.listdir(base):
+        gdir = os.path.join(base, group)
+        for fn in os.listdir(gdir) if os.path.isdir(gdir) else []:
+            est = load_json(os.path.join(gdir, fn, "new", "estimates.json"))
+            meta = load_json(os.path.join(gdir, fn, "new", "benchmark.json"))
+            if not est or not meta:
+                continue
+            tp = (meta.get("throughput") or {}).get("Bytes")
+            out[(group, fn)] = (est["median"]["point_estimate"], tp)
+    return out
+
+
+def go_bench(path):
+    """{(workload, config): [ns/op...]} and allocs from `go test -bench` output."""
+    ns, allocs = {}, {}
+    pat = re.compile(r"^BenchmarkProcessor/(\w+)/(\w+)-\d+\s+\d+\s+([\d.]+) ns/op.*?(\d+) B/op\s+(\d+) allocs/op")
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return ns, allocs
+    for line in lines:
+        m = pat.match(line)
+        if m:
+            key = (m.group(1), m.group(2))
+            ns.setdefault(key, []).append(float(m.group(3)))
+            allocs[key] = (int(m.group(4)), int(m.group(5)))
+    return ns, allocs
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt_rate(x):
+    if x is None:
+        return "n/a"
+    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if x >= div:
+            return f"{x / div:.2f} {unit}"
+    return f"{x:.0f}"
+
+
+def fmt_ratio(x):
+    return "n/a" if x is None else f"{x:.2f}x"
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("**pass**" if ok else "**FAIL**")
+
+
+PROFILE_CALLS = 11  # scripts/bench.sh: one warm-up call + PROFILE_ITERS=10
+
+# Inclusive-cost categories of the breakdown: (label, regex on the function
+# name); the first (largest) matching line of each is taken.
+CATEGORIES = [
+    ("prost decode of the request", r"prost::message::Message::decode$"),
+    ("prost encode of the result", r"Message::encode_to_vec$"),
+    ("dropping the decoded request", r"drop_in_place<opentelemetry_proto::proto::tonic::(trace|metrics|logs)::v1::Resource"),
+    ("walk + all stages (signals::*::process)", r"otelcol_genai::signals::\w+::process$"),
+    ("normalization (Rules::apply)", r"otelcol_genai::normalize::apply::<impl [^>]*Rules>::apply$"),
+    ("cost on spans/logs (Pricer::annotate)", r"otelcol_genai::pricing::annotate::<impl [^>]*Pricer>::annotate$"),
+    ("pricing table lookup", r"otelcol_genai::pricing::table::Table::lookup$"),
+    ("cost metric derivation", r"derive_cost_metrics$"),
+    ("naming (Naming::apply)", r"otelcol_genai::naming::Naming::apply$"),
+    ("label names (sanitize::label_name)", r"otelcol_genai::naming::sanitize::label_name$"),
+]
+LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(?:[^:]*:)?(.*)$")
+
+
+def annotate_lines(path):
+    try:
+        text = open(path).read().splitlines()
+    except OSError:
+        return None, []
+    total, rows = None, []
+    for line in text:
+        m = LINE.match(line)
+        if not m:
+            continue
+        n = int(m.group(1).replace(",", ""))
+        if "PROGRAM TOTALS" in line:
+            total = n
+            continue
+        # file:function; the function part is after the last ':' that
+        # follows a path ('::' belongs to Rust paths).
+        fn = re.sub(r"^.*?\.(rs|c|S|h):", "", line.strip().split(") ", 1)[1].strip())
+        rows.append((n, fn))
+    return total, rows
+
+
+def profile(wl):
+    total, incl = annotate_lines(os.path.join(OUT, f"profile-{wl}.inclusive.txt"))
+    _, self_rows = annotate_lines(os.path.join(OUT, f"profile-{wl}.self.txt"))
+    if not total:
+        return None
+    nbytes = os.path.getsize(os.path.join(OUT, "workloads", f"{wl}_1000.pb"))
+    per_batch = total / PROFILE_CALLS
+    out = [f"### {wl}\n",
+           f"callgrind, all stages on, {PROFILE_CALLS} calls of `Processor::process` on the 1,000-item "
+           f"batch ({nbytes:,} bytes): {per_batch / 1e6:.1f} M instructions per batch, "
+           f"**{per_batch / nbytes:.0f} instructions per input byte** (1 GB/s per core needs about "
+           f"3 at 3 instructions per ns).\n",
+           "| part (inclusive) | share of instructions |", "|---|---|"]
+    for label, pat in CATEGORIES:
+        hit = next((n for n, fn in incl if re.search(pat, fn)), None)
+        if hit:
+            out.append(f"| {label} | {hit / total:.1%} |")
+    alloc = sum(n for n, fn in self_rows if fn in ("_int_malloc", "_int_free", "malloc", "free", "malloc_consolidate",
+                                                     "unlink_chunk.constprop.0", "realloc", "_int_realloc", "cfree"))
+    out.append(f"| malloc/free themselves (self) | {alloc / total:.1%} |")
+    out.append("")
+    out.append("Top 15 functions by self cost:\n")
+    out.append("| instructions | share | function |")
+    out.append("|---|---|---|")
+    for n, fn in self_rows[:15]:
+        out.append(f"| {n:,} | {n / total:.1%} | `{fn[:110]}` |")
+    out.append("")
+    return "\n".join(out)
+
+
+def main():
+    machine = load_json(os.path.join(OUT, "machine.json"), {})
+    crit = criterion()
+    gns, galloc = go_bench(os.path.join(OUT, "go-bench.txt"))
+    gmed = {k: med(v) for k, v in gns.items()}
+    load = []
+    try:
+        load = [json.loads(l) for l in open(os.path.join(OUT, "loadtest.jsonl")) if l.strip()]
+    except OSError:
+        pass
+    lt = {(r["workload"], r["pipeline"]): r for r in load}
+    rss = load_json(os.path.join(OUT, "ffirss.json"))
+    bars = []
+    md = []
+    w = md.append
+
+    w("# Benchmarks\n")
+    w("Generated by `scripts/bench.sh` from one run; do not edit by hand. Every ratio compares "
+      "measurements taken in that same run. Methods, definitions and the pure-Go baseline: "
+      "[docs/benchmarks.md](docs/benchmarks.md).\n")
+    w("## Machine\n")
+    for k in ("date", "git", "nproc", "cpu", "memory", "loadavg_start", "loadavg_end", "go", "rustc"):
+        if k in machine:
+            w(f"- {k.replace('_', ' ')}: `{machine[k]}`")
+    w("\nThe machine is shared with other agents (builds, fuzzers): absolute figures are noisy and "
+      "low; ratios within one run are what the bars use.\n")
+    w("## Commands\n")
+    w("```")
+    for c in machine.get("commands", []):
+        w(c)
+    w("```\n")
+
+    # --- Rust core (criterion)
+    w("## Rust core (criterion, one thread)\n")
+    w("Median time per 1,000-item batch; throughput in OTLP input bytes per second; ratio = "
+      "time of prost decode + encode of the same batch / time of the configuration "
+      "(above 1: faster than the prost round trip).\n")
+    w("| workload | config | time/batch | input MB/s | items/s | vs prost round trip |")
+    w("|---|---|---|---|---|---|")
+    core_gbs = {}
+    for wl in WORKLOADS:
+        floor = crit.get((wl, "prost_roundtrip"))
+        for cfg in ("all", "normalize", "cost", "naming", "none", "prost_roundtrip"):
+            v = crit.get((wl, cfg))
+            if not v:
+                continue
+            ns, nbytes = v
+            bps = nbytes / (ns / 1e9) if nbytes else None
+            if cfg == "all":
+                core_gbs[wl] = bps / 1e9 if bps else None
+            ratio = floor[0] / ns if floor else None
+            w(f"| {wl} | {cfg} | {ns / 1e6:.3f} ms | {bps / 1e6:.0f} | {fmt_rate(ITEMS / (ns / 1e9))} | {fmt_ratio(ratio)} |")
+    w("")
+    for wl in ("genai_metrics", "genai_spans"):
+        g = core_gbs.get(wl)
+        bars.append((f"Rust core >= 1 GB/s per core, {wl}, all transforms",
+                     "n/a" if g is None else f"{g:.3f} GB/s ({g:.1%} of the bar)".replace("%", " %"),
+                     None if g is None else g >= 1.0))
+    p10, p5000 = crit.get(("pricing_lookup", "10")), crit.get(("pricing_lookup", "5000"))
+    if p10 and p5000:
+        r = p5000[0] / p10[0]
+        w(f"Cost lookup (4 queries: exact, dated, region-prefixed, miss): 10 entries "
+          f"{p10[0]:.0f} ns, 5,000 entries {p5000[0]:.0f} ns, ratio {r:.3f}.\n")
+        bars.append(("Cost lookup: 10 vs 5,000 entries within 10 %", f"5,000/10 = {r:.3f}", abs(r - 1) <= 0.10))
+
+    # --- Go processor benchmarks
+    w("## Full processor in Go (pdata in -> pdata out, marshal and cgo included)\n")
+    w("`go test -bench BenchmarkProcessor -benchmem -count N`, median of the N runs. "
+      "*noop*: a processor returning its input (floor); *roundtrip*: pdata marshal + unmarshal "
+      "alone (boundary floor); *genai*: all stages on; *genai_normalize*: normalization only; "
+      "*purego*: attributes + transform processors from contrib configured to give genai's output "
+      "(checked by `TestPureGoPipelineAgreesWithGenai`); *purego_normalize*: its normalization "
+      "part. Speed-up = purego time / genai time.\n")
+    w("| workload | config | time/batch | items/s | B/op | allocs/op | vs genai (time ratio) |")
+    w("|---|---|---|---|---|---|---|")
+    for wl in WORKLOADS:
+        g = gmed.get((wl, "genai"))
+        for cfg in ("noop", "roundtrip", "genai", "genai_normalize", "purego", "purego_normalize"):
+            ns = gmed.get((wl, cfg))
+            if ns is None:
+                continue
+            b, a = galloc.get((wl, cfg), (0, 0))
+            rel = f"{ns / g:.2f}" if g else "n/a"
+            w(f"| {wl} | {cfg} | {ns / 1e6:.3f} ms | {fmt_rate(ITEMS / (ns / 1e9))} | {b} | {a} | {rel} |")
+    w("")
+    w("| workload | genai speed-up over pure Go (bar >= 3x) | normalization: genai_normalize vs purego_normalize (bar >= 1x) | genai vs boundary floor (time ratio) |")
+    w("|---|---|---|---|")
+    for wl in WORKLOADS[:3]:
+        g, p = gmed.get((wl, "genai")), gmed.get((wl, "purego"))
+        gn, pn = gmed.get((wl, "genai_normalize")), gmed.get((wl, "purego_normalize"))
+        rt = gmed.get((wl, "roundtrip"))
+        sp = p / g if g and p else None
+        spn = pn / gn if gn and pn else None
+        w(f"| {wl} | {fmt_ratio(sp)} | {fmt_ratio(spn) if spn else 'n/a (metric points carry canonical keys)'} | {fmt_ratio(g / rt if g and rt else None)} |")
+        bars.append((f"Full processor >= 3x pure Go, {wl}", fmt_ratio(sp), None if sp is None else sp >= 3))
+        if spn is not None:
+            bars.append((f"Normalization no slower than the pure-Go normalizer, {wl}", fmt_ratio(spn), spn >= 1))
+    w("")
+    w("| workload 4 | genai time / noop time (bar <= 1.05) | genai time / roundtrip time |")
+    w("|---|---|---|")
+    for wl in WORKLOADS[3:]:
+        g, n, rt = gmed.get((wl, "genai")), gmed.get((wl, "noop")), gmed.get((wl, "roundtrip"))
+        r = g / n if g and n else None
+        w(f"| {wl} | {fmt_ratio(r)} | {fmt_ratio(g / rt if g and rt else None)} |")
+        bars.append((f"Non-GenAI traffic at most 5 % slower than no-op, {wl} (processor alone)", fmt_ratio(r), None if r is None else r <= 1.05))
+    w("")
+    bs = os.path.join(OUT, "benchstat.txt")
+    if os.path.exists(bs) and os.path.getsize(bs) > 0:
+        w("<details><summary>benchstat output</summary>\n\n```")
+        w(open(bs).read().rstrip())
+        w("```\n</details>\n")
+
+    # --- Load test
+    w("## Collector load test (otelcol-genai on loopback)\n")
+    w("A generator sends pre-encoded 1,000-item OTLP/gRPC requests (4 in flight) for a bounded "
+      "time; the collector exports over OTLP/gRPC to a loopback sink (queue and retries off, so an "
+      "acknowledged request has been exported). Generator, sink and collector share the machine's "
+      "cores, so *items per CPU-second* (items / collector user+system CPU time, i.e. per core) is "
+      "the fair throughput; RSS is the collector's VmHWM. *none*: no processor; *purego*: the "
+      "contrib pipeline above.\n")
+    w("| workload | pipeline | seconds | items/s | items per CPU-s | input MB per CPU-s | VmHWM MiB | mean RSS MiB | errors | output transformed |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for r in load:
+        w(f"| {r['workload']} | {r['pipeline']} | {r['seconds']:.1f} | {fmt_rate(r['items_per_s'])} | "
+          f"{fmt_rate(r['items_per_cpu_s'])} | {r['input_bytes_per_cpu_s'] / 1e6:.1f} | {r['rss_hwm_kib'] / 1024:.0f} | "
+          f"{r['rss_mean_kib'] / 1024:.0f} | {r['errors']} | {r['transformed']} |")
+    w("")
+    w("| workload | genai / none throughput per CPU-s (bar >= 0.90) | genai / none items/s | genai / none VmHWM (bar <= 1.10) | genai / purego per CPU-s |")
+    w("|---|---|---|---|---|")
+    for wl in dict.fromkeys(r["workload"] for r in load):
+        g, n, p = lt.get((wl, "genai")), lt.get((wl, "none")), lt.get((wl, "purego"))
+        if not g or not n:
+            continue
+        tr = g["items_per_cpu_s"] / n["items_per_cpu_s"] if n["items_per_cpu_s"] else None
+        wr = g["items_per_s"] / n["items_per_s"] if n["items_per_s"] else None
+        rr = g["rss_hwm_kib"] / n["rss_hwm_kib"] if n["rss_hwm_kib"] else None
+        pr = g["items_per_cpu_s"] / p["items_per_cpu_s"] if p and p["items_per_cpu_s"] else None
+        w(f"| {wl} | {fmt_ratio(tr)} | {fmt_ratio(wr)} | {fmt_ratio(rr)} | {fmt_ratio(pr)} |")
+        bars.append((f"Collector with genai keeps >= 90 % throughput, {wl}", fmt_ratio(tr), None if tr is None else tr >= 0.90))
+        bars.append((f"Collector with genai: RSS within 10 %, {wl}", fmt_ratio(rr), None if rr is None else rr <= 1.10))
+        if wl.startswith("plain"):
+            bars.append((f"Non-GenAI traffic at most 5 % slower than no-op, {wl} (collector)", fmt_ratio(tr), None if tr is None else tr >= 0.95))
+    w("")
+
+    # --- RSS over many batches
+    w("## Memory over many FFI round trips\n")
+    if rss:
+        growth = (rss["rss_max_kib"] - rss["rss_after_warmup_kib"]) / rss["rss_after_warmup_kib"]
+        w(f"`ffirss`: {rss['batches']:,} batches of 16 items (GenAI spans, metrics, logs in turn) "
+          f"through the genai processor in {rss['seconds']:.0f} s; RSS after {rss['warmup_batches']:,} "
+          f"warm-up batches {rss['rss_after_warmup_kib'] / 1024:.1f} MiB, then {len(rss['samples_kib'])} samples "
+          f"between {rss['rss_min_kib'] / 1024:.1f} and {rss['rss_max_kib'] / 1024:.1f} MiB, last "
+          f"{rss['rss_last_kib'] / 1024:.1f} MiB (max growth {growth:+.1%}). Samples (MiB): "
+          + ", ".join(f"{s / 1024:.1f}" for s in rss["samples_kib"]) + ".\n")
+        bars.append((f"RSS flat over many batches ({rss['batches']:,} run; bar: 1M), max growth after warm-up <= 5 %",
+                     f"{growth:+.1%}", growth <= 0.05))
+    else:
+        w("not run\n")
+
+    # --- Profile
+    w("## Where the time goes in the Rust core\n")
+    for wl in ("genai_metrics", "genai_spans"):
+        prof = profile(wl)
+        if prof:
+            w(prof)
+    summary = os.path.join(OUT, "profile-summary.md")
+    if os.path.exists(summary):
+        w(open(summary).read().rstrip() + "\n")
+
+    # --- Bars
+    w("## The issue's bars\n")
+    w("| bar | measured | result |")
+    w("|---|---|---|")
+    for name, measured, ok in bars:
+        w(f"| {name} | {measured} | {verdict(ok)} |")
+    w("")
+    w("![throughput per configuration](bench/throughput.png)\n")
+
+    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(md))
+    chart(gmed, load, crit)
+
+
+def chart(gmed, load, crit):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(18, 6))
+    # Rust core
+    ax = axes[0]
+    cfgs = ["all", "normalize", "cost", "naming", "none", "prost_roundtrip"]
+    wls = [wl for wl in WORKLOADS if (wl, "all") in crit]
+    width = 0.8 / len(cfgs)
+    for i, cfg in enumerate(cfgs):
+        ys = []
+        for wl in wls:
+            v = crit.get((wl, cfg))
+            ys.append(v[1] / (v[0] / 1e9) / 1e6 if v and v[1] else 0)
+        ax.bar([x + i * width for x in range(len(wls))], ys, width, label=cfg)
+    ax.axhline(1000, color="red", linestyle="--", linewidth=1, label="bar: 1 GB/s")
+    ax.set_xticks([x + width * (len(cfgs) - 1) / 2 for x in range(len(wls))], wls, rotation=20)
+    ax.set_ylabel("OTLP input MB/s (one core)")
+    ax.set_yscale("log")
+    ax.set_title("Rust core (criterion)")
+    ax.legend(fontsize=8)
+    # Go processor
+    ax = axes[1]
+    cfgs = ["roundtrip", "genai", "genai_normalize", "purego", "purego_normalize"]
+    wls = [wl for wl in WORKLOADS if (wl, "genai") in gmed]
+    width = 0.8 / len(cfgs)
+    for i, cfg in enumerate(cfgs):
+        ys = [ITEMS / (gmed[(wl, cfg)] / 1e9) if gmed.get((wl, cfg)) else 0 for wl in wls]
+        ax.bar([x + i * width for x in range(len(wls))], ys, width, label=cfg)
+    ax.set_xticks([x + width * (len(cfgs) - 1) / 2 for x in range(len(wls))], wls, rotation=20)
+    ax.set_ylabel("items/s (one goroutine)")
+    ax.set_yscale("log")
+    ax.set_title("Full processor, pdata in -> out (noop floor off the scale)")
+    ax.legend(fontsize=8)
+    # Load test
+    ax = axes[2]
+    pipes = ["none", "genai", "purego"]
+    wls = list(dict.fromkeys(r["workload"] for r in load))
+    lt = {(r["workload"], r["pipeline"]): r for r in load}
+    width = 0.8 / len(pipes)
+    for i, p in enumerate(pipes):
+        ys = [lt[(wl, p)]["items_per_cpu_s"] if (wl, p) in lt else 0 for wl in wls]
+        ax.bar([x + i * width for x in range(len(wls))], ys, width, label=p)
+    ax.set_xticks([x + width * (len(pipes) - 1) / 2 for x in range(len(wls))], wls, rotation=20)
+    ax.set_ylabel("items per collector CPU-second")
+    ax.set_title("otelcol-genai load test (loopback OTLP/gRPC)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(CHART), exist_ok=True)
+    fig.savefig(CHART, dpi=90)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# One command for every performance measurement of issue #6, in one run:
+#   1. criterion benches of the Rust core (benches/process.rs, benches/pricing.rs)
+#   2. Go benchmarks of the full processor next to its floors and the pure-Go
+#      contrib pipeline (go-shim/bench), with benchstat when it installs
+#   3. a loopback load test of the real otelcol-genai binary (go-shim/bench/cmd/loadtest)
+#   4. the RSS check over many FFI round trips (go-shim/bench/cmd/ffirss)
+#   5. a callgrind profile of the Rust core on workloads 1 and 2
+# then writes BENCHMARKS.md and bench/throughput.png (go-shim/bench/report/report.py).
+#
+# Knobs (environment): BENCH_COUNT (go -count, default 3), BENCH_ITERS (batches
+# per Go benchmark run, default 100), BENCH_LOAD_SECONDS
+# (per load-test configuration, default 15), BENCH_RSS_BATCHES (default
+# 200000; the issue's check is 1000000), BENCH_SKIP (space-separated steps
+# to skip: criterion go load rss profile), BENCH_REPORT_ONLY=1 (rewrite the
+# report from build/bench). Nothing here asserts a timing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+ROOT=$PWD
+OUT=$ROOT/build/bench
+WORK=$OUT/workloads
+COUNT=${BENCH_COUNT:-3}
+ITERS=${BENCH_ITERS:-100} # batches per Go benchmark run (fixed: decoding each input is untimed)
+LOAD_SECONDS=${BENCH_LOAD_SECONDS:-15}
+RSS_BATCHES=${BENCH_RSS_BATCHES:-200000}
+PROFILE_ITERS=10 # batches profiled after one warm-up call (report.py divides by 11)
+SKIP=" ${BENCH_SKIP:-} "
+mkdir -p "$OUT"
+
+step() { printf '\n==> %s\n' "$*"; }
+skipped() { [[ $SKIP == *" $1 "* ]]; }
+commands=()
+run() { commands+=("$*"); "$@"; }
+
+machine() { # $1: loadavg_end or empty
+  python3 - "$OUT/machine.json" "$1" "${commands[@]}" <<'PY'
+import json, os, subprocess, sys, time
+path, end, cmds = sys.argv[1], sys.argv[2], sys.argv[3:]
+try:
+    m = json.load(open(path))
+except (OSError, ValueError):
+    m = {}
+sh = lambda c: subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+load = open("/proc/loadavg").read().split()[:3]
+if end:
+    m["loadavg_end"] = " ".join(load)
+    m["commands"] = cmds
+else:
+    cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")]
+    mem = [l.split(":", 1)[1].strip() for l in open("/proc/meminfo") if l.startswith("MemTotal")]
+    m = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "git": sh("git rev-parse --short HEAD") + (" (dirty tree)" if sh("git status --porcelain --untracked-files=no") else ""),
+        "nproc": sh("nproc"),
+        "cpu": cpu[0] if cpu else "unknown",
+        "memory": mem[0] if mem else "unknown",
+        "loadavg_start": " ".join(load),
+        "go": sh("go version"),
+        "rustc": sh("rustc --version"),
+    }
+json.dump(m, open(path, "w"), indent=2)
+PY
+}
+
+venv() {
+  local v=$ROOT/build/bench/venv
+  if ! "$v/bin/python" -c 'import matplotlib' 2>/dev/null; then
+    python3 -m venv "$v"
+    "$v/bin/pip" install --quiet 'matplotlib==3.11.2'
+  fi
+  echo "$v/bin/python"
+}
+
+if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
+  machine ""
+
+  step "Rust library, reference workloads as .pb files, collector binary"
+  run cargo build --release --lib
+  run env GENAI_BENCH_WORKLOADS="$WORK" cargo test --release --test bench_workloads -- --ignored write_bench_workloads
+  bin=build/otelcol-genai/otelcol-genai
+  if [[ ! -x $bin || target/release/libotelcol_genai.a -nt $bin ]]; then
+    run scripts/build-collector.sh
+  fi
+
+  if ! skipped criterion; then
+    step "Rust core: criterion"
+    run cargo bench --bench process --bench pricing -- --warm-up-time 1 --measurement-time 3
+  fi
+
+  if ! skipped go; then
+    step "Go: full processor benchmarks (count $COUNT)"
+    commands+=("(cd go-shim && go test -run '^\$' -bench BenchmarkProcessor -benchmem -benchtime ${ITERS}x -count $COUNT ./bench/)")
+    (cd go-shim && go test -run '^$' -bench BenchmarkProcessor -benchmem -benchtime "${ITERS}x" -count "$COUNT" -timeout 60m ./bench/) | tee "$OUT/go-bench.txt"
+    benchstat=$(go env GOPATH)/bin/benchstat
+    if [[ ! -x $benchstat ]]; then
+      (cd /tmp && GOFLAGS= go install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da) || true
+    fi
+    if [[ -x $benchstat ]]; then
+      "$benchstat" "$OUT/go-bench.txt" > "$OUT/benchstat.txt" || true
+    else
+      : > "$OUT/benchstat.txt"
+    fi
+  fi
+
+  if ! skipped load; then
+    step "Load test: otelcol-genai on loopback, ${LOAD_SECONDS}s per configuration"
+    : > "$OUT/loadtest.jsonl"
+    commands+=("(cd go-shim && go run ./bench/cmd/loadtest -duration ${LOAD_SECONDS}s -out build/bench/loadtest.jsonl)")
+    (cd go-shim && go run ./bench/cmd/loadtest -duration "${LOAD_SECONDS}s" -out "$OUT/loadtest.jsonl")
+  fi
+
+  if ! skipped rss; then
+    step "RSS over $RSS_BATCHES FFI round trips"
+    commands+=("(cd go-shim && go run ./bench/cmd/ffirss -batches $RSS_BATCHES)")
+    (cd go-shim && go run ./bench/cmd/ffirss -batches "$RSS_BATCHES") | tee "$OUT/ffirss.json"
+  fi
+
+  if ! skipped profile; then
+    step "Profile of the Rust core (callgrind; perf counters are not available in this VM)"
+    set +o pipefail # head and grep below close their pipes early
+    driver=$(cargo test --release --test bench_workloads --no-run 2>&1 | grep -o 'target/release/deps/bench_workloads-[a-z0-9]*' | head -1)
+    for wl in genai_metrics genai_spans; do
+      run env GENAI_PROFILE_WORKLOAD=$wl GENAI_PROFILE_ITERS=$PROFILE_ITERS valgrind --tool=callgrind \
+        --callgrind-out-file="$OUT/callgrind.$wl.out" --collect-atstart=no '--toggle-collect=*Processor::process*' \
+        "$driver" --ignored --exact profile_driver > "$OUT/valgrind.$wl.log" 2>&1
+      # Self and inclusive instruction counts per function, paths shortened;
+      # report.py turns them into the breakdown in BENCHMARKS.md.
+      clean='s#/root/.cargo/registry/src/[^/]+/##; s#/rustc/[0-9a-f]+/##; s# \[[^]]*\]$##'
+      callgrind_annotate --threshold=100 "$OUT/callgrind.$wl.out" | sed -E "$clean" > "$OUT/profile-$wl.self.txt"
+      callgrind_annotate --inclusive=yes --threshold=100 "$OUT/callgrind.$wl.out" | sed -E "$clean" > "$OUT/profile-$wl.inclusive.txt"
+    done
+    set -o pipefail
+  fi
+  machine end
+fi
+
+step "Report: BENCHMARKS.md and bench/throughput.png"
+py=$(venv)
+"$py" go-shim/bench/report/report.py
+echo "bench: wrote BENCHMARKS.md and bench/throughput.png"
