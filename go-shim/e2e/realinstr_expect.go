@@ -102,7 +102,11 @@ type RealTotals struct {
 	// ProcessorCost: per model, the costs on the spans the collector
 	// exported (the library's own, except where it wrote 0 and the
 	// processor filled in its price: replace_zero).
-	ProcessorCost                     map[string]float64
+	ProcessorCost map[string]float64
+	// APICost: per model, the table's prices x the usage the fake API
+	// reported (cache and reasoning tokens included, whether or not the
+	// library passes them on).
+	APICost                           map[string]float64
 	LibraryCostTotal, OurCostTotal    float64
 	Unpriced                          []string // models the helper cannot price exactly
 	EstimatedModels                   []string
@@ -118,6 +122,7 @@ func ExpectRealTotals(t *testing.T, run RealRun, raw, processed []RealSpan, pric
 		ByModel: map[string]float64{}, ByProvider: map[string]float64{}, ByOperation: map[string]float64{},
 		ByEnvironment: map[string]float64{}, CostByModel: map[string]float64{}, CostByProvider: map[string]float64{},
 		LibraryCost: map[string]float64{}, OurCost: map[string]float64{}, ProcessorCost: map[string]float64{},
+		APICost:         map[string]float64{},
 		tokensByModelIn: map[string]float64{}, tokensByModelOut: map[string]float64{},
 	}
 	provider := map[string]string{}
@@ -178,6 +183,11 @@ func ExpectRealTotals(t *testing.T, run RealRun, raw, processed []RealSpan, pric
 			continue
 		}
 		w.OurCost[sp.Model] += p.CallCost(sp.Call(provider[sp.Model]))
+	}
+	for _, c := range run.Calls {
+		if p, err := prices.Lookup(c.Model, c.Provider); err == nil && !c.Failed() && c.InMetrics {
+			w.APICost[c.Model] += p.CallCost(c)
+		}
 	}
 	for _, sp := range processed {
 		if sp.HasCost && !sp.Failed {
@@ -243,12 +253,12 @@ func (w RealTotals) Report() string {
 		}
 	}
 	sort.Strings(models)
-	if len(w.LibraryCost) > 0 {
-		fmt.Fprintf(&b, "cost per model: the library's own; ours (built-in table x the span's tokens); on the exported spans:\n")
-		for _, m := range models {
-			fmt.Fprintf(&b, "  %-26s library %-12.9g ours %-12.9g exported %.9g\n", m, w.LibraryCost[m], w.OurCost[m], w.ProcessorCost[m])
-		}
-		fmt.Fprintf(&b, "  %-26s library %.9g  ours %.9g (unpriced by the helper: %v)\n", "total", w.LibraryCostTotal, w.OurCostTotal, w.Unpriced)
+	fmt.Fprintf(&b, "cost per model: the library's own; ours (built-in table x the span's tokens); on the exported spans; table x the API's usage:\n")
+	var lib, api, exported float64
+	for _, m := range models {
+		fmt.Fprintf(&b, "  %-26s library %-12.9g ours %-12.9g exported %-12.9g api %.9g\n", m, w.LibraryCost[m], w.OurCost[m], w.ProcessorCost[m], w.APICost[m])
+		lib, api, exported = lib+w.LibraryCost[m], api+w.APICost[m], exported+w.ProcessorCost[m]
 	}
+	fmt.Fprintf(&b, "  %-26s library %-12.9g ours %-12.9g exported %-12.9g api %.9g (not in the helper's table: %v)\n", "total", lib, w.OurCostTotal, exported, api, w.Unpriced)
 	return b.String()
 }

@@ -472,7 +472,7 @@ func writeRealReport(t *testing.T, lib realLibrary, run RealRun, w RealTotals, d
 		"dashboard_cost": w.Cost, "dashboard_cost_by_model": w.CostByModel,
 		"library_cost": w.LibraryCost, "library_cost_total": w.LibraryCostTotal,
 		"our_cost": w.OurCost, "our_cost_total": w.OurCostTotal, "unpriced_by_helper": w.Unpriced,
-		"exported_span_cost": w.ProcessorCost,
+		"exported_span_cost": w.ProcessorCost, "api_usage_cost": w.APICost,
 	}
 	b, _ := json.MarshalIndent(doc, "", " ")
 	path := filepath.Join(RepoRoot(t), "build", "realinstr", "e2e-"+lib.name+".json")
