@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzes the C ABI (all three signals), the configuration parser and the
-# three pricing-file parsers with cargo-fuzz (libFuzzer + AddressSanitizer),
-# seeded with the reference workloads and the pricing fixtures.
+# Fuzzes with cargo-fuzz (libFuzzer + AddressSanitizer): the C ABI on raw
+# bytes seeded with valid batches of all three signals (process), the
+# processor on valid GenAI batches built from the input (process_structured),
+# the configuration parser and the three pricing-file parsers, seeded with
+# the pricing fixtures.
 # Usage: scripts/fuzz.sh [runs-per-target [max-seconds-per-target [targets...]]]
 #   scripts/fuzz.sh                       the CI smoke run (20000 runs each)
 #   nice -n 19 scripts/fuzz.sh 10000000 1800   the long run (RELIABILITY.md)
@@ -12,14 +14,14 @@ runs="${1:-20000}"
 secs="${2:-0}"
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(process config pricing_openlit pricing_litellm pricing_yaml)
+[[ ${#targets[@]} -gt 0 ]] || targets=(process process_structured config pricing_openlit pricing_litellm pricing_yaml)
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 # Seeds: valid batches of every signal (so mutations start from real OTLP),
 # small configurations, and every pricing fixture (valid and broken).
 GENAI_FUZZ_SEEDS="$PWD/fuzz/corpus/process" cargo test -q --test workloads -- --ignored write_fuzz_seeds
-mkdir -p fuzz/corpus/{config,pricing_openlit,pricing_litellm,pricing_yaml}
+mkdir -p fuzz/corpus/{process_structured,config,pricing_openlit,pricing_litellm,pricing_yaml}
 printf '{}' > fuzz/corpus/config/empty
 printf '{"normalize":{"overwrite":true},"cost":{"enabled":false}}' > fuzz/corpus/config/some
 printf '{"cost":{"models":[{"model":"m","input":1,"output":2}]}}' > fuzz/corpus/config/models
