@@ -110,7 +110,6 @@ type RealTotals struct {
 	LibraryCostTotal, OurCostTotal    float64
 	Unpriced                          []string // models the helper cannot price exactly
 	EstimatedModels                   []string
-	estimatedInput, estimatedOutput   float64
 	tokensByModelIn, tokensByModelOut map[string]float64
 }
 
