@@ -37,7 +37,10 @@ if [[ -x scripts/realinstr-test.sh ]]; then
   scripts/realinstr-test.sh
 fi
 
-step "Fuzz smoke run: C ABI and configuration parser (libFuzzer + ASan)"
+step "Rust tests under AddressSanitizer and LeakSanitizer"
+scripts/asan.sh
+
+step "Fuzz smoke run: C ABI, structured batches, configuration and pricing parsers (libFuzzer + ASan)"
 scripts/fuzz.sh 20000
 
 step "All tests passed"
