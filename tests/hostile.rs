@@ -151,6 +151,10 @@ fn every_truncation_of_a_valid_batch_is_refused_or_valid() {
                 Err(_) => refused += 1,
             }
         }
+        println!(
+            "{signal:?}: {} truncations, {refused} refused, {accepted} accepted",
+            full.len()
+        );
         // Cuts on a message boundary are valid shorter requests; the rest are not.
         assert!(
             refused > 0 && accepted > 0,
@@ -180,6 +184,7 @@ fn random_byte_corruption_never_panics_and_never_yields_invalid_output() {
             }
             refused += usize::from(run(&p, signal, &b).is_err());
         }
+        println!("{signal:?}: 2000 corruptions, {refused} refused");
         assert!(refused > 0, "{signal:?}: no corruption was noticed");
     }
 }
