@@ -435,3 +435,18 @@ fn duplicate_keys_are_kept_and_the_first_occurrence_decides() {
         );
     }
 }
+
+#[test]
+fn pricing_file_that_never_ends_or_is_a_directory_is_refused() {
+    // /dev/zero reports size 0 and never ends: the read stops at the limit.
+    for (path, want) in [("/dev/zero", "limit"), ("/", "cannot read")] {
+        if !std::path::Path::new(path).exists() {
+            continue;
+        }
+        let config =
+            format!(r#"{{"cost":{{"pricing_files":[{{"path":"{path}","format":"yaml"}}]}}}}"#);
+        let err = Processor::from_json(config.as_bytes()).unwrap_err();
+        assert_eq!(err.field, "cost.pricing_files[0].path");
+        assert!(err.message.contains(want), "{path}: {err}");
+    }
+}
