@@ -56,7 +56,9 @@ fn reference(p: &Processor, signal: Signal, bytes: &[u8]) -> Option<Option<Vec<u
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, bytes)) = data.split_first() else { return };
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
     let signal = [Signal::Traces, Signal::Metrics, Signal::Logs][usize::from(selector % 3)];
     let p = &processors()[usize::from(selector / 3 % 3)];
     let fast = p.process(signal, bytes);

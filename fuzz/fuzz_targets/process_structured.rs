@@ -202,10 +202,15 @@ fn traces(b: &mut Bytes) {
             ..Default::default()
         }],
     };
-    let out = p.process(Signal::Traces, &req.encode_to_vec()).expect("a valid batch decodes");
+    let out = p
+        .process(Signal::Traces, &req.encode_to_vec())
+        .expect("a valid batch decodes");
     let Some(bytes) = out.output else { return };
     let got = ExportTraceServiceRequest::decode(&bytes[..]).expect("output decodes");
-    let (a, b) = (&req.resource_spans[0].scope_spans[0].spans, &got.resource_spans[0].scope_spans[0].spans);
+    let (a, b) = (
+        &req.resource_spans[0].scope_spans[0].spans,
+        &got.resource_spans[0].scope_spans[0].spans,
+    );
     assert_eq!(a.len(), b.len(), "spans lost");
     for (x, y) in a.iter().zip(b) {
         check_costs(&x.attributes, &y.attributes);
@@ -230,7 +235,9 @@ fn logs(b: &mut Bytes) {
             ..Default::default()
         }],
     };
-    let out = p.process(Signal::Logs, &req.encode_to_vec()).expect("a valid batch decodes");
+    let out = p
+        .process(Signal::Logs, &req.encode_to_vec())
+        .expect("a valid batch decodes");
     let Some(bytes) = out.output else { return };
     let got = ExportLogsServiceRequest::decode(&bytes[..]).expect("output decodes");
     let (a, b) = (
@@ -288,7 +295,9 @@ fn metrics(b: &mut Bytes) {
             ..Default::default()
         }],
     };
-    let out = p.process(Signal::Metrics, &req.encode_to_vec()).expect("a valid batch decodes");
+    let out = p
+        .process(Signal::Metrics, &req.encode_to_vec())
+        .expect("a valid batch decodes");
     let Some(bytes) = out.output else { return };
     let got = ExportMetricsServiceRequest::decode(&bytes[..]).expect("output decodes");
     let before: usize = 1;

@@ -28,21 +28,28 @@ fn check_price(model: &str, p: &Price) {
         assert!(tier.iter().all(|v| valid(*v)), "{model}: bad tier {t:?}");
     }
     for i in &p.images {
-        assert!(i.usd.is_finite() && i.usd >= 0.0, "{model}: bad image price {i:?}");
+        assert!(
+            i.usd.is_finite() && i.usd >= 0.0,
+            "{model}: bad image price {i:?}"
+        );
     }
 }
 
 /// Runs `parse` on `data` (when it is UTF-8) and checks what it returns.
 pub fn run(data: &[u8], parse: impl Fn(&str) -> Result<Vec<Entry>, String>) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match parse(text) {
         Err(msg) => assert!(!msg.is_empty(), "a refusal says why"),
         Ok(entries) => {
             for e in &entries {
                 check_price(&e.model, &e.price);
             }
-            let models: Vec<(String, Option<String>)> =
-                entries.iter().map(|e| (e.model.clone(), e.provider.clone())).collect();
+            let models: Vec<(String, Option<String>)> = entries
+                .iter()
+                .map(|e| (e.model.clone(), e.provider.clone()))
+                .collect();
             let table = Table::from_entries(entries);
             for (model, provider) in &models {
                 if let Some(p) = table.lookup(model, provider.as_deref()) {
