@@ -32,6 +32,8 @@ export CGO_ENABLED=1
 digest=$(sha256sum "$LIB" | cut -d' ' -f1)
 ldflags="-s -w -X github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi.libraryDigest=sha256:$digest"
 
+# OCB creates output_path itself but not its parent (absent in a fresh clone).
+mkdir -p build
 start=$(date +%s)
 "$builder" --config="$MANIFEST" --ldflags="$ldflags"
 bin=build/otelcol-genai/otelcol-genai
