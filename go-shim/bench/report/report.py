@@ -144,6 +144,18 @@ def profile(wl):
                                                      "unlink_chunk.constprop.0", "realloc", "_int_realloc", "cfree"))
     out.append(f"| malloc/free themselves (self) | {alloc / total:.1%} |")
     out.append("")
+    share = {label: next((n for n, fn in incl if re.search(pat, fn)), 0) / total for label, pat in CATEGORIES}
+    prost = share["prost decode of the request"] + share["prost encode of the result"] + share["dropping the decoded request"]
+    stages = share["walk + all stages (signals::*::process)"]
+    biggest = max(((l, v) for l, v in share.items() if l not in (
+        "prost decode of the request", "prost encode of the result", "dropping the decoded request",
+        "walk + all stages (signals::*::process)")), key=lambda x: x[1])
+    out.append(f"Summary: building, re-encoding and freeing the prost types takes {prost:.0%} of the "
+               f"instructions, the stages {stages:.0%} (largest: {biggest[0]}, {biggest[1]:.0%}); malloc and "
+               f"free alone {alloc / total:.0%}. Even a free stage would leave the prost path at "
+               f"about {per_batch * prost / nbytes:.0f} instructions per byte: the 1 GB/s bar needs a "
+               f"wire-level rewriter that copies untouched bytes and allocates per changed attribute, "
+               f"not per attribute.\n")
     out.append("Top 15 functions by self cost:\n")
     out.append("| instructions | share | function |")
     out.append("|---|---|---|")
@@ -240,19 +252,28 @@ def main():
             runs = gns[(wl, cfg)]
             w(f"| {wl} | {cfg} | {ns / 1e6:.3f} ms | {max(runs) / min(runs):.2f} | {fmt_rate(ITEMS / (ns / 1e9))} | {b} | {a} | {rel} |")
     w("")
-    w("| workload | genai speed-up over pure Go (bar >= 3x) | normalization: genai_normalize vs purego_normalize (bar >= 1x) | genai vs boundary floor (time ratio) |")
-    w("|---|---|---|---|")
+    w("*Ceiling*: purego time / roundtrip time, the largest speed-up over pure Go that genai can reach "
+      "while it marshals and unmarshals the whole batch, even with a Rust core that costs nothing.\n")
+    w("| workload | genai speed-up over pure Go (bar >= 3x) | normalization: genai_normalize vs purego_normalize (bar >= 1x) | genai time / roundtrip time | ceiling with full marshal + unmarshal |")
+    w("|---|---|---|---|---|")
     for wl in WORKLOADS[:3]:
         g, p = gmed.get((wl, "genai")), gmed.get((wl, "purego"))
         gn, pn = gmed.get((wl, "genai_normalize")), gmed.get((wl, "purego_normalize"))
         rt = gmed.get((wl, "roundtrip"))
         sp = p / g if g and p else None
         spn = pn / gn if gn and pn else None
-        w(f"| {wl} | {fmt_ratio(sp)} | {fmt_ratio(spn) if spn else 'n/a (metric points carry canonical keys)'} | {fmt_ratio(g / rt if g and rt else None)} |")
+        ceil = p / rt if p and rt else None
+        w(f"| {wl} | {fmt_ratio(sp)} | {fmt_ratio(spn) if spn else 'n/a (metric points carry canonical keys)'} | "
+          f"{fmt_ratio(g / rt if g and rt else None)} | {fmt_ratio(ceil)} |")
         bars.append((f"Full processor >= 3x pure Go, {wl}", fmt_ratio(sp), None if sp is None else sp >= 3))
         if spn is not None:
             bars.append((f"Normalization no slower than the pure-Go normalizer, {wl}", fmt_ratio(spn), spn >= 1))
     w("")
+    w("Workload 4 against the no-op processor: the no-op costs a few microseconds per batch, so the "
+      "processor-alone reading of the 5 % bar leaves genai well under a microsecond per batch: "
+      "possible only if it can tell a batch has no GenAI content without marshaling it (today it "
+      "marshals, and the Rust prefilter then skips decoding). The collector-level reading is in the "
+      "load test below.\n")
     w("| workload 4 | genai time / noop time (bar <= 1.05) | genai time / roundtrip time |")
     w("|---|---|---|")
     for wl in WORKLOADS[3:]:
