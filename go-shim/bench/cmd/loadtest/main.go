@@ -6,6 +6,7 @@
 // (VmHWM) of the collector, one JSON line per configuration.
 //
 //	go run ./bench/cmd/loadtest -out build/bench/loadtest.jsonl
+//	go run ./bench/cmd/loadtest -print-config genai_spans/purego   # the pure-Go collector config
 //
 // The exporter's queue and retries are off, so an acknowledged request has
 // been processed and exported: the generator's acknowledged items are the
@@ -347,11 +348,20 @@ func main() {
 		senders   = flag.Int("senders", 4, "concurrent gRPC requests in flight")
 		workloads = flag.String("workloads", "genai_metrics,genai_spans,genai_logs,plain_spans", "comma-separated workloads")
 		pipelines = flag.String("pipelines", "none,genai,purego", "comma-separated pipelines")
+		printCfg  = flag.String("print-config", "", "print the collector configuration of workload/pipeline (e.g. genai_spans/purego) and exit")
 	)
 	flag.Parse()
 	prices, err := bench.LoadPrices()
 	if err != nil {
 		log.Fatal(err)
+	}
+	if wl, p, ok := strings.Cut(*printCfg, "/"); ok {
+		cfg, err := collectorConfig(bench.SignalOf(wl), p, "127.0.0.1:4317", "127.0.0.1:4327", prices)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(string(cfg))
+		return
 	}
 	var sk sink
 	sinkAddr, err := sk.serve()
