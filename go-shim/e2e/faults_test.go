@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -217,4 +220,56 @@ func TestFaultBadPricingFileStopsStartup(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// hostileLogs is a GenAI log record whose attributes the Rust core cannot
+// decode: bytes that are not UTF-8 in a string, or a kvlist 10,000 deep.
+func hostileLogs(deep bool) plog.Logs {
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.Body().SetStr("chat completion")
+	a := lr.Attributes()
+	a.PutStr("gen_ai.system", "openai")
+	a.PutStr("gen_ai.request.model", "gpt-4o")
+	a.PutInt("gen_ai.usage.prompt_tokens", 100)
+	if deep {
+		m := a.PutEmptyMap("gen_ai.deep")
+		for i := 0; i < 10_000; i++ {
+			m = m.PutEmptyMap("k")
+		}
+	} else {
+		a.PutStr("gen_ai.completion", "caf\xe9 \xff")
+	}
+	return ld
+}
+
+// Batches the core cannot decode, sent to the real binary: accepted,
+// exported unchanged, counted as decode errors; the collector stays up.
+func TestFaultHostileBatchesThroughTheBinary(t *testing.T) {
+	vl := NewSink(t)
+	col := Start(t, Options{Env: map[string]string{
+		EnvVictoriaMetrics: "http://" + FreeAddr(t),
+		EnvVictoriaLogs:    vl.URL + "/insert/opentelemetry",
+		EnvTracesFile:      filepath.Join(t.TempDir(), "traces.jsonl"),
+	}})
+	SendLogsHTTP(t, col.HTTPEndpoint, hostileLogs(false))
+	SendLogsHTTP(t, col.HTTPEndpoint, hostileLogs(true))
+	WaitFor(t, exportTimeout, "both records at the sink", func() bool { return vl.Logs().LogRecordCount() == 2 })
+
+	got := vl.Logs().ResourceLogs()
+	for i, deep := range []bool{false, true} {
+		require.NoError(t, plogtest.CompareLogs(hostileLogs(deep), logsOf(got.At(i))), "batch %d changed", i)
+	}
+	tel := col.Telemetry(t)
+	require.Equal(t, "2", promValue(tel, "otelcol_processor_genai_errors", `reason="decode_error"`), "%s", tel)
+	resp, err := http.Get("http://" + col.HealthEndpoint + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the collector is still healthy")
+}
+
+func logsOf(rl plog.ResourceLogs) plog.Logs {
+	ld := plog.NewLogs()
+	rl.CopyTo(ld.ResourceLogs().AppendEmpty())
+	return ld
 }
