@@ -74,6 +74,7 @@ venv() {
 
 if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
   machine ""
+  rm -f "$OUT/ffirss-1M.json" # a separate 1M-batch run belongs to the report it was made for
 
   step "Rust library, reference workloads as .pb files, collector binary"
   run cargo build --release --lib

@@ -11,6 +11,7 @@ import os
 import re
 import statistics
 import sys
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 OUT = os.path.join(ROOT, "build", "bench")
@@ -176,7 +177,12 @@ def main():
     except OSError:
         pass
     lt = {(r["workload"], r["pipeline"]): r for r in load}
-    rss_runs = [r for r in (load_json(os.path.join(OUT, f)) for f in ("ffirss.json", "ffirss-1M.json")) if r]
+    rss_runs = []
+    for name in ("ffirss.json", "ffirss-1M.json"):
+        r = load_json(os.path.join(OUT, name))
+        if r:
+            r["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(os.path.join(OUT, name))))
+            rss_runs.append(r)
     bars = []
     md = []
     w = md.append
@@ -327,7 +333,7 @@ def main():
     w("## Memory over many FFI round trips\n")
     for rss in rss_runs:
         growth = (rss["rss_max_kib"] - rss["rss_after_warmup_kib"]) / rss["rss_after_warmup_kib"]
-        w(f"`ffirss`: {rss['batches']:,} batches of 16 items (GenAI spans, metrics, logs in turn) "
+        w(f"`ffirss` (finished {rss['when']}): {rss['batches']:,} batches of 16 items (GenAI spans, metrics, logs in turn) "
           f"through the genai processor in {rss['seconds']:.0f} s; RSS after {rss['warmup_batches']:,} "
           f"warm-up batches {rss['rss_after_warmup_kib'] / 1024:.1f} MiB, then {len(rss['samples_kib'])} samples "
           f"between {rss['rss_min_kib'] / 1024:.1f} and {rss['rss_max_kib'] / 1024:.1f} MiB, last "
