@@ -33,32 +33,36 @@ skipped() { [[ $SKIP == *" $1 "* ]]; }
 commands=()
 run() { commands+=("$*"); "$@"; }
 
-machine() { # $1: loadavg_end or empty
-  python3 - "$OUT/machine.json" "$1" "${commands[@]}" <<'PY'
-import json, os, subprocess, sys, time
-path, end, cmds = sys.argv[1], sys.argv[2], sys.argv[3:]
+# machine.json: machine facts, commands, and per step its start time, load
+# average and commit. A full run starts it afresh; a run with BENCH_SKIP
+# keeps the skipped steps' records, so a partial rerun on a quieter machine
+# reports each step with its own time and load.
+machine() { # $1: start | end | step:NAME
+  python3 - "$OUT/machine.json" "$1" "${SKIP// /}" "${commands[@]}" <<'PY'
+import json, subprocess, sys, time
+path, what, partial, cmds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 try:
     m = json.load(open(path))
 except (OSError, ValueError):
     m = {}
 sh = lambda c: subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
-load = open("/proc/loadavg").read().split()[:3]
-if end:
-    m["loadavg_end"] = " ".join(load)
-    m["commands"] = cmds
+load = " ".join(open("/proc/loadavg").read().split()[:3])
+now = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+git = sh("git rev-parse --short HEAD") + (" (dirty tree)" if sh("git status --porcelain --untracked-files=no") else "")
+if what == "start":
+    if not partial or not m:
+        cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")]
+        mem = [l.split(":", 1)[1].strip() for l in open("/proc/meminfo") if l.startswith("MemTotal")]
+        m = {"date": now, "git": git, "nproc": sh("nproc"), "cpu": cpu[0] if cpu else "unknown",
+             "memory": mem[0] if mem else "unknown", "loadavg_start": load,
+             "go": sh("go version"), "rustc": sh("rustc --version"), "steps": {}, "commands": []}
+    else:
+        m.setdefault("reruns", []).append(f"{now}, load average {load}, {git}")
+elif what == "end":
+    m["loadavg_end"] = load
+    m["commands"] = list(dict.fromkeys(m.get("commands", []) + cmds))
 else:
-    cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")]
-    mem = [l.split(":", 1)[1].strip() for l in open("/proc/meminfo") if l.startswith("MemTotal")]
-    m = {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-        "git": sh("git rev-parse --short HEAD") + (" (dirty tree)" if sh("git status --porcelain --untracked-files=no") else ""),
-        "nproc": sh("nproc"),
-        "cpu": cpu[0] if cpu else "unknown",
-        "memory": mem[0] if mem else "unknown",
-        "loadavg_start": " ".join(load),
-        "go": sh("go version"),
-        "rustc": sh("rustc --version"),
-    }
+    m.setdefault("steps", {})[what.split(":", 1)[1]] = {"started": now, "loadavg": load, "git": git}
 json.dump(m, open(path, "w"), indent=2)
 PY
 }
@@ -73,7 +77,7 @@ venv() {
 }
 
 if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
-  machine ""
+  machine start
   rm -f "$OUT/ffirss-1M.json" # a separate 1M-batch run belongs to the report it was made for
 
   step "Rust library, reference workloads as .pb files, collector binary"
@@ -86,11 +90,13 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
 
   if ! skipped criterion; then
     step "Rust core: criterion"
+    machine step:criterion
     run cargo bench --bench process --bench pricing -- --warm-up-time 1 --measurement-time 3
   fi
 
   if ! skipped go; then
     step "Go: full processor benchmarks (count $COUNT)"
+    machine step:go
     commands+=("(cd go-shim && go test -run '^\$' -bench BenchmarkProcessor -benchmem -benchtime ${ITERS}x -count $COUNT ./bench/)")
     (cd go-shim && go test -run '^$' -bench BenchmarkProcessor -benchmem -benchtime "${ITERS}x" -count "$COUNT" -timeout 60m ./bench/) | tee "$OUT/go-bench.txt"
     benchstat=$(go env GOPATH)/bin/benchstat
@@ -106,6 +112,7 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
 
   if ! skipped load; then
     step "Load test: otelcol-genai on loopback, ${LOAD_SECONDS}s per configuration"
+    machine step:load
     : > "$OUT/loadtest.jsonl"
     commands+=("(cd go-shim && go run ./bench/cmd/loadtest -duration ${LOAD_SECONDS}s -out build/bench/loadtest.jsonl)")
     (cd go-shim && go run ./bench/cmd/loadtest -duration "${LOAD_SECONDS}s" -out "$OUT/loadtest.jsonl")
@@ -113,12 +120,14 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
 
   if ! skipped rss; then
     step "RSS over $RSS_BATCHES FFI round trips"
+    machine step:rss
     commands+=("(cd go-shim && go run ./bench/cmd/ffirss -batches $RSS_BATCHES)")
     (cd go-shim && go run ./bench/cmd/ffirss -batches "$RSS_BATCHES") | tee "$OUT/ffirss.json"
   fi
 
   if ! skipped profile; then
     step "Profile of the Rust core (callgrind; perf counters are not available in this VM)"
+    machine step:profile
     set +o pipefail # head and grep below close their pipes early
     driver=$(cargo test --release --test bench_workloads --no-run 2>&1 | grep -o 'target/release/deps/bench_workloads-[a-z0-9]*' | head -1)
     for wl in genai_metrics genai_spans; do

@@ -195,6 +195,14 @@ def main():
     for k in ("date", "git", "nproc", "cpu", "memory", "loadavg_start", "loadavg_end", "go", "rustc"):
         if k in machine:
             w(f"- {k.replace('_', ' ')}: `{machine[k]}`")
+    steps = machine.get("steps", {})
+    if steps:
+        w("\n| step | started | load average (1, 5, 15 min) | commit |")
+        w("|---|---|---|---|")
+        for name, st in steps.items():
+            w(f"| {name} | {st['started']} | {st['loadavg']} | `{st['git']}` |")
+    for r in machine.get("reruns", []):
+        w(f"\nPartial rerun: {r}.")
     w("\nThe machine is shared with other agents (builds, fuzzers): absolute figures are noisy and "
       "low; ratios within one run are what the bars use.\n")
     w("## Commands\n")
