@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from capture_sink import SIGNALS, CaptureSink  # noqa: E402
 from fake_openai import FakeOpenAI  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
-from harness import BY_NAME, LIBRARIES, OPENLIT_PRICING, REPO, run_app  # noqa: E402
+from harness import BY_NAME, LIBRARIES, OPENLIT_PRICING, PYENV_ROOT, REPO, run_app  # noqa: E402
 
 OUT = REPO / "tests" / "fixtures" / "captured"
 SHARED_PRICING = REPO.parent / "shared" / "pricing" / "openlit-pricing.json"
@@ -123,6 +123,9 @@ def scrub_attrs(attrs, ports: list[int]) -> None:
             s = v.string_value
             for p in ports:
                 s = s.replace(f":{p}", ":0")
+            # Exception stack traces name files of the venv: keep the
+            # fixtures independent of where the checkout and venvs live.
+            s = s.replace(str(PYENV_ROOT), "<pyenv>").replace(str(REPO), "<repo>")
             v.string_value = s
 
 
