@@ -23,6 +23,9 @@ run: collector victoria ## VictoriaMetrics + VictoriaLogs + the collector, examp
 test:           ## Every test: Rust, Go, end to end
 	scripts/test.sh
 
+bench:          ## Every benchmark in one run -> BENCHMARKS.md and bench/throughput.png
+	scripts/bench.sh
+
 lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
