@@ -26,6 +26,7 @@ use super::keys;
 use super::Pricer;
 use crate::attrs;
 use crate::processor::Batch;
+use crate::signals::metrics::point_attrs;
 
 /// Token totals of one attribute set and time window.
 struct Group {
@@ -67,7 +68,7 @@ impl Pricer {
             .metrics
             .iter()
             .filter(|m| m.name == keys::COST_METRIC)
-            .flat_map(|m| point_attrs(m))
+            .flat_map(point_attrs)
             .map(identity)
             .collect();
         let groups = collect(&sm.metrics);
@@ -160,38 +161,6 @@ fn cost_histogram(sm: &mut ScopeMetrics, temporality: i32) -> &mut Histogram {
     match sm.metrics[i].data.as_mut() {
         Some(Data::Histogram(h)) => h,
         _ => unreachable!("selected or created as a histogram"),
-    }
-}
-
-/// Attribute lists of every point of a metric.
-fn point_attrs(m: &Metric) -> Vec<&[KeyValue]> {
-    match &m.data {
-        Some(Data::Histogram(h)) => h
-            .data_points
-            .iter()
-            .map(|p| p.attributes.as_slice())
-            .collect(),
-        Some(Data::ExponentialHistogram(h)) => h
-            .data_points
-            .iter()
-            .map(|p| p.attributes.as_slice())
-            .collect(),
-        Some(Data::Sum(s)) => s
-            .data_points
-            .iter()
-            .map(|p| p.attributes.as_slice())
-            .collect(),
-        Some(Data::Gauge(g)) => g
-            .data_points
-            .iter()
-            .map(|p| p.attributes.as_slice())
-            .collect(),
-        Some(Data::Summary(s)) => s
-            .data_points
-            .iter()
-            .map(|p| p.attributes.as_slice())
-            .collect(),
-        None => Vec::new(),
     }
 }
 

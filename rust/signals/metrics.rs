@@ -66,3 +66,18 @@ pub fn for_each_point_attrs(metric: &mut Metric, mut f: impl FnMut(&mut Vec<KeyV
         None => {}
     }
 }
+
+/// The attribute lists of every data point of `metric`, read-only.
+pub fn point_attrs(metric: &Metric) -> Vec<&[KeyValue]> {
+    fn of<P>(points: &[P], attrs: impl Fn(&P) -> &[KeyValue]) -> Vec<&[KeyValue]> {
+        points.iter().map(attrs).collect()
+    }
+    match metric.data.as_ref() {
+        Some(Data::Gauge(g)) => of(&g.data_points, |p| &p.attributes),
+        Some(Data::Sum(s)) => of(&s.data_points, |p| &p.attributes),
+        Some(Data::Histogram(h)) => of(&h.data_points, |p| &p.attributes),
+        Some(Data::ExponentialHistogram(h)) => of(&h.data_points, |p| &p.attributes),
+        Some(Data::Summary(s)) => of(&s.data_points, |p| &p.attributes),
+        None => Vec::new(),
+    }
+}
