@@ -15,8 +15,11 @@
 //! [`Processor`] ties them together for one configuration; [`ffi`] exposes it
 //! to C (and so to the Go collector through cgo). Batches are decoded with the
 //! `opentelemetry-proto` prost types, walked per signal ([`signals`]) and
-//! re-encoded only when something changed. [`prefilter`] lets batches without
-//! any GenAI content skip decoding entirely.
+//! re-encoded only when something changed: that is the reference path.
+//! Spans and logs take a wire-level path that decodes only the attributes
+//! a stage may read and copies every other byte (`wire`, checked against
+//! the reference). [`prefilter`] lets batches without any GenAI content
+//! skip decoding entirely.
 
 pub mod attrs;
 pub mod config;
@@ -29,8 +32,15 @@ pub mod pricing;
 pub mod processor;
 pub mod signals;
 pub mod stats;
+mod wire;
 
 pub use config::Config;
 pub use error::{ConfigError, ProcessError};
 pub use processor::{Outcome, Processor, Signal};
 pub use stats::Stats;
+
+/// mimalloc for every Rust allocation of the library (the Go side keeps
+/// its own allocator): see the `mimalloc` feature in Cargo.toml.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -64,6 +64,13 @@ impl Prefilter {
     }
 }
 
+impl Prefilter {
+    /// Whether one span, event or log-record fragment holds a needle.
+    pub fn events_may_apply(&self, bytes: &[u8]) -> bool {
+        self.events.as_ref().is_none_or(|m| m.is_match(bytes))
+    }
+}
+
 /// `None` needles mean "always apply".
 fn build(needles: Option<Vec<String>>) -> Option<Matcher> {
     let mut needles = needles?;

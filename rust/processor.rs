@@ -14,6 +14,7 @@ use crate::prefilter::Prefilter;
 use crate::pricing::Pricer;
 use crate::signals;
 use crate::stats::Stats;
+use crate::wire;
 
 /// The three OTLP signals, numbered as in the C ABI.
 #[repr(C)]
@@ -48,6 +49,14 @@ pub struct Batch {
 }
 
 impl Batch {
+    fn finish(self, output: Option<Vec<u8>>) -> Outcome {
+        Outcome {
+            output,
+            stats: self.stats,
+            unknown_models: self.unknown_models,
+        }
+    }
+
     /// Remembers a model that could not be priced (distinct names, bounded).
     pub fn note_unknown_model(&mut self, model: &str) {
         self.stats.cost_unknown_model += 1;
@@ -66,7 +75,7 @@ pub struct Processor {
     pub(crate) normalizer: Normalizer,
     pub(crate) pricer: Pricer,
     pub(crate) naming: Naming,
-    prefilter: Prefilter,
+    pub(crate) prefilter: Prefilter,
 }
 
 impl Processor {
@@ -92,8 +101,24 @@ impl Processor {
     /// Processes one OTLP export request of `signal`, given as protobuf bytes.
     ///
     /// Batches that cannot contain anything to change are answered without
-    /// decoding. A malformed batch is an error; the caller passes it on as is.
+    /// decoding. Spans and logs are processed on the wire ([`crate::wire`]),
+    /// metrics and anything the wire walk leaves alone by the reference
+    /// path. A malformed batch is an error; the caller passes it on as is.
     pub fn process(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
+        if input.is_empty() || !self.prefilter.may_apply(signal, input) {
+            return Ok(Outcome::default());
+        }
+        let mut batch = Batch::default();
+        if let Ok(output) = wire::splice(self, signal, input, &mut batch) {
+            return Ok(batch.finish(output));
+        }
+        self.process_reference(signal, input)
+    }
+
+    /// The reference path: the whole batch decoded into prost types,
+    /// walked by [`crate::signals`] and re-encoded when changed. What the
+    /// wire path is tested against.
+    pub fn process_reference(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
         if input.is_empty() || !self.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
@@ -112,11 +137,7 @@ impl Processor {
                 signals::logs::process(self, &mut req, &mut batch).then(|| req.encode_to_vec())
             }
         };
-        Ok(Outcome {
-            output,
-            stats: batch.stats,
-            unknown_models: batch.unknown_models,
-        })
+        Ok(batch.finish(output))
     }
 }
 

@@ -200,6 +200,7 @@ fn profile_driver() {
     let (signal, input) = match workload.as_str() {
         "genai_metrics" => (Signal::Metrics, genai_metrics(1000).encode_to_vec()),
         "genai_spans" => (Signal::Traces, genai_spans(1000).encode_to_vec()),
+        "genai_logs" => (Signal::Logs, genai_logs(1000).encode_to_vec()),
         other => panic!("GENAI_PROFILE_WORKLOAD: unknown workload {other}"),
     };
     let p = Processor::from_json(b"{}").expect("default config");

@@ -268,6 +268,17 @@ fn golden(name: &str, signal: Signal, normalize: J, input: J) {
         Signal::Metrics => metrics_of(&input).encode_to_vec(),
     };
     let outcome = p.process(signal, &bytes).expect("valid batch");
+    // Spans and logs are processed on the wire: the reference path must
+    // give the same bytes on these canonical encodings, and the same counters.
+    let reference = p.process_reference(signal, &bytes).expect("valid batch");
+    assert_eq!(
+        outcome.output, reference.output,
+        "{name}: wire vs reference"
+    );
+    assert_eq!(
+        outcome.stats, reference.stats,
+        "{name}: wire vs reference counters"
+    );
     let out_bytes = outcome.output.clone().unwrap_or(bytes);
     let output = match signal {
         Signal::Traces => {

@@ -363,10 +363,15 @@ fn expand_json(
     Some(out)
 }
 
+/// The attributes that tell a Vercel AI SDK span's kind; read besides the
+/// rule keys, so they count among the keys normalization reads.
+pub const VERCEL_CONTEXT: [&str; 2] = ["ai.operationId", "operation.name"];
+
 /// A Vercel AI SDK span that wraps the LLM calls (`ai.generateText`,
 /// `ai.streamText`, ...): it repeats their usage, which must be counted once.
 fn is_vercel_outer(attrs: &[KeyValue]) -> bool {
-    let op = attrs::get_str(attrs, "ai.operationId")
-        .or_else(|| attrs::get_str(attrs, "operation.name").filter(|s| s.starts_with("ai.")));
+    let [operation_id, operation_name] = VERCEL_CONTEXT;
+    let op = attrs::get_str(attrs, operation_id)
+        .or_else(|| attrs::get_str(attrs, operation_name).filter(|s| s.starts_with("ai.")));
     op.is_some_and(|op| !values::vercel_is_llm_call(op))
 }

@@ -78,6 +78,13 @@ impl Normalizer {
         self.enabled && self.rules.apply(self.options, attrs, place.bit(), stats)
     }
 
+    /// Whether `apply` may read or write the attribute `key` (in any place,
+    /// whether or not the stage is on): attributes for which this is false
+    /// and which hold no needle can be passed through undecoded.
+    pub fn reads(&self, key: &[u8]) -> bool {
+        self.rules.reads(key)
+    }
+
     /// Byte strings at least one of which occurs in any batch this stage could
     /// change. Kept even when normalization is off: the later stages react
     /// to `gen_ai` keys too.

@@ -2,14 +2,15 @@
 //! sources folded into one hash map from attribute key to what to do with
 //! it, built once per configuration.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::apply::VERCEL_CONTEXT;
 use super::coerce::{kind_of, Kind, CANONICAL_TYPES};
 use super::config::{EnvironmentDirection, NormalizeConfig, Position};
 use super::table::{
     Places, Source, Transform, ALL, BUILTIN, DEPLOYMENT_ENVIRONMENT, DEPLOYMENT_ENVIRONMENT_NAME,
-    ITEMS, NEEDLES, POINT, RESPONSE_MODEL,
+    ITEMS, NEEDLES, POINT, REQUEST_MODEL, RESPONSE_MODEL,
 };
 
 /// What to do with an attribute whose key matched.
@@ -54,6 +55,9 @@ pub struct Rules {
     pub vercel: bool,
     /// Keys of user-defined sources, which need needles of their own.
     pub custom_keys: Vec<String>,
+    /// Every key `apply` reads or writes (rule keys, their targets and the
+    /// Vercel context), flattened-message prefixes aside.
+    pub reads: HashSet<Box<[u8]>, BuildHasherDefault<FxHasher>>,
 }
 
 impl Rules {
@@ -132,7 +136,27 @@ impl Rules {
             }
             r.custom_keys.extend(s.attributes.keys().cloned());
         }
+        let targets = r
+            .by_key
+            .values()
+            .flatten()
+            .filter_map(|rule| match &rule.action {
+                Action::Map { to, .. } => Some(&**to),
+                _ => None,
+            });
+        let keys = r.by_key.keys().map(|k| &**k).chain(targets);
+        let keys = keys.chain(VERCEL_CONTEXT).chain([REQUEST_MODEL]);
+        r.reads = keys.map(|k| k.as_bytes().into()).collect();
         r
+    }
+
+    /// Whether `apply` may read or write the attribute `key`.
+    pub fn reads(&self, key: &[u8]) -> bool {
+        self.reads.contains(key)
+            || self
+                .message_prefixes
+                .iter()
+                .any(|(prefix, _, _)| key.starts_with(prefix.as_bytes()))
     }
 
     /// Adds a mapping unless an earlier source already maps `from` in an

@@ -1,0 +1,102 @@
+//! One attribute list of the input, made ready for the stages: attributes a
+//! stage may read are decoded; every other one stays as its input bytes
+//! behind a placeholder and is copied through on output.
+
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use prost::Message;
+
+use super::codec::{fields, put_tag, Field, LEN};
+use super::Fallback;
+use crate::normalize::Normalizer;
+use crate::prefilter::Prefilter;
+
+/// Decides which attributes the stages may need to see.
+#[derive(Clone, Copy)]
+pub struct Interest<'p> {
+    pub prefilter: &'p Prefilter,
+    pub normalizer: &'p Normalizer,
+}
+
+impl Interest<'_> {
+    /// Whether a stage may read the attribute encoded as `entry` (a
+    /// `KeyValue`): it holds a prefilter needle (which every key the cost
+    /// stage reads does), or normalization reads its key. An attribute
+    /// whose key or value is framed wrongly, or whose key is not UTF-8, is
+    /// decoded too, so that the reference decoder reports it.
+    fn wants(&self, entry: &[u8]) -> Result<bool, Fallback> {
+        let mut key: &[u8] = &[];
+        for f in fields(entry) {
+            let f = f?;
+            match (f.number, f.wire_type) {
+                (1, LEN) if self.normalizer.reads(f.payload) => return Ok(true),
+                (1, LEN) => key = f.payload,
+                (1 | 2, _) if f.wire_type != LEN => return Ok(true),
+                _ => {}
+            }
+        }
+        Ok(self.prefilter.events_may_apply(entry) || std::str::from_utf8(key).is_err())
+    }
+}
+
+/// An attribute list: `kvs` is what the stages see and change, with a
+/// placeholder (empty key, no value) standing for each attribute they do
+/// not read, whose input bytes wait in `raw`. The stages never write,
+/// move or remove an attribute with an empty key, so the placeholders keep
+/// their relative order and are matched to `raw` in turn on output.
+#[derive(Default)]
+pub struct AttrList<'a> {
+    pub kvs: Vec<KeyValue>,
+    raw: Vec<&'a [u8]>,
+    decoded: usize,
+}
+
+fn is_placeholder(kv: &KeyValue) -> bool {
+    kv.key.is_empty() && kv.value.is_none()
+}
+
+impl<'a> AttrList<'a> {
+    /// Adds one attribute field of the input.
+    pub fn push(&mut self, field: Field<'a>, interest: Interest<'_>) -> Result<(), Fallback> {
+        let entry = field.message()?;
+        if interest.wants(entry)? {
+            let kv = KeyValue::decode(entry).map_err(|_| Fallback)?;
+            // An attribute that decodes to nothing is no different from a
+            // placeholder to the stages: kept as it came.
+            if !is_placeholder(&kv) {
+                self.kvs.push(kv);
+                self.decoded += 1;
+                return Ok(());
+            }
+        }
+        self.kvs.push(KeyValue::default());
+        self.raw.push(field.raw);
+        Ok(())
+    }
+
+    /// Whether any attribute was decoded: without one no stage has
+    /// anything to read, so none needs to run.
+    pub fn has_decoded(&self) -> bool {
+        self.decoded > 0
+    }
+
+    /// Writes the list as repeated field `number`.
+    pub fn write(&self, out: &mut Vec<u8>, number: u32) {
+        let mut raw = self.raw.iter();
+        for kv in &self.kvs {
+            if is_placeholder(kv) {
+                if let Some(r) = raw.next() {
+                    out.extend_from_slice(r);
+                }
+                continue;
+            }
+            put_tag(out, number, LEN);
+            kv.encode_length_delimited(out)
+                .expect("a Vec grows as needed");
+        }
+        // Unreachable while the stages keep placeholders (see above); if
+        // one ever did not, its attribute still goes out rather than away.
+        for r in raw {
+            out.extend_from_slice(r);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The walk over trace and log batches. Both signals share the outer shape
+//! (request -> resource -> scope -> item, same field numbers); they differ
+//! in the items.
+
+use super::attrs::{AttrList, Interest};
+use super::codec::{fields, put_bytes, put_nested};
+use super::Fallback;
+use crate::normalize::Place;
+use crate::processor::{Batch, Processor, Signal};
+use crate::signals::SEMCONV_SCHEMA_URL;
+
+// Field numbers shared by traces and logs: ExportXServiceRequest.resource_x,
+// ResourceX.{resource, scope_x}, ScopeX.{items, schema_url},
+// Resource.attributes.
+const RESOURCE_ITEMS: u32 = 1;
+const RESOURCE: u32 = 1;
+const SCOPE_ITEMS: u32 = 2;
+const ITEMS: u32 = 2;
+const SCHEMA_URL: u32 = 3;
+const RESOURCE_ATTRIBUTES: u32 = 1;
+
+/// Messages that carry an attribute list the stages work on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Item {
+    Resource,
+    Span,
+    SpanEvent,
+    LogRecord,
+}
+
+impl Item {
+    fn attributes_field(self) -> u32 {
+        match self {
+            Item::Resource => RESOURCE_ATTRIBUTES,
+            Item::Span => 9,      // Span.attributes
+            Item::SpanEvent => 3, // Span.Event.attributes
+            Item::LogRecord => 6, // LogRecord.attributes
+        }
+    }
+
+    /// Span.events, the one nested item.
+    const SPAN_EVENTS: u32 = 11;
+}
+
+/// Processes a trace or log batch on the wire. `Ok(None)`: nothing
+/// changed, keep the input.
+pub fn splice(
+    p: &Processor,
+    signal: Signal,
+    input: &[u8],
+    batch: &mut Batch,
+) -> Result<Option<Vec<u8>>, Fallback> {
+    let item = match signal {
+        Signal::Traces => Item::Span,
+        Signal::Logs => Item::LogRecord,
+        Signal::Metrics => return Err(Fallback),
+    };
+    let walk = Walk {
+        p,
+        item,
+        interest: Interest {
+            prefilter: &p.prefilter,
+            normalizer: &p.normalizer,
+        },
+    };
+    // Room for the attributes the stages add without a reallocation.
+    let mut out = Vec::with_capacity(input.len() + input.len() / 4);
+    let mut changed = false;
+    for f in fields(input) {
+        let f = f?;
+        if f.number == RESOURCE_ITEMS {
+            let body = f.message()?;
+            changed |= put_nested(&mut out, f.number, body.len(), |o| {
+                walk.resource_items(body, o, batch)
+            })?;
+        } else {
+            out.extend_from_slice(f.raw);
+        }
+    }
+    Ok(changed.then_some(out))
+}
+
+struct Walk<'p> {
+    p: &'p Processor,
+    item: Item,
+    interest: Interest<'p>,
+}
+
+impl Walk<'_> {
+    /// ResourceSpans / ResourceLogs.
+    fn resource_items(
+        &self,
+        body: &[u8],
+        out: &mut Vec<u8>,
+        b: &mut Batch,
+    ) -> Result<bool, Fallback> {
+        let mut changed = false;
+        let mut resources = 0;
+        for f in fields(body) {
+            let f = f?;
+            match f.number {
+                RESOURCE => {
+                    // A repeated singular message is merged by decoders:
+                    // the reference path decides what that means.
+                    resources += 1;
+                    if resources > 1 {
+                        return Err(Fallback);
+                    }
+                    let res = f.message()?;
+                    changed |= put_nested(out, f.number, res.len(), |o| {
+                        self.item(Item::Resource, res, o, b)
+                    })?;
+                }
+                SCOPE_ITEMS => {
+                    let scope = f.message()?;
+                    changed |= put_nested(out, f.number, scope.len(), |o| self.scope(scope, o, b))?;
+                }
+                _ => out.extend_from_slice(f.raw),
+            }
+        }
+        Ok(changed)
+    }
+
+    /// ScopeSpans / ScopeLogs: the items, then the schema URL of a scope
+    /// we changed (as `signals::mark_schema` does).
+    fn scope(&self, body: &[u8], out: &mut Vec<u8>, b: &mut Batch) -> Result<bool, Fallback> {
+        let mut touched = false;
+        let mut schema_urls = 0;
+        let mut empty_schema_url: Option<&[u8]> = None;
+        for f in fields(body) {
+            let f = f?;
+            match f.number {
+                ITEMS => {
+                    b.stats.items += 1;
+                    let item = f.message()?;
+                    touched |= put_nested(out, f.number, item.len(), |o| {
+                        self.item(self.item, item, o, b)
+                    })?;
+                }
+                SCHEMA_URL => {
+                    schema_urls += 1;
+                    if schema_urls > 1 {
+                        return Err(Fallback);
+                    }
+                    if f.message()?.is_empty() {
+                        empty_schema_url = Some(f.raw);
+                    } else {
+                        out.extend_from_slice(f.raw);
+                    }
+                }
+                _ => out.extend_from_slice(f.raw),
+            }
+        }
+        if touched && (schema_urls == 0 || empty_schema_url.is_some()) {
+            put_bytes(out, SCHEMA_URL, SEMCONV_SCHEMA_URL.as_bytes());
+        } else if let Some(raw) = empty_schema_url {
+            out.extend_from_slice(raw);
+        }
+        Ok(touched)
+    }
+
+    /// A message with an attribute list: the list goes through the stages
+    /// and is written where it began; span events recurse.
+    fn item(
+        &self,
+        item: Item,
+        body: &[u8],
+        out: &mut Vec<u8>,
+        b: &mut Batch,
+    ) -> Result<bool, Fallback> {
+        let attrs_field = item.attributes_field();
+        let mut list = AttrList::default();
+        for f in fields(body) {
+            let f = f?;
+            if f.number == attrs_field {
+                list.push(f, self.interest)?;
+            }
+        }
+        let mut changed = list.has_decoded() && self.stages(item, &mut list, b);
+        let mut list_written = false;
+        for f in fields(body) {
+            let f = f?;
+            if f.number == attrs_field {
+                if !list_written {
+                    list.write(out, attrs_field);
+                    list_written = true;
+                }
+            } else if item == Item::Span && f.number == Item::SPAN_EVENTS {
+                let event = f.message()?;
+                changed |= put_nested(out, f.number, event.len(), |o| {
+                    self.item(Item::SpanEvent, event, o, b)
+                })?;
+            } else {
+                out.extend_from_slice(f.raw);
+            }
+        }
+        if !list_written {
+            list.write(out, attrs_field);
+        }
+        Ok(changed)
+    }
+
+    /// The stages for one list, as `signals::{traces, logs}` run them.
+    fn stages(&self, item: Item, list: &mut AttrList<'_>, b: &mut Batch) -> bool {
+        let n = &self.p.normalizer;
+        let attrs = &mut list.kvs;
+        match item {
+            Item::Resource => n.apply(attrs, Place::Resource, &mut b.stats),
+            Item::SpanEvent => n.apply(attrs, Place::SpanEvent, &mut b.stats),
+            Item::Span => {
+                let normalized = n.apply(attrs, Place::Span, &mut b.stats);
+                self.p.pricer.annotate(attrs, b) | normalized
+            }
+            Item::LogRecord => {
+                let normalized = n.apply(attrs, Place::LogRecord, &mut b.stats);
+                self.p.pricer.annotate(attrs, b) | normalized
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The wire path (spans and logs) against the reference prost path: on
+//! every batch the reference accepts, both must give the same decoded
+//! output, the same counters and the same unknown models. Batches: the
+//! reference workloads, mixed GenAI and plain traffic, the captured output
+//! of real instrumentation libraries, and the golden inputs (checked in
+//! `normalize_golden.rs`), under configurations that switch every option
+//! the walk has to respect.
+
+mod support;
+
+use std::path::PathBuf;
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use otelcol_genai::{Processor, Signal};
+use prost::Message;
+use support::workloads::{genai_logs, genai_spans, plain_workload};
+
+const CONFIGS: &[&str] = &[
+    "{}",
+    r#"{"normalize":{"overwrite":true,"remove_originals":true}}"#,
+    r#"{"normalize":{"environment":"name"},"cost":{"breakdown":true}}"#,
+    r#"{"normalize":{"enabled":false}}"#,
+    r#"{"cost":{"enabled":false}}"#,
+    r#"{"normalize":{"sources":{"openlit_legacy":false,"openllmetry":false},"custom_sources":[
+        {"name":"gateway","position":"before",
+         "attributes":{"x-gateway.model":"gen_ai.request.model","x-gateway.tokens.in":"gen_ai.usage.input_tokens"},
+         "values":{"gen_ai.provider.name":{"internal-llm":"openai"}}}]}}"#,
+];
+
+/// Decodes what the collector would pass on: the output, or the input
+/// when unchanged.
+fn passed_on(signal: Signal, input: &[u8], output: Option<&Vec<u8>>) -> String {
+    let bytes = output.map_or(input, |o| &o[..]);
+    match signal {
+        Signal::Traces => format!("{:?}", ExportTraceServiceRequest::decode(bytes).unwrap()),
+        Signal::Logs => format!("{:?}", ExportLogsServiceRequest::decode(bytes).unwrap()),
+        Signal::Metrics => unreachable!("metrics take the reference path"),
+    }
+}
+
+/// Asserts both paths agree on `input`; returns whether it changed.
+fn agree(p: &Processor, signal: Signal, input: &[u8], what: &str) -> bool {
+    let reference = p
+        .process_reference(signal, input)
+        .expect("reference accepts");
+    let wire = p.process(signal, input).expect("wire path accepts");
+    assert_eq!(wire.stats, reference.stats, "{what}: counters");
+    assert_eq!(
+        wire.unknown_models, reference.unknown_models,
+        "{what}: unknown models"
+    );
+    assert_eq!(
+        wire.output.is_some(),
+        reference.output.is_some(),
+        "{what}: changed flag"
+    );
+    let (w, r) = (
+        passed_on(signal, input, wire.output.as_ref()),
+        passed_on(signal, input, reference.output.as_ref()),
+    );
+    assert!(
+        w == r,
+        "{what}: outputs differ\nwire:      {w}\nreference: {r}"
+    );
+    reference.output.is_some()
+}
+
+fn batches() -> Vec<(String, Signal, Vec<u8>)> {
+    let mut out = vec![
+        (
+            "genai_spans".into(),
+            Signal::Traces,
+            genai_spans(300).encode_to_vec(),
+        ),
+        (
+            "genai_logs".into(),
+            Signal::Logs,
+            genai_logs(300).encode_to_vec(),
+        ),
+    ];
+    // GenAI and plain traffic in one batch, resources interleaved.
+    let (plain_spans, _, plain_logs) = plain_workload(50);
+    let mut spans = genai_spans(40);
+    spans.resource_spans.extend(plain_spans.resource_spans);
+    spans.resource_spans.extend(genai_spans(7).resource_spans);
+    out.push(("mixed_spans".into(), Signal::Traces, spans.encode_to_vec()));
+    let mut logs = plain_logs;
+    logs.resource_logs.extend(genai_logs(40).resource_logs);
+    out.push(("mixed_logs".into(), Signal::Logs, logs.encode_to_vec()));
+    let captured = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captured");
+    for dir in std::fs::read_dir(&captured).expect("captured fixtures") {
+        let dir = dir.unwrap().path();
+        for (file, signal) in [("traces.pb", Signal::Traces), ("logs.pb", Signal::Logs)] {
+            if let Ok(bytes) = std::fs::read(dir.join(file)) {
+                let name = format!("{}/{file}", dir.file_name().unwrap().to_string_lossy());
+                out.push((name, signal, bytes));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn wire_path_agrees_with_the_reference_on_every_batch_and_config() {
+    let batches = batches();
+    assert!(batches.len() >= 12, "captured fixtures missing");
+    let mut changed = 0;
+    for config in CONFIGS {
+        let p = Processor::from_json(config.as_bytes()).expect("valid config");
+        for (name, signal, input) in &batches {
+            changed += usize::from(agree(&p, *signal, input, &format!("{name} with {config}")));
+        }
+    }
+    // The comparison means something only if most runs change the batch.
+    assert!(
+        changed >= batches.len() * 3,
+        "only {changed} runs changed anything"
+    );
+}
+
+#[test]
+fn wire_path_keeps_what_it_does_not_read_byte_for_byte() {
+    // A span name, an HTTP attribute and an unknown field (number 99) are
+    // copied as they came; the reference path drops the unknown field.
+    let p = Processor::from_json(b"{}").unwrap();
+    let mut input = genai_spans(1).encode_to_vec();
+    let unknown_field = [0x9a, 0x06, 3, b'x', b'y', b'z']; // field 99, LEN 3
+    input.extend_from_slice(&unknown_field);
+    let wire = p.process(Signal::Traces, &input).unwrap().output.unwrap();
+    assert!(wire.ends_with(&unknown_field), "unknown field kept");
+    let reference = p
+        .process_reference(Signal::Traces, &input)
+        .unwrap()
+        .output
+        .unwrap();
+    assert!(!reference.ends_with(&unknown_field));
+    assert_eq!(
+        ExportTraceServiceRequest::decode(&wire[..]).unwrap(),
+        ExportTraceServiceRequest::decode(&reference[..]).unwrap()
+    );
+}
+
+#[test]
+fn input_the_walk_does_not_frame_goes_to_the_reference_path() {
+    // A resource given twice in one ResourceSpans: decoders merge the two,
+    // so the walk leaves the batch to the reference path.
+    let p = Processor::from_json(b"{}").unwrap();
+    let batch = genai_spans(2);
+    let rs = &batch.resource_spans[0];
+    let resource = rs.resource.as_ref().unwrap().encode_to_vec();
+    let mut body = Vec::new();
+    for _ in 0..2 {
+        body.push(0x0a); // ResourceSpans.resource = 1
+        prost::encoding::encode_varint(resource.len() as u64, &mut body);
+        body.extend_from_slice(&resource);
+    }
+    for ss in &rs.scope_spans {
+        prost::encoding::message::encode(2, ss, &mut body);
+    }
+    let mut input = vec![0x0a];
+    prost::encoding::encode_varint(body.len() as u64, &mut input);
+    input.extend_from_slice(&body);
+    agree(&p, Signal::Traces, &input, "duplicate resource");
+}
