@@ -6,7 +6,7 @@ export GOFLAGS := -buildvcs=false
 .PHONY: lib header collector victoria run test bench fmt lint
 
 lib:            ## Rust static library (target/release/libotelcol_genai.a)
-	cargo build --release --lib
+	cargo build --release --lib --features mimalloc
 
 header:         ## Regenerate include/otelcol_genai.h from rust/ffi.rs
 	GENAI_BLESS=1 cargo test --test header

@@ -81,7 +81,7 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
   rm -f "$OUT/ffirss-1M.json" # a separate 1M-batch run belongs to the report it was made for
 
   step "Rust library, reference workloads as .pb files, collector binary"
-  run cargo build --release --lib
+  run cargo build --release --lib --features mimalloc
   run env GENAI_BENCH_WORKLOADS="$WORK" cargo test --release --test bench_workloads -- --ignored write_bench_workloads
   bin=build/otelcol-genai/otelcol-genai
   if [[ ! -x $bin || target/release/libotelcol_genai.a -nt $bin ]]; then
@@ -91,7 +91,7 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
   if ! skipped criterion; then
     step "Rust core: criterion"
     machine step:criterion
-    run cargo bench --bench process --bench pricing -- --warm-up-time 1 --measurement-time 3
+    run cargo bench --features mimalloc --bench process --bench pricing -- --warm-up-time 1 --measurement-time 3
   fi
 
   if ! skipped go; then

@@ -12,6 +12,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Rust: format and lints"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+cargo clippy --lib --features mimalloc -- -D warnings
 
 step "Rust: unit and integration tests"
 cargo test --all-targets
