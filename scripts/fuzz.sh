@@ -2,7 +2,7 @@
 # Fuzzes with cargo-fuzz (libFuzzer + AddressSanitizer): the C ABI on raw
 # bytes seeded with valid batches of all three signals (process), the
 # processor on valid GenAI batches built from the input (process_structured),
-# the prefilter fast path against the prost reference path (prefilter_diff),
+# the fast paths (prefilter, wire walk) against the prost reference (fast_path_diff),
 # the configuration parser and the three pricing-file parsers, seeded with
 # the pricing fixtures.
 # Usage: scripts/fuzz.sh [runs-per-target [max-seconds-per-target [targets...]]]
@@ -15,15 +15,15 @@ runs="${1:-20000}"
 secs="${2:-0}"
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(process process_structured prefilter_diff config pricing_openlit pricing_litellm pricing_yaml)
+[[ ${#targets[@]} -gt 0 ]] || targets=(process process_structured fast_path_diff config pricing_openlit pricing_litellm pricing_yaml)
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 # Seeds: valid batches of every signal (so mutations start from real OTLP),
 # small configurations, and every pricing fixture (valid and broken).
 GENAI_FUZZ_SEEDS="$PWD/fuzz/corpus/process" cargo test -q --test workloads -- --ignored write_fuzz_seeds
-mkdir -p fuzz/corpus/{process_structured,prefilter_diff,config,pricing_openlit,pricing_litellm,pricing_yaml}
-cp -f fuzz/corpus/process/{genai,plain}_{spans,metrics,logs} fuzz/corpus/prefilter_diff/
+mkdir -p fuzz/corpus/{process_structured,fast_path_diff,config,pricing_openlit,pricing_litellm,pricing_yaml}
+cp -f fuzz/corpus/process/{genai,plain}_{spans,metrics,logs} fuzz/corpus/fast_path_diff/
 printf '{}' > fuzz/corpus/config/empty
 printf '{"normalize":{"overwrite":true},"cost":{"enabled":false}}' > fuzz/corpus/config/some
 printf '{"cost":{"models":[{"model":"m","input":1,"output":2}]}}' > fuzz/corpus/config/models
