@@ -82,7 +82,7 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
 
   step "Rust library, reference workloads as .pb files, collector binary"
   run cargo build --release --lib --features mimalloc
-  run env GENAI_BENCH_WORKLOADS="$WORK" cargo test --release --test bench_workloads -- --ignored write_bench_workloads
+  run env GENAI_BENCH_WORKLOADS="$WORK" cargo test --release --features mimalloc --test bench_workloads -- --ignored write_bench_workloads
   bin=build/otelcol-genai/otelcol-genai
   if [[ ! -x $bin || target/release/libotelcol_genai.a -nt $bin ]]; then
     run scripts/build-collector.sh
@@ -129,7 +129,7 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
     step "Profile of the Rust core (callgrind; perf counters are not available in this VM)"
     machine step:profile
     set +o pipefail # head and grep below close their pipes early
-    driver=$(cargo test --release --test bench_workloads --no-run 2>&1 | grep -o 'target/release/deps/bench_workloads-[a-z0-9]*' | head -1)
+    driver=$(cargo test --release --features mimalloc --test bench_workloads --no-run 2>&1 | grep -o 'target/release/deps/bench_workloads-[a-z0-9]*' | head -1)
     for wl in genai_metrics genai_spans; do
       run env GENAI_PROFILE_WORKLOAD=$wl GENAI_PROFILE_ITERS=$PROFILE_ITERS valgrind --tool=callgrind \
         --callgrind-out-file="$OUT/callgrind.$wl.out" --collect-atstart=no '--toggle-collect=*Processor::process*' \
