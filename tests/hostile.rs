@@ -228,20 +228,20 @@ fn invalid_utf8_in_a_string_is_a_decode_error_so_the_batch_passes_unchanged() {
     let err = run(&p, Signal::Traces, &input).unwrap_err();
     assert!(err.contains("UTF-8"), "{err}");
     assert_eq!(run_ffi(Signal::Traces, &input), GenaiStatus::Decode);
-    // In a key as well.
-    let corrupt = |needle: &str| {
+    // In a key a stage reads as well.
+    let corrupt = |needle: &str, at_byte: usize| {
         let mut input = traces(vec![], vec![span("chat", llm_call())]).encode_to_vec();
         let at = input
             .windows(needle.len())
             .position(|w| w == needle.as_bytes())
             .unwrap();
-        input[at + 1] = 0x80;
+        input[at + at_byte] = 0x80;
         input
     };
-    assert!(run(&p, Signal::Traces, &corrupt("gen_ai.provider.name")).is_err());
+    assert!(run(&p, Signal::Traces, &corrupt("gen_ai.provider.name", 10)).is_err());
     // Where no stage reads (the span name), the wire path copies the bytes
     // as they came and still prices the call; the reference path refuses.
-    let input = corrupt("chat");
+    let input = corrupt("chat", 1);
     assert!(p.process_reference(Signal::Traces, &input).is_err());
     let out = run(&p, Signal::Traces, &input).expect("processed on the wire");
     assert!(out.windows(4).any(|w| w == b"c\x80at"));

@@ -1,7 +1,9 @@
 //! Every batch entry point of the C ABI on arbitrary bytes: the first byte
 //! picks the signal, the rest is the batch. Nothing may panic, and a batch
 //! reported as changed must decode as a valid request of the same signal
-//! (the processor never emits corrupt data).
+//! whenever the input does (the processor never corrupts data; the wire
+//! path for spans and logs passes bytes it does not interpret on as they
+//! came, so a flaw in those stays for the collector's unmarshal to refuse).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -38,12 +40,15 @@ fuzz_target!(|data: &[u8]| {
     if out.changed {
         // SAFETY: the library filled `data` with `len` bytes.
         let bytes = unsafe { std::slice::from_raw_parts(out.data.ptr, out.data.len) };
-        let valid = match selector % 3 {
-            0 => ExportTraceServiceRequest::decode(bytes).is_ok(),
-            1 => ExportMetricsServiceRequest::decode(bytes).is_ok(),
-            _ => ExportLogsServiceRequest::decode(bytes).is_ok(),
+        let valid = |b: &[u8]| match selector % 3 {
+            0 => ExportTraceServiceRequest::decode(b).is_ok(),
+            1 => ExportMetricsServiceRequest::decode(b).is_ok(),
+            _ => ExportLogsServiceRequest::decode(b).is_ok(),
         };
-        assert!(valid, "a changed batch must be a valid request");
+        assert!(
+            valid(bytes) || !valid(batch),
+            "a valid batch came back as an invalid request"
+        );
     }
     // SAFETY: filled by the library.
     unsafe { genai_result_free(&mut out) };

@@ -2,39 +2,56 @@
 //! stage may read are decoded; every other one stays as its input bytes
 //! behind a placeholder and is copied through on output.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use prost::Message;
 
 use super::codec::{fields, put_tag, Field, LEN};
 use super::Fallback;
+use crate::normalize::rules::FxHasher;
 use crate::normalize::Normalizer;
 use crate::prefilter::Prefilter;
 
-/// Decides which attributes the stages may need to see.
-#[derive(Clone, Copy)]
-pub struct Interest<'p> {
-    pub prefilter: &'p Prefilter,
-    pub normalizer: &'p Normalizer,
+/// Decides which attributes the stages may need to see, remembering the
+/// answer per key for the batch (keys repeat from item to item).
+pub struct Interest<'p, 'a> {
+    prefilter: &'p Prefilter,
+    normalizer: &'p Normalizer,
+    verdicts: HashMap<&'a [u8], bool, BuildHasherDefault<FxHasher>>,
 }
 
-impl Interest<'_> {
+impl<'p, 'a> Interest<'p, 'a> {
+    pub fn new(prefilter: &'p Prefilter, normalizer: &'p Normalizer) -> Self {
+        Self {
+            prefilter,
+            normalizer,
+            verdicts: HashMap::default(),
+        }
+    }
+
     /// Whether a stage may read the attribute encoded as `entry` (a
-    /// `KeyValue`): it holds a prefilter needle (which every key the cost
-    /// stage reads does), or normalization reads its key. An attribute
-    /// whose key or value is framed wrongly, or whose key is not UTF-8, is
-    /// decoded too, so that the reference decoder reports it.
-    fn wants(&self, entry: &[u8]) -> Result<bool, Fallback> {
+    /// `KeyValue`): normalization reads its key, or the key holds a
+    /// prefilter needle (as every key the cost stage reads does). An
+    /// attribute whose key or value is framed wrongly is decoded too, so
+    /// that the reference decoder reports it.
+    fn wants(&mut self, entry: &'a [u8]) -> Result<bool, Fallback> {
         let mut key: &[u8] = &[];
         for f in fields(entry) {
             let f = f?;
             match (f.number, f.wire_type) {
-                (1, LEN) if self.normalizer.reads(f.payload) => return Ok(true),
                 (1, LEN) => key = f.payload,
-                (1 | 2, _) if f.wire_type != LEN => return Ok(true),
+                (1 | 2, _) => return Ok(true), // a key or value not length-delimited
                 _ => {}
             }
         }
-        Ok(self.prefilter.events_may_apply(entry) || std::str::from_utf8(key).is_err())
+        if let Some(&wanted) = self.verdicts.get(key) {
+            return Ok(wanted);
+        }
+        let wanted = self.normalizer.reads(key) || self.prefilter.events_may_apply(key);
+        self.verdicts.insert(key, wanted);
+        Ok(wanted)
     }
 }
 
@@ -56,7 +73,11 @@ fn is_placeholder(kv: &KeyValue) -> bool {
 
 impl<'a> AttrList<'a> {
     /// Adds one attribute field of the input.
-    pub fn push(&mut self, field: Field<'a>, interest: Interest<'_>) -> Result<(), Fallback> {
+    pub fn push(
+        &mut self,
+        field: Field<'a>,
+        interest: &mut Interest<'_, 'a>,
+    ) -> Result<(), Fallback> {
         let entry = field.message()?;
         if interest.wants(entry)? {
             let kv = KeyValue::decode(entry).map_err(|_| Fallback)?;
@@ -71,6 +92,10 @@ impl<'a> AttrList<'a> {
         self.kvs.push(KeyValue::default());
         self.raw.push(field.raw);
         Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kvs.is_empty()
     }
 
     /// Whether any attribute was decoded: without one no stage has

@@ -91,6 +91,13 @@ impl<'a> Fields<'a> {
     }
 
     fn varint(&mut self) -> Result<u64, Fallback> {
+        // Tags and most lengths in OTLP fit one byte.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
         let mut value = 0u64;
         for i in 0..10 {
             let &b = self.buf.get(self.pos).ok_or(Fallback)?;

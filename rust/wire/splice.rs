@@ -3,7 +3,7 @@
 //! in the items.
 
 use super::attrs::{AttrList, Interest};
-use super::codec::{fields, put_bytes, put_nested};
+use super::codec::{fields, put_bytes, put_nested, Field};
 use super::Fallback;
 use crate::normalize::Place;
 use crate::processor::{Batch, Processor, Signal};
@@ -55,13 +55,10 @@ pub fn splice(
         Signal::Logs => Item::LogRecord,
         Signal::Metrics => return Err(Fallback),
     };
-    let walk = Walk {
+    let mut walk = Walk {
         p,
         item,
-        interest: Interest {
-            prefilter: &p.prefilter,
-            normalizer: &p.normalizer,
-        },
+        interest: Interest::new(&p.prefilter, &p.normalizer),
     };
     // Room for the attributes the stages add without a reallocation.
     let mut out = Vec::with_capacity(input.len() + input.len() / 4);
@@ -80,17 +77,17 @@ pub fn splice(
     Ok(changed.then_some(out))
 }
 
-struct Walk<'p> {
+struct Walk<'p, 'a> {
     p: &'p Processor,
     item: Item,
-    interest: Interest<'p>,
+    interest: Interest<'p, 'a>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'_, 'a> {
     /// ResourceSpans / ResourceLogs.
     fn resource_items(
-        &self,
-        body: &[u8],
+        &mut self,
+        body: &'a [u8],
         out: &mut Vec<u8>,
         b: &mut Batch,
     ) -> Result<bool, Fallback> {
@@ -123,7 +120,12 @@ impl Walk<'_> {
 
     /// ScopeSpans / ScopeLogs: the items, then the schema URL of a scope
     /// we changed (as `signals::mark_schema` does).
-    fn scope(&self, body: &[u8], out: &mut Vec<u8>, b: &mut Batch) -> Result<bool, Fallback> {
+    fn scope(
+        &mut self,
+        body: &'a [u8],
+        out: &mut Vec<u8>,
+        b: &mut Batch,
+    ) -> Result<bool, Fallback> {
         let mut touched = false;
         let mut schema_urls = 0;
         let mut empty_schema_url: Option<&[u8]> = None;
@@ -162,29 +164,33 @@ impl Walk<'_> {
     /// A message with an attribute list: the list goes through the stages
     /// and is written where it began; span events recurse.
     fn item(
-        &self,
+        &mut self,
         item: Item,
-        body: &[u8],
+        body: &'a [u8],
         out: &mut Vec<u8>,
         b: &mut Batch,
     ) -> Result<bool, Fallback> {
         let attrs_field = item.attributes_field();
         let mut list = AttrList::default();
+        // One pass over the fields: the list is collected, the others kept
+        // in order with the first attribute field marking where the list
+        // is written back.
+        let mut others: Vec<Field<'a>> = Vec::with_capacity(16);
         for f in fields(body) {
             let f = f?;
             if f.number == attrs_field {
-                list.push(f, self.interest)?;
+                if list.is_empty() {
+                    others.push(f);
+                }
+                list.push(f, &mut self.interest)?;
+            } else {
+                others.push(f);
             }
         }
         let mut changed = list.has_decoded() && self.stages(item, &mut list, b);
-        let mut list_written = false;
-        for f in fields(body) {
-            let f = f?;
+        for f in others {
             if f.number == attrs_field {
-                if !list_written {
-                    list.write(out, attrs_field);
-                    list_written = true;
-                }
+                list.write(out, attrs_field);
             } else if item == Item::Span && f.number == Item::SPAN_EVENTS {
                 let event = f.message()?;
                 changed |= put_nested(out, f.number, event.len(), |o| {
@@ -193,9 +199,6 @@ impl Walk<'_> {
             } else {
                 out.extend_from_slice(f.raw);
             }
-        }
-        if !list_written {
-            list.write(out, attrs_field);
         }
         Ok(changed)
     }
