@@ -89,10 +89,12 @@ PROFILE_CALLS = 11  # scripts/bench.sh: one warm-up call + PROFILE_ITERS=10
 # Inclusive-cost categories of the breakdown: (label, regex on the function
 # name); the first (largest) matching line of each is taken.
 CATEGORIES = [
-    ("prost decode of the request", r"prost::message::Message::decode$"),
+    ("prost decode (the request; on the wire path the wanted attributes)", r"prost::message::Message::decode$"),
     ("prost encode of the result", r"Message::encode_to_vec$"),
+    ("prost encode of attributes (wire path)", r"Message::encode_length_delimited$"),
     ("dropping the decoded request", r"drop_in_place<opentelemetry_proto::proto::tonic::(trace|metrics|logs)::v1::Resource"),
-    ("walk + all stages (signals::*::process)", r"otelcol_genai::signals::\w+::process$"),
+    ("reference walk + all stages (signals::*::process)", r"otelcol_genai::signals::\w+::process$"),
+    ("wire walk + all stages (wire::splice)", r"otelcol_genai::wire::splice::splice$"),
     ("normalization (Rules::apply)", r"otelcol_genai::normalize::apply::<impl [^>]*Rules>::apply$"),
     ("cost on spans/logs (Pricer::annotate)", r"otelcol_genai::pricing::annotate::<impl [^>]*Pricer>::annotate$"),
     ("pricing table lookup", r"otelcol_genai::pricing::table::Table::lookup$"),
@@ -100,6 +102,14 @@ CATEGORIES = [
     ("naming (Naming::apply)", r"otelcol_genai::naming::Naming::apply$"),
     ("label names (sanitize::label_name)", r"otelcol_genai::naming::sanitize::label_name$"),
 ]
+PROST = ("prost decode (the request; on the wire path the wanted attributes)", "prost encode of the result",
+         "prost encode of attributes (wire path)", "dropping the decoded request")
+WALKS = ("reference walk + all stages (signals::*::process)", "wire walk + all stages (wire::splice)")
+# Allocator entry points counted as "malloc/free themselves": glibc's, and
+# mimalloc's (the collector build's allocator, feature `mimalloc`).
+ALLOC_FNS = ("_int_malloc", "_int_free", "malloc", "free", "malloc_consolidate", "unlink_chunk.constprop.0",
+             "realloc", "_int_realloc", "cfree")
+ALLOC_PREFIXES = ("mi_", "_mi_")
 LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(?:[^:]*:)?(.*)$")
 
 
@@ -149,22 +159,22 @@ def profile(wl, crit):
         hit = next((n for n, fn in incl if re.search(pat, fn)), None)
         if hit:
             out.append(f"| {label} | {hit / total:.1%} |")
-    alloc = sum(n for n, fn in self_rows if fn in ("_int_malloc", "_int_free", "malloc", "free", "malloc_consolidate",
-                                                     "unlink_chunk.constprop.0", "realloc", "_int_realloc", "cfree"))
+    alloc = sum(n for n, fn in self_rows if fn in ALLOC_FNS or fn.startswith(ALLOC_PREFIXES))
     out.append(f"| malloc/free themselves (self) | {alloc / total:.1%} |")
     out.append("")
     share = {label: next((n for n, fn in incl if re.search(pat, fn)), 0) / total for label, pat in CATEGORIES}
-    prost = share["prost decode of the request"] + share["prost encode of the result"] + share["dropping the decoded request"]
-    stages = share["walk + all stages (signals::*::process)"]
-    biggest = max(((l, v) for l, v in share.items() if l not in (
-        "prost decode of the request", "prost encode of the result", "dropping the decoded request",
-        "walk + all stages (signals::*::process)")), key=lambda x: x[1])
-    out.append(f"Summary: building, re-encoding and freeing the prost types takes {prost:.0%} of the "
-               f"instructions, the stages {stages:.0%} (largest: {biggest[0]}, {biggest[1]:.0%}); malloc and "
-               f"free alone {alloc / total:.0%}. Even a free stage would leave the prost path at "
-               f"about {per_batch * prost / nbytes:.0f} instructions per byte: the 1 GB/s bar needs a "
-               f"wire-level rewriter that copies untouched bytes and allocates per changed attribute, "
-               f"not per attribute.\n")
+    prost = sum(share[l] for l in PROST)
+    wire = share["wire walk + all stages (wire::splice)"] > 0
+    stages = sum(share[l] for l in WALKS)
+    biggest = max(((l, v) for l, v in share.items() if l not in PROST + WALKS), key=lambda x: x[1])
+    path = ("the wire path (rust/wire: the walk copies what no stage reads; prost decodes and re-encodes "
+            "only the attributes a stage may read)" if wire else "the reference path (whole batch through prost)")
+    out.append(f"Summary, {path}: prost decoding, re-encoding and freeing take {prost:.0%} of the "
+               f"instructions; the walk with the stages {stages:.0%} inclusive (largest stage: {biggest[0]}, "
+               f"{biggest[1]:.0%}); the allocator alone {alloc / total:.0%}. The prost share alone is about "
+               f"{per_batch * prost / nbytes:.0f} instructions per byte. What would close the 1 GB/s gap: stages "
+               f"working on borrowed attribute views instead of prost `KeyValue`s, so that an attribute read "
+               f"but not changed is never copied into owned strings and re-encoded.\n")
     out.append("Top 15 functions by self cost:\n")
     out.append("| instructions | share | function |")
     out.append("|---|---|---|")
