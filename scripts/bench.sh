@@ -132,7 +132,7 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
     driver=$(cargo test --release --features mimalloc --test bench_workloads --no-run 2>&1 | grep -o 'target/release/deps/bench_workloads-[a-z0-9]*' | head -1)
     for wl in genai_metrics genai_spans; do
       run env GENAI_PROFILE_WORKLOAD=$wl GENAI_PROFILE_ITERS=$PROFILE_ITERS valgrind --tool=callgrind \
-        --callgrind-out-file="$OUT/callgrind.$wl.out" --collect-atstart=no '--toggle-collect=*Processor::process*' \
+        --callgrind-out-file="$OUT/callgrind.$wl.out" --collect-atstart=no '--toggle-collect=*Processor::process' \
         "$driver" --ignored --exact profile_driver > "$OUT/valgrind.$wl.log" 2>&1
       # Self and inclusive instruction counts per function, paths shortened;
       # report.py turns them into the breakdown in BENCHMARKS.md.

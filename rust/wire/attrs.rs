@@ -63,7 +63,10 @@ impl<'p, 'a> Interest<'p, 'a> {
 #[derive(Default)]
 pub struct AttrList<'a> {
     pub kvs: Vec<KeyValue>,
+    /// Input bytes of the placeholders, in order.
     raw: Vec<&'a [u8]>,
+    /// Input bytes of every attribute, for a list the stages left alone.
+    all_raw: Vec<&'a [u8]>,
     decoded: usize,
 }
 
@@ -79,6 +82,7 @@ impl<'a> AttrList<'a> {
         interest: &mut Interest<'_, 'a>,
     ) -> Result<(), Fallback> {
         let entry = field.message()?;
+        self.all_raw.push(field.raw);
         if interest.wants(entry)? {
             let kv = KeyValue::decode(entry).map_err(|_| Fallback)?;
             // An attribute that decodes to nothing is no different from a
@@ -104,8 +108,16 @@ impl<'a> AttrList<'a> {
         self.decoded > 0
     }
 
-    /// Writes the list as repeated field `number`.
-    pub fn write(&self, out: &mut Vec<u8>, number: u32) {
+    /// Writes the list as repeated field `number`; `changed` says whether
+    /// the stages changed it (if not, its input bytes are copied, and the
+    /// decoded attributes need no encoding).
+    pub fn write(&self, out: &mut Vec<u8>, number: u32, changed: bool) {
+        if !changed {
+            for r in &self.all_raw {
+                out.extend_from_slice(r);
+            }
+            return;
+        }
         let mut raw = self.raw.iter();
         for kv in &self.kvs {
             if is_placeholder(kv) {

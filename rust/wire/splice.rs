@@ -187,10 +187,11 @@ impl<'a> Walk<'_, 'a> {
                 others.push(f);
             }
         }
-        let mut changed = list.has_decoded() && self.stages(item, &mut list, b);
+        let list_changed = list.has_decoded() && self.stages(item, &mut list, b);
+        let mut changed = list_changed;
         for f in others {
             if f.number == attrs_field {
-                list.write(out, attrs_field);
+                list.write(out, attrs_field, list_changed);
             } else if item == Item::Span && f.number == Item::SPAN_EVENTS {
                 let event = f.message()?;
                 changed |= put_nested(out, f.number, event.len(), |o| {
