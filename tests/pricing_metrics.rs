@@ -9,28 +9,16 @@ use std::collections::HashMap;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, KeyValue};
-use opentelemetry_proto::tonic::metrics::v1::{metric::Data, AggregationTemporality, Metric};
+use opentelemetry_proto::tonic::metrics::v1::{
+    metric::Data, AggregationTemporality, ExponentialHistogram, ExponentialHistogramDataPoint,
+    Metric,
+};
 use otelcol_genai::{attrs, Processor, Signal, Stats};
 use prost::Message;
-use support::kv;
+use support::{kv, SplitMix64};
 
 /// Naming is switched off so the derived metric keeps its semconv name here.
 const CONFIG: &str = r#"{"naming": {"enabled": false}}"#;
-
-/// SplitMix64: a small deterministic generator for the synthetic traffic.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Who is called; the attributes an instrumentation puts on both signals.
 fn route_attrs(provider: &str, model: &str) -> Vec<KeyValue> {
@@ -49,7 +37,7 @@ struct Call {
 
 /// Calls of every route; input sizes stay within one price tier per route.
 fn traffic(routes: &[(&str, &str, u64, u64)], calls: usize, seed: u64) -> Vec<Call> {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64(seed);
     (0..calls)
         .map(|_| {
             let route = rng.below(routes.len() as u64) as usize;
@@ -320,5 +308,48 @@ fn input_and_output_points_with_different_starts_make_one_cost_point() {
         (point.sum.unwrap() - spans[0]).abs() < 1e-12,
         "{:?} vs {spans:?}",
         point.sum
+    );
+}
+
+/// Token usage may come as an exponential histogram (an SDK view can choose
+/// it): the same sums and counts must give the same cost points.
+#[test]
+fn exponential_token_usage_histograms_are_priced_like_explicit_ones() {
+    let routes = [
+        ("openai", "gpt-4o", 10, 20_000),
+        ("anthropic", "claude-sonnet-4-5", 10, 20_000),
+    ];
+    let explicit = usage_metrics(&routes, &traffic(&routes, 50, 7));
+    let mut exponential = explicit.clone();
+    let m = &mut exponential.resource_metrics[0].scope_metrics[0].metrics[0];
+    let Some(Data::Histogram(h)) = m.data.take() else {
+        panic!("usage_metrics makes a histogram")
+    };
+    m.data = Some(Data::ExponentialHistogram(ExponentialHistogram {
+        aggregation_temporality: h.aggregation_temporality,
+        data_points: h
+            .data_points
+            .into_iter()
+            .map(|p| ExponentialHistogramDataPoint {
+                attributes: p.attributes,
+                start_time_unix_nano: p.start_time_unix_nano,
+                time_unix_nano: p.time_unix_nano,
+                count: p.count,
+                sum: p.sum,
+                ..Default::default()
+            })
+            .collect(),
+    }));
+    let p = Processor::from_json(CONFIG.as_bytes()).unwrap();
+    let (want, want_stats, _) = process_metrics(&p, &explicit);
+    let (got, got_stats, _) = process_metrics(&p, &exponential);
+    assert_eq!(got_stats.cost_points_derived, routes.len() as u64);
+    assert_eq!(
+        got_stats.cost_points_derived,
+        want_stats.cost_points_derived
+    );
+    assert_eq!(
+        cost_metric(&got).expect("a derived cost histogram"),
+        cost_metric(&want).unwrap()
     );
 }

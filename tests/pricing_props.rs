@@ -2,27 +2,25 @@
 //! counts (a seeded generator, so failures reproduce), and the model lookup
 //! answering the same on a 10-entry and a 5,000-entry table.
 
+mod support;
+
 use otelcol_genai::pricing::calc::{cost, Accounting, Tokens};
 use otelcol_genai::pricing::price::{Price, Tier};
 use otelcol_genai::pricing::table::{Entry, Table};
+// The seeded generator pricing_metrics.rs uses too.
+use support::SplitMix64 as Rng;
 
-/// SplitMix64.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// The draws these properties make, on top of the shared generator.
+trait Draws {
+    fn chance(&mut self) -> bool;
+    /// A price per token between 1e-9 and 1e-4 USD, or none.
+    fn price(&mut self) -> Option<f64>;
+    fn count(&mut self) -> f64;
+}
+impl Draws for Rng {
     fn chance(&mut self) -> bool {
         self.next() & 1 == 1
     }
-    /// A price per token between 1e-9 and 1e-4 USD, or none.
     fn price(&mut self) -> Option<f64> {
         self.chance()
             .then(|| (1 + self.below(100_000)) as f64 * 1e-9)

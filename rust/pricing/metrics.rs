@@ -185,6 +185,27 @@ fn identity(list: &[KeyValue]) -> Vec<u8> {
     out
 }
 
+/// The temporality and the [`Point`]s of a histogram, explicit-bucket or
+/// exponential: both kinds have the fields a cost needs under the same names,
+/// but no common trait, so a macro reads them once for both.
+macro_rules! token_points {
+    ($h:expr) => {
+        (
+            $h.aggregation_temporality,
+            $h.data_points
+                .iter()
+                .map(|p| Point {
+                    attrs: &p.attributes,
+                    start: p.start_time_unix_nano,
+                    time: p.time_unix_nano,
+                    count: p.count,
+                    sum: p.sum,
+                })
+                .collect(),
+        )
+    };
+}
+
 /// Groups the token usage points by attribute set, collection time and
 /// temporality. The start time is not part of the key: SDKs start each
 /// attribute set's series when it is first recorded, so the input and output
@@ -198,32 +219,8 @@ fn collect(metrics: &[Metric]) -> Vec<Group> {
         .filter(|m| m.name == keys::TOKEN_USAGE_METRIC)
     {
         let (temporality, points): (i32, Vec<Point>) = match &m.data {
-            Some(Data::Histogram(h)) => (
-                h.aggregation_temporality,
-                h.data_points
-                    .iter()
-                    .map(|p| Point {
-                        attrs: &p.attributes,
-                        start: p.start_time_unix_nano,
-                        time: p.time_unix_nano,
-                        count: p.count,
-                        sum: p.sum,
-                    })
-                    .collect(),
-            ),
-            Some(Data::ExponentialHistogram(h)) => (
-                h.aggregation_temporality,
-                h.data_points
-                    .iter()
-                    .map(|p| Point {
-                        attrs: &p.attributes,
-                        start: p.start_time_unix_nano,
-                        time: p.time_unix_nano,
-                        count: p.count,
-                        sum: p.sum,
-                    })
-                    .collect(),
-            ),
+            Some(Data::Histogram(h)) => token_points!(h),
+            Some(Data::ExponentialHistogram(h)) => token_points!(h),
             _ => continue,
         };
         for p in points {

@@ -204,4 +204,22 @@ pub fn plain_logs() -> ExportLogsServiceRequest {
         )],
     )
 }
+
+/// SplitMix64: a small seeded generator, so generated test data needs no
+/// crate and a failure reproduces from its seed.
+pub struct SplitMix64(pub u64);
+impl SplitMix64 {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
 pub mod workloads;
