@@ -6,7 +6,8 @@ mod support;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric::Data, number_data_point, AggregationTemporality, Metric, NumberDataPoint, Sum,
+    metric::Data, number_data_point, AggregationTemporality, Histogram, Metric, NumberDataPoint,
+    Sum,
 };
 use otelcol_genai::{Processor, Signal, Stats};
 use prost::Message;
@@ -49,6 +50,14 @@ fn metric<'a>(req: &'a ExportMetricsServiceRequest, name: &str) -> &'a Metric {
 
 fn names(req: &ExportMetricsServiceRequest) -> Vec<String> {
     all_metrics(req).iter().map(|m| m.name.clone()).collect()
+}
+
+/// The data of the histogram with this (output) name.
+fn histogram_data<'a>(req: &'a ExportMetricsServiceRequest, name: &str) -> &'a Histogram {
+    match &metric(req, name).data {
+        Some(Data::Histogram(h)) => h,
+        other => panic!("{name}: histogram expected, got {other:?}"),
+    }
 }
 
 fn labels(attrs: &[KeyValue]) -> Vec<(String, String)> {
@@ -115,6 +124,14 @@ fn call_attrs(model: &str) -> Vec<KeyValue> {
     ]
 }
 
+/// The metric names after the stage (configured by `naming`) changed a batch
+/// of `list` from an OpenLIT-instrumented service: the shape of the tests
+/// that only check which names come out.
+fn openlit_names(naming: &str, list: Vec<Metric>) -> Vec<String> {
+    let (out, _) = run(&processor(naming), &metrics(openlit_resource(), list));
+    names(&out.expect("renamed"))
+}
+
 #[test]
 fn dashboard_metrics_get_prometheus_names_and_labels() {
     let p = processor("{}");
@@ -159,10 +176,7 @@ fn dashboard_metrics_get_prometheus_names_and_labels() {
         ]
     );
     assert_eq!(stats.metrics_renamed, 4);
-    let Some(Data::Histogram(h)) = &metric(&out, "gen_ai_client_operation_duration_seconds").data
-    else {
-        panic!("histogram expected");
-    };
+    let h = histogram_data(&out, "gen_ai_client_operation_duration_seconds");
     assert_eq!(
         labels(&h.data_points[0].attributes),
         pairs(&[
@@ -237,10 +251,7 @@ fn compat_option_shows_other_sdks_as_openlit_and_keeps_the_true_name() {
     );
     let (out, _) = run(&p, &req);
     let out = out.unwrap();
-    let Some(Data::Histogram(h)) = &metric(&out, "gen_ai_client_operation_duration_seconds").data
-    else {
-        panic!()
-    };
+    let h = histogram_data(&out, "gen_ai_client_operation_duration_seconds");
     let l = labels(&h.data_points[0].attributes);
     assert!(
         l.contains(&("telemetry_sdk_name".into(), "openlit".into())),
@@ -306,10 +317,7 @@ fn early_openlit_counters_become_semconv_histograms() {
         ]
     );
     // Requests: count exact, sum unknown, one +Inf bucket.
-    let Some(Data::Histogram(d)) = &metric(&out, "gen_ai_client_operation_duration_seconds").data
-    else {
-        panic!()
-    };
+    let d = histogram_data(&out, "gen_ai_client_operation_duration_seconds");
     let counts: Vec<(u64, Option<f64>, Vec<u64>)> = d
         .data_points
         .iter()
@@ -318,9 +326,7 @@ fn early_openlit_counters_become_semconv_histograms() {
     assert_eq!(counts, [(7, None, vec![7]), (2, None, vec![2])]);
     assert!(d.data_points.iter().all(|p| p.explicit_bounds.is_empty()));
     // Tokens: sum = tokens, count = the paired request count.
-    let Some(Data::Histogram(t)) = &metric(&out, "gen_ai_client_token_usage").data else {
-        panic!()
-    };
+    let t = histogram_data(&out, "gen_ai_client_token_usage");
     let mut tok: Vec<(String, String, u64, Option<f64>)> = t
         .data_points
         .iter()
@@ -349,30 +355,25 @@ fn early_openlit_counters_become_semconv_histograms() {
 #[test]
 fn openlit_counters_next_to_semconv_histograms_are_kept() {
     // OpenLIT 1.2x-1.36 sends both: converting would count every call twice.
-    let p = processor("{}");
-    let req = metrics(
-        openlit_resource(),
-        vec![
-            histogram(
-                "gen_ai.client.operation.duration",
-                "s",
-                vec![hist_point(call_attrs("gpt-4o"), 3.0, 7)],
-            ),
-            histogram(
-                "gen_ai.client.token.usage",
-                "{token}",
-                vec![hist_point(call_attrs("gpt-4o"), 700.0, 7)],
-            ),
-            counter("gen_ai.total.requests", vec![(call_attrs("gpt-4o"), 7)]),
-            counter(
-                "gen_ai.usage.input_tokens",
-                vec![(call_attrs("gpt-4o"), 700)],
-            ),
-        ],
-    );
-    let (out, _) = run(&p, &req);
+    let list = vec![
+        histogram(
+            "gen_ai.client.operation.duration",
+            "s",
+            vec![hist_point(call_attrs("gpt-4o"), 3.0, 7)],
+        ),
+        histogram(
+            "gen_ai.client.token.usage",
+            "{token}",
+            vec![hist_point(call_attrs("gpt-4o"), 700.0, 7)],
+        ),
+        counter("gen_ai.total.requests", vec![(call_attrs("gpt-4o"), 7)]),
+        counter(
+            "gen_ai.usage.input_tokens",
+            vec![(call_attrs("gpt-4o"), 700)],
+        ),
+    ];
     assert_eq!(
-        names(&out.unwrap()),
+        openlit_names("{}", list),
         [
             "gen_ai_client_operation_duration_seconds",
             "gen_ai_client_token_usage",
@@ -384,16 +385,14 @@ fn openlit_counters_next_to_semconv_histograms_are_kept() {
 
 #[test]
 fn unpaired_token_counters_stay_under_their_legacy_name() {
-    let p = processor("{}");
-    let req = metrics(
-        openlit_resource(),
-        vec![counter(
-            "gen_ai.usage.input_tokens",
-            vec![(call_attrs("gpt-4o"), 10)],
-        )],
+    let list = vec![counter(
+        "gen_ai.usage.input_tokens",
+        vec![(call_attrs("gpt-4o"), 10)],
+    )];
+    assert_eq!(
+        openlit_names("{}", list),
+        ["gen_ai_usage_input_tokens_total"]
     );
-    let (out, _) = run(&p, &req);
-    assert_eq!(names(&out.unwrap()), ["gen_ai_usage_input_tokens_total"]);
 }
 
 #[test]
@@ -437,19 +436,14 @@ fn openllmetry_histograms_get_current_names_and_implied_attributes() {
             "llm_openai_chat_completions_duration_milliseconds",
         ]
     );
-    let attrs_of = |i: usize| {
-        let Some(Data::Histogram(h)) = &all_metrics(&out)[i].data else {
-            panic!()
-        };
-        labels(&h.data_points[0].attributes)
-    };
-    let ttft = attrs_of(0);
+    let attrs_of = |name| labels(&histogram_data(&out, name).data_points[0].attributes);
+    let ttft = attrs_of("gen_ai_server_time_to_first_token_seconds");
     assert!(
         ttft.contains(&("gen_ai_provider_name".into(), "openai".into())),
         "{ttft:?}"
     );
     assert!(ttft.contains(&("gen_ai_operation_name".into(), "chat".into())));
-    let emb = attrs_of(1);
+    let emb = attrs_of("gen_ai_client_operation_duration_seconds");
     // gen_ai.system is there: the normalizer maps it, we do not add a second provider.
     assert!(
         !emb.iter().any(|(k, _)| k == "gen_ai_provider_name"),
@@ -460,16 +454,14 @@ fn openllmetry_histograms_get_current_names_and_implied_attributes() {
 
 #[test]
 fn legacy_upgrade_can_be_switched_off() {
-    let p = processor(r#"{"upgrade_legacy": false}"#);
-    let req = metrics(
-        openlit_resource(),
-        vec![counter(
-            "gen_ai.total.requests",
-            vec![(call_attrs("gpt-4o"), 3)],
-        )],
+    let list = vec![counter(
+        "gen_ai.total.requests",
+        vec![(call_attrs("gpt-4o"), 3)],
+    )];
+    assert_eq!(
+        openlit_names(r#"{"upgrade_legacy": false}"#, list),
+        ["gen_ai_requests_total"]
     );
-    let (out, _) = run(&p, &req);
-    assert_eq!(names(&out.unwrap()), ["gen_ai_requests_total"]);
 }
 
 #[test]

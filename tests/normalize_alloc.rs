@@ -54,6 +54,16 @@ fn allocations(f: impl FnOnce()) -> u64 {
     COUNT.with(|c| c.replace(None)).unwrap_or(0)
 }
 
+/// Normalizes a copy of `list` at `place` (the copy is made before counting);
+/// returns whether it changed, the allocations `apply` made, and its counters.
+fn apply_counted(n: &Normalizer, list: &[KeyValue], place: Place) -> (bool, u64, Stats) {
+    let mut attrs = list.to_vec();
+    let mut stats = Stats::default();
+    let mut changed = false;
+    let n_alloc = allocations(|| changed = n.apply(&mut attrs, place, &mut stats));
+    (changed, n_alloc, stats)
+}
+
 fn kv(key: &str, value: Value) -> KeyValue {
     KeyValue {
         key: key.to_string(),
@@ -112,10 +122,7 @@ fn unchanged_lists_cost_no_allocation() {
             Place::LogRecord,
             Place::Resource,
         ] {
-            let mut attrs = list.clone();
-            let mut stats = Stats::default();
-            let mut changed = true;
-            let n_alloc = allocations(|| changed = n.apply(&mut attrs, place, &mut stats));
+            let (changed, n_alloc, _) = apply_counted(&n, list, place);
             assert!(!changed, "{place:?}");
             assert_eq!(
                 n_alloc, 0,
@@ -124,20 +131,12 @@ fn unchanged_lists_cost_no_allocation() {
         }
     }
     // Data points with a response and a request model: nothing to fill.
-    let mut attrs = canonical.clone();
-    let mut stats = Stats::default();
-    assert_eq!(
-        allocations(|| {
-            n.apply(&mut attrs, Place::DataPoint, &mut stats);
-        }),
-        0
-    );
+    let (_, n_alloc, _) = apply_counted(&n, &canonical, Place::DataPoint);
+    assert_eq!(n_alloc, 0);
 
     // The counter does see the work path.
-    let mut attrs = vec![kv("llm.token_count.prompt", Value::IntValue(3))];
-    let n_alloc = allocations(|| {
-        n.apply(&mut attrs, Place::Span, &mut stats);
-    });
+    let work = [kv("llm.token_count.prompt", Value::IntValue(3))];
+    let (_, n_alloc, _) = apply_counted(&n, &work, Place::Span);
     assert!(n_alloc > 0);
 }
 
@@ -178,11 +177,7 @@ fn allocations_per_rewritten_item() {
         ),
     ];
     for (name, attrs) in cases {
-        let mut a = attrs.clone();
-        let mut stats = Stats::default();
-        let n_alloc = allocations(|| {
-            n.apply(&mut a, Place::Span, &mut stats);
-        });
+        let (_, n_alloc, stats) = apply_counted(&n, &attrs, Place::Span);
         let written = stats.attributes_normalized;
         eprintln!("{name}: {n_alloc} allocations for {written} canonical attributes written");
         // Per written attribute: its key and (string) value; plus a fixed

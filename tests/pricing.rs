@@ -50,6 +50,12 @@ fn assert_close(got: f64, want: f64, what: &str) {
     assert!((got - want).abs() <= tol, "{what}: got {got}, want {want}");
 }
 
+/// Asserts that a cost was written on `attrs` and is `want`.
+fn assert_cost(attrs: &[KeyValue], want: f64, what: &str) {
+    let got = cost(attrs).unwrap_or_else(|| panic!("{what}: no cost written"));
+    assert_close(got, want, what);
+}
+
 struct Case {
     name: &'static str,
     attrs: Vec<KeyValue>,
@@ -68,6 +74,19 @@ fn call(provider: &str, model: &str, tokens: &[(&str, i64)]) -> Vec<KeyValue> {
     }
     a
 }
+
+/// The call most rule tests price: gpt-4o, 1000 input and 100 output tokens.
+fn gpt_4o_call() -> Vec<KeyValue> {
+    call(
+        "openai",
+        "gpt-4o",
+        &[("input_tokens", 1000), ("output_tokens", 100)],
+    )
+}
+
+/// The cost of [`gpt_4o_call`] in USD: gpt-4o's built-in $2.50 input and $10
+/// output per 1M tokens.
+const GPT_4O_CALL_USD: f64 = 1000.0 * 2.5e-6 + 100.0 * 1e-5;
 
 fn cases() -> Vec<Case> {
     vec![
@@ -236,11 +255,7 @@ fn golden_costs_per_provider_family() {
 
 #[test]
 fn existing_cost_is_kept_unless_override() {
-    let mut attrs = call(
-        "openai",
-        "gpt-4o",
-        &[("input_tokens", 1000), ("output_tokens", 100)],
-    );
+    let mut attrs = gpt_4o_call();
     attrs.push(kv("gen_ai.usage.cost", 0.5));
     let (out, stats, _) = run(&processor("{}"), attrs.clone());
     assert_eq!(cost(&out), Some(0.5));
@@ -248,11 +263,7 @@ fn existing_cost_is_kept_unless_override() {
     assert_eq!(stats.costs_computed, 0);
 
     let (out, stats, _) = run(&processor(r#"{"cost": {"override": true}}"#), attrs);
-    assert_close(
-        cost(&out).unwrap(),
-        1000.0 * 2.5e-6 + 100.0 * 1e-5,
-        "override",
-    );
+    assert_cost(&out, GPT_4O_CALL_USD, "override");
     assert_eq!(stats.costs_computed, 1);
     assert_eq!(
         out.iter()
@@ -292,11 +303,7 @@ fn missing_and_broken_token_counts_are_counted_by_reason() {
     let mut attrs = call("openai", "gpt-4o", &[("output_tokens", 100)]);
     attrs.push(kv("gen_ai.usage.input_tokens", "1000"));
     let (out, _, _) = run(&p, attrs);
-    assert_close(
-        cost(&out).unwrap(),
-        1000.0 * 2.5e-6 + 100.0 * 1e-5,
-        "string count",
-    );
+    assert_cost(&out, GPT_4O_CALL_USD, "string count");
 }
 
 #[test]
@@ -332,18 +339,10 @@ fn accounting_can_be_overridden_per_provider() {
         ],
     );
     let (out, _, _) = run(&processor("{}"), attrs.clone());
-    assert_close(
-        cost(&out).unwrap(),
-        3000.0 * 3e-6 + 2000.0 * 3e-7,
-        "additive",
-    );
+    assert_cost(&out, 3000.0 * 3e-6 + 2000.0 * 3e-7, "additive");
     let p = processor(r#"{"cost": {"accounting": {"anthropic": {"cache": "inclusive"}}}}"#);
     let (out, _, _) = run(&p, attrs);
-    assert_close(
-        cost(&out).unwrap(),
-        1000.0 * 3e-6 + 2000.0 * 3e-7,
-        "inclusive",
-    );
+    assert_cost(&out, 1000.0 * 3e-6 + 2000.0 * 3e-7, "inclusive");
 }
 
 #[test]
@@ -357,25 +356,11 @@ fn disabled_stage_writes_nothing() {
 #[test]
 fn log_records_are_priced_too() {
     let p = processor("{}");
-    let req = support::logs(
-        vec![],
-        vec![support::log(
-            "",
-            call(
-                "openai",
-                "gpt-4o",
-                &[("input_tokens", 1000), ("output_tokens", 100)],
-            ),
-        )],
-    );
+    let req = support::logs(vec![], vec![support::log("", gpt_4o_call())]);
     let out = p.process(Signal::Logs, &req.encode_to_vec()).unwrap();
     let req = ExportLogsServiceRequest::decode(out.output.expect("changed").as_slice()).unwrap();
     let attrs = &req.resource_logs[0].scope_logs[0].log_records[0].attributes;
-    assert_close(
-        cost(attrs).unwrap(),
-        1000.0 * 2.5e-6 + 100.0 * 1e-5,
-        "log record",
-    );
+    assert_cost(attrs, GPT_4O_CALL_USD, "log record");
 }
 
 #[test]
@@ -392,7 +377,7 @@ fn spans_are_priced_with_the_other_stages_switched_off() {
     // The prefilter must let GenAI batches through for the cost stage alone.
     let p = processor(r#"{"normalize": {"enabled": false}, "naming": {"enabled": false}}"#);
     let (out, _, _) = run(&p, call("openai", "gpt-4o", &[("input_tokens", 1000)]));
-    assert_close(cost(&out).unwrap(), 1000.0 * 2.5e-6, "cost stage alone");
+    assert_cost(&out, 1000.0 * 2.5e-6, "cost stage alone");
 }
 
 #[test]
@@ -409,11 +394,7 @@ fn other_instrumentations_are_priced_after_normalization() {
             kv("llm.usage.completion_tokens", 100),
         ],
     );
-    assert_close(
-        cost(&out).unwrap(),
-        1000.0 * 2.5e-6 + 100.0 * 1e-5,
-        "openllmetry",
-    );
+    assert_cost(&out, GPT_4O_CALL_USD, "openllmetry");
     // OpenInference: its own cost is respected.
     let (out, stats, _) = run(
         &p,
@@ -432,18 +413,10 @@ fn other_instrumentations_are_priced_after_normalization() {
 
 #[test]
 fn openlit_zero_placeholder_is_replaced_when_the_model_is_known() {
-    let mut attrs = call(
-        "openai",
-        "gpt-4o",
-        &[("input_tokens", 1000), ("output_tokens", 100)],
-    );
+    let mut attrs = gpt_4o_call();
     attrs.push(kv("gen_ai.usage.cost", 0_i64));
     let (out, stats, _) = run(&processor("{}"), attrs.clone());
-    assert_close(
-        cost(&out).unwrap(),
-        1000.0 * 2.5e-6 + 100.0 * 1e-5,
-        "replaced",
-    );
+    assert_cost(&out, GPT_4O_CALL_USD, "replaced");
     assert_eq!((stats.costs_computed, stats.costs_existing), (1, 0));
 
     let (out, stats, _) = run(&processor(r#"{"cost": {"replace_zero": false}}"#), attrs);
