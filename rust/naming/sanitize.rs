@@ -88,9 +88,15 @@ pub fn prometheus_metric_name(name: &str, unit: &str, kind: PromType) -> (String
 /// Replaces every character outside `[a-zA-Z0-9_]` with `_` (one per
 /// character, as Go's regexp replacement does for multi-byte runes).
 fn sanitize_chars(s: &str) -> String {
+    let keep = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    if s.is_ascii() {
+        // The common case, byte by byte: every byte stays ASCII.
+        let bytes = s.bytes().map(|b| if keep(b) { b } else { b'_' }).collect();
+        return String::from_utf8(bytes).expect("ASCII in, ASCII out");
+    }
     s.chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
+            if c.is_ascii() && keep(c as u8) {
                 c
             } else {
                 '_'
