@@ -464,3 +464,22 @@ fn pricing_file_that_never_ends_or_is_a_directory_is_refused() {
         assert!(err.message.contains(want), "{path}: {err}");
     }
 }
+
+#[test]
+fn inputs_that_crashed_a_fuzz_target_replay_without_a_panic() {
+    // tests/fixtures/fuzz/<target>/: the crashing inputs libFuzzer wrote
+    // (first byte: the signal, as in fuzz/fuzz_targets/process.rs), kept
+    // after their fix. Each has a named test of its own as well.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/process");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz regression inputs") {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        let Some((&selector, batch)) = data.split_first() else {
+            continue;
+        };
+        let signal = [Signal::Traces, Signal::Metrics, Signal::Logs][usize::from(selector % 3)];
+        assert_ne!(run_ffi(signal, batch), GenaiStatus::Panic);
+        replayed += 1;
+    }
+    assert!(replayed > 0, "no regression inputs under {}", dir.display());
+}

@@ -124,8 +124,16 @@ fn a_cost_that_overflows_is_not_written_and_is_counted() {
     assert!(cost.unwrap() > 0.0, "small counts are still priced");
 }
 
-/// Derived cost points of a token usage histogram with these input sums.
+/// Derived cost points of a token usage histogram with these input sums
+/// (each input point counting one call).
 fn derived_cost_points(input_sums: &[f64]) -> Vec<f64> {
+    let points: Vec<(f64, u64)> = input_sums.iter().map(|s| (*s, 1)).collect();
+    derived_cost_points_counted(&points).0
+}
+
+/// Derived cost points (their sums) and the batch's counters for input
+/// points of these (sum, count).
+fn derived_cost_points_counted(input_points: &[(f64, u64)]) -> (Vec<f64>, Stats) {
     let p = Processor::from_json(b"{}").unwrap();
     let attrs = |ty: &str| {
         vec![
@@ -135,9 +143,9 @@ fn derived_cost_points(input_sums: &[f64]) -> Vec<f64> {
             kv("gen_ai.token.type", ty),
         ]
     };
-    let mut points: Vec<_> = input_sums
+    let mut points: Vec<_> = input_points
         .iter()
-        .map(|s| hist_point(attrs("input"), *s, 1))
+        .map(|(s, n)| hist_point(attrs("input"), *s, *n))
         .collect();
     points.push(hist_point(attrs("output"), 10.0, 1));
     let input = metrics(
@@ -145,11 +153,12 @@ fn derived_cost_points(input_sums: &[f64]) -> Vec<f64> {
         vec![histogram("gen_ai.client.token.usage", "{token}", points)],
     )
     .encode_to_vec();
-    let Some(out) = p.process(Signal::Metrics, &input).unwrap().output else {
-        return Vec::new();
+    let outcome = p.process(Signal::Metrics, &input).unwrap();
+    let Some(out) = outcome.output else {
+        return (Vec::new(), outcome.stats);
     };
     let req = ExportMetricsServiceRequest::decode(&out[..]).unwrap();
-    req.resource_metrics[0].scope_metrics[0]
+    let costs = req.resource_metrics[0].scope_metrics[0]
         .metrics
         .iter()
         .filter(|m| m.name.contains("cost"))
@@ -157,7 +166,23 @@ fn derived_cost_points(input_sums: &[f64]) -> Vec<f64> {
             Some(Data::Histogram(h)) => h.data_points.iter().map(|p| p.sum.unwrap()).collect(),
             _ => Vec::new(),
         })
-        .collect()
+        .collect();
+    (costs, outcome.stats)
+}
+
+#[test]
+fn point_counts_that_overflow_derive_no_cost_point_and_are_counted() {
+    // Found by the `process` fuzz target: two points of one series whose
+    // counts add past u64::MAX (a panic under overflow checks, a wrapped
+    // count in release builds). Now: no derived point, counted.
+    let huge = u64::MAX / 2 + 1;
+    let (costs, stats) = derived_cost_points_counted(&[(1000.0, huge), (1000.0, huge)]);
+    assert!(costs.is_empty(), "derived {costs:?}");
+    assert_eq!(stats.cost_non_numeric_tokens, 1);
+    // One short of overflowing still derives a point.
+    let (costs, stats) = derived_cost_points_counted(&[(1000.0, huge), (1000.0, huge - 2)]);
+    assert_eq!(costs.len(), 1);
+    assert_eq!(stats.cost_non_numeric_tokens, 0);
 }
 
 #[test]

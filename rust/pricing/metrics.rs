@@ -39,6 +39,9 @@ struct Group {
     output: f64,
     input_ops: Option<u64>,
     output_ops: Option<u64>,
+    /// The points' counts do not add up in a u64 (found by fuzzing: a
+    /// wrapped count in release builds, a panic with overflow checks).
+    ops_overflow: bool,
 }
 
 /// A token usage point reduced to what the cost needs.
@@ -107,6 +110,12 @@ impl Pricer {
             batch.note_unknown_model(model);
             return None;
         };
+        if g.ops_overflow {
+            // No point with a count that wrapped; counted like an
+            // overflowing cost below.
+            batch.stats.cost_non_numeric_tokens += 1;
+            return None;
+        }
         let ops = g.input_ops.or(g.output_ops).unwrap_or(0);
         let tokens = Tokens {
             input: g.input,
@@ -250,17 +259,20 @@ fn collect(metrics: &[Metric]) -> Vec<Group> {
                     output: 0.0,
                     input_ops: None,
                     output_ops: None,
+                    ops_overflow: false,
                 });
                 groups.len() - 1
             });
             let g = &mut groups[i];
             g.start = g.start.min(p.start);
-            if kind {
-                g.input += sum;
-                g.input_ops = Some(g.input_ops.unwrap_or(0) + p.count);
-            } else {
-                g.output += sum;
-                g.output_ops = Some(g.output_ops.unwrap_or(0) + p.count);
+            let (tokens, ops) = match kind {
+                true => (&mut g.input, &mut g.input_ops),
+                false => (&mut g.output, &mut g.output_ops),
+            };
+            *tokens += sum;
+            match ops.unwrap_or(0).checked_add(p.count) {
+                Some(n) => *ops = Some(n),
+                None => g.ops_overflow = true,
             }
         }
     }
