@@ -62,10 +62,9 @@ impl Prefilter {
             Some(ac) => ac.is_match(input),
         }
     }
-}
 
-impl Prefilter {
-    /// Whether one span, event or log-record fragment holds a needle.
+    /// Whether `bytes` (an attribute key of a span, event or log record)
+    /// holds one of the span and log needles.
     pub fn events_may_apply(&self, bytes: &[u8]) -> bool {
         self.events.as_ref().is_none_or(|m| m.is_match(bytes))
     }

@@ -108,11 +108,13 @@ impl Processor {
         if input.is_empty() || !self.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
-        let mut batch = Batch::default();
-        if let Ok(output) = wire::splice(self, signal, input, &mut batch) {
-            return Ok(batch.finish(output));
+        if signal != Signal::Metrics {
+            let mut batch = Batch::default();
+            if let Ok(output) = wire::splice(self, signal, input, &mut batch) {
+                return Ok(batch.finish(output));
+            }
         }
-        self.process_reference(signal, input)
+        self.reference(signal, input)
     }
 
     /// The reference path: the whole batch decoded into prost types,
@@ -122,6 +124,10 @@ impl Processor {
         if input.is_empty() || !self.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
+        self.reference(signal, input)
+    }
+
+    fn reference(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
         let mut batch = Batch::default();
         let output = match signal {
             Signal::Traces => {

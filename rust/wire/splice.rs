@@ -53,6 +53,7 @@ pub fn splice(
     let item = match signal {
         Signal::Traces => Item::Span,
         Signal::Logs => Item::LogRecord,
+        // Metrics are restructured by the naming stage: reference path only.
         Signal::Metrics => return Err(Fallback),
     };
     let mut walk = Walk {
