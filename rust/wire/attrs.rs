@@ -42,6 +42,7 @@ impl<'p, 'a> Interest<'p, 'a> {
             let f = f?;
             match (f.number, f.wire_type) {
                 (1, LEN) => key = f.payload,
+                (2, LEN) => {}
                 (1 | 2, _) => return Ok(true), // a key or value not length-delimited
                 _ => {}
             }
