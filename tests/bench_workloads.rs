@@ -186,7 +186,7 @@ fn write_bench_workloads() {
 }
 
 /// The driver profiled by scripts/bench.sh under callgrind: the Rust core,
-/// all stages on, over `$GENAI_PROFILE_ITERS` 1,000-item batches of
+/// with `$GENAI_PROFILE_CONFIG` (default `{}`: all stages on), over `$GENAI_PROFILE_ITERS` 1,000-item batches of
 /// `$GENAI_PROFILE_WORKLOAD` (genai_metrics or genai_spans).
 #[test]
 #[ignore = "profiling driver; run by scripts/bench.sh under valgrind"]
@@ -203,7 +203,8 @@ fn profile_driver() {
         "genai_logs" => (Signal::Logs, genai_logs(1000).encode_to_vec()),
         other => panic!("GENAI_PROFILE_WORKLOAD: unknown workload {other}"),
     };
-    let p = Processor::from_json(b"{}").expect("default config");
+    let config = std::env::var("GENAI_PROFILE_CONFIG").unwrap_or_else(|_| "{}".into());
+    let p = Processor::from_json(config.as_bytes()).expect("GENAI_PROFILE_CONFIG is valid");
     // The pricing table is parsed on first use: keep that out of the loop.
     p.process(signal, &input).expect("workload decodes");
     for _ in 0..iters {

@@ -68,7 +68,6 @@ pub struct AttrList<'a> {
     raw: Vec<&'a [u8]>,
     /// Input bytes of every attribute, for a list the stages left alone.
     all_raw: Vec<&'a [u8]>,
-    decoded: usize,
 }
 
 fn is_placeholder(kv: &KeyValue) -> bool {
@@ -90,7 +89,6 @@ impl<'a> AttrList<'a> {
             // placeholder to the stages: kept as it came.
             if !is_placeholder(&kv) {
                 self.kvs.push(kv);
-                self.decoded += 1;
                 return Ok(());
             }
         }
@@ -106,7 +104,14 @@ impl<'a> AttrList<'a> {
     /// Whether any attribute was decoded: without one no stage has
     /// anything to read, so none needs to run.
     pub fn has_decoded(&self) -> bool {
-        self.decoded > 0
+        self.kvs.len() > self.raw.len()
+    }
+
+    /// Empties the list, keeping its buffers for the next one.
+    pub fn clear(&mut self) {
+        self.kvs.clear();
+        self.raw.clear();
+        self.all_raw.clear();
     }
 
     /// Writes the list as repeated field `number`; `changed` says whether

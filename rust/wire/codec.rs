@@ -155,9 +155,12 @@ pub fn put_nested<R>(
             out.truncate(end - (reserved - needed));
         }
     }
-    let mut len_bytes = Vec::with_capacity(needed);
-    put_varint(&mut len_bytes, len as u64);
-    out[at..at + needed].copy_from_slice(&len_bytes);
+    let mut v = len as u64;
+    for b in &mut out[at..at + needed] {
+        *b = (v as u8 & 0x7f) | 0x80;
+        v >>= 7;
+    }
+    out[at + needed - 1] &= 0x7f;
     result
 }
 

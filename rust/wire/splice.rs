@@ -60,6 +60,7 @@ pub fn splice(
         p,
         item,
         interest: Interest::new(&p.prefilter, &p.normalizer),
+        scratch: Vec::new(),
     };
     // Room for the attributes the stages add without a reallocation.
     let mut out = Vec::with_capacity(input.len() + input.len() / 4);
@@ -82,6 +83,15 @@ struct Walk<'p, 'a> {
     p: &'p Processor,
     item: Item,
     interest: Interest<'p, 'a>,
+    /// Buffers of the items being walked, one per nesting level, kept for
+    /// the next item: a batch allocates them once, not once per item.
+    scratch: Vec<Scratch<'a>>,
+}
+
+#[derive(Default)]
+struct Scratch<'a> {
+    list: AttrList<'a>,
+    others: Vec<Field<'a>>,
 }
 
 impl<'a> Walk<'_, 'a> {
@@ -171,12 +181,27 @@ impl<'a> Walk<'_, 'a> {
         out: &mut Vec<u8>,
         b: &mut Batch,
     ) -> Result<bool, Fallback> {
+        let mut scratch = self.scratch.pop().unwrap_or_default();
+        let result = self.item_in(item, body, out, b, &mut scratch);
+        scratch.list.clear();
+        scratch.others.clear();
+        self.scratch.push(scratch);
+        result
+    }
+
+    fn item_in(
+        &mut self,
+        item: Item,
+        body: &'a [u8],
+        out: &mut Vec<u8>,
+        b: &mut Batch,
+        scratch: &mut Scratch<'a>,
+    ) -> Result<bool, Fallback> {
         let attrs_field = item.attributes_field();
-        let mut list = AttrList::default();
+        let Scratch { list, others } = scratch;
         // One pass over the fields: the list is collected, the others kept
         // in order with the first attribute field marking where the list
         // is written back.
-        let mut others: Vec<Field<'a>> = Vec::with_capacity(16);
         for f in fields(body) {
             let f = f?;
             if f.number == attrs_field {
@@ -188,9 +213,9 @@ impl<'a> Walk<'_, 'a> {
                 others.push(f);
             }
         }
-        let list_changed = list.has_decoded() && self.stages(item, &mut list, b);
+        let list_changed = list.has_decoded() && self.stages(item, list, b);
         let mut changed = list_changed;
-        for f in others {
+        for &f in others.iter() {
             if f.number == attrs_field {
                 list.write(out, attrs_field, list_changed);
             } else if item == Item::Span && f.number == Item::SPAN_EVENTS {
