@@ -29,13 +29,23 @@ fn value_of(kv: &KeyValue) -> Option<&Value> {
         .filter(|v| !matches!(v, Value::StringValue(s) if s.is_empty()))
 }
 
+/// The rules among `rules` that apply at `place`.
+fn at(rules: &[Rule], place: Places) -> impl Iterator<Item = &Rule> {
+    rules.iter().filter(move |r| r.places & place != 0)
+}
+
 impl Rules {
+    /// Every rule for `key`, in any place. An empty key (the wire path's
+    /// placeholders) has none and costs no lookup.
+    fn rules_of(&self, key: &str) -> &[Rule] {
+        if key.is_empty() {
+            return &[];
+        }
+        self.by_key.get(key).map_or(&[], Vec::as_slice)
+    }
+
     fn rules_for<'a>(&'a self, key: &str, place: Places) -> impl Iterator<Item = &'a Rule> {
-        self.by_key
-            .get(key)
-            .into_iter()
-            .flatten()
-            .filter(move |r| r.places & place != 0)
+        at(self.rules_of(key), place)
     }
 
     /// Rewrites `attrs` for `place`; returns whether anything changed.
@@ -47,9 +57,11 @@ impl Rules {
         stats: &mut Stats,
     ) -> bool {
         let has_work = attrs.iter().any(|kv| {
-            self.rules_for(&kv.key, place)
-                .any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), attrs))
-                || self.message_prefix(&kv.key, place).is_some()
+            !kv.key.is_empty()
+                && (self
+                    .rules_for(&kv.key, place)
+                    .any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), attrs))
+                    || self.message_prefix(&kv.key, place).is_some())
         });
         has_work && self.rewrite(opts, attrs, place, stats)
     }
@@ -124,10 +136,12 @@ impl Rules {
         stats: &mut Stats,
     ) -> bool {
         let mut changed = false;
+        // Each attribute's rules, looked up once for both passes below.
+        let rules: Vec<&[Rule]> = attrs.iter().map(|kv| self.rules_of(&kv.key)).collect();
 
         // Canonical attributes first, in place: their type and spelling.
-        for kv in attrs.iter_mut() {
-            let kind = self.rules_for(&kv.key, place).find_map(|r| match r.action {
+        for (kv, rules) in attrs.iter_mut().zip(&rules) {
+            let kind = at(rules, place).find_map(|r| match r.action {
                 Action::Canonical { kind } => Some(kind),
                 _ => None,
             });
@@ -154,8 +168,8 @@ impl Rules {
 
         // Then mappings, highest-ranked source key first.
         let mut todo: Vec<(u32, usize, &Action)> = Vec::with_capacity(attrs.len());
-        for (i, kv) in attrs.iter().enumerate() {
-            for r in self.rules_for(&kv.key, place) {
+        for (i, (kv, rules)) in attrs.iter().zip(&rules).enumerate() {
+            for r in at(rules, place) {
                 if matches!(r.action, Action::Map { .. }) && value_of(kv).is_some() {
                     todo.push((r.rank, i, &r.action));
                 }
