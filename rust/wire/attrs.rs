@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 use opentelemetry_proto::tonic::common::v1::KeyValue;
-use prost::Message;
 
-use super::codec::{fields, put_tag, Field, LEN};
+use super::codec::{fields, Field, LEN};
+use super::kv;
 use super::Fallback;
 use crate::normalize::rules::FxHasher;
 use crate::normalize::Normalizer;
@@ -37,16 +37,13 @@ impl<'p, 'a> Interest<'p, 'a> {
     /// attribute whose key or value is framed wrongly is decoded too, so
     /// that the reference decoder reports it.
     fn wants(&mut self, entry: &'a [u8]) -> Result<bool, Fallback> {
-        let mut key: &[u8] = &[];
-        for f in fields(entry) {
-            let f = f?;
-            match (f.number, f.wire_type) {
-                (1, LEN) => key = f.payload,
-                (2, LEN) => {}
-                (1 | 2, _) => return Ok(true), // a key or value not length-delimited
-                _ => {}
-            }
-        }
+        let key = match kv::split(entry) {
+            Some((key, _)) => key,
+            None => match any_key(entry)? {
+                Some(key) => key,
+                None => return Ok(true),
+            },
+        };
         if let Some(&wanted) = self.verdicts.get(key) {
             return Ok(wanted);
         }
@@ -54,6 +51,22 @@ impl<'p, 'a> Interest<'p, 'a> {
         self.verdicts.insert(key, wanted);
         Ok(wanted)
     }
+}
+
+/// The key of an attribute in any layout (the last key field, as decoders
+/// take it); `None` when a key or value is not length-delimited.
+fn any_key(entry: &[u8]) -> Result<Option<&[u8]>, Fallback> {
+    let mut key: &[u8] = &[];
+    for f in fields(entry) {
+        let f = f?;
+        match (f.number, f.wire_type) {
+            (1, LEN) => key = f.payload,
+            (2, LEN) => {}
+            (1 | 2, _) => return Ok(None),
+            _ => {}
+        }
+    }
+    Ok(Some(key))
 }
 
 /// An attribute list: `kvs` is what the stages see and change, with a
@@ -84,7 +97,7 @@ impl<'a> AttrList<'a> {
         let entry = field.message()?;
         self.all_raw.push(field.raw);
         if interest.wants(entry)? {
-            let kv = KeyValue::decode(entry).map_err(|_| Fallback)?;
+            let kv = kv::decode(entry).map_err(|_| Fallback)?;
             // An attribute that decodes to nothing is no different from a
             // placeholder to the stages: kept as it came.
             if !is_placeholder(&kv) {
@@ -132,9 +145,7 @@ impl<'a> AttrList<'a> {
                 }
                 continue;
             }
-            put_tag(out, number, LEN);
-            kv.encode_length_delimited(out)
-                .expect("a Vec grows as needed");
+            kv::encode(kv, number, out);
         }
         // Unreachable while the stages keep placeholders (see above); if
         // one ever did not, its attribute still goes out rather than away.

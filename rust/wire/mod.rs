@@ -1,6 +1,7 @@
 //! The wire-level path for spans and logs: walks a batch's protobuf bytes
 //! down to the attribute lists, hands the stages only the attributes they
-//! may read (decoded with prost), and copies every other byte through.
+//! may read (decoded directly, or by prost
+//! when unusual), and copies every other byte through.
 //!
 //! The prost path in [`crate::signals`] stays the reference: on input whose
 //! shape the walk does not fully understand (groups, malformed framing, a
@@ -8,13 +9,14 @@
 //! gives up with [`Fallback`] and the batch takes the reference path, which
 //! decides what the input means. On every input the reference path accepts,
 //! both produce the same decoded output and counters (`tests/wire.rs`, and
-//! the `wire_diff` fuzz target). Bytes the walk copies are not validated:
+//! the `fast_path_diff` fuzz target). Bytes the walk copies are not validated:
 //! where the reference path would reject a batch for, say, a span name that
 //! is not UTF-8, this path passes the batch on with its GenAI attributes
 //! processed and the rest as received.
 
 mod attrs;
 mod codec;
+mod kv;
 mod splice;
 
 pub use splice::splice;

@@ -1,0 +1,278 @@
+//! Attributes (`KeyValue`) in the shape nearly all of them have: a key,
+//! then a value holding one string, bool, int or double. Those are read and
+//! written here directly, byte for byte as prost does; any other shape
+//! (arrays, maps, bytes, repeated or unknown fields, negative ints' ten-byte
+//! varints, a profiles `key_strindex`) goes through prost. prost's generic merge machinery was a fifth
+//! of the span profile.
+
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
+use prost::Message;
+
+use super::codec::{put_tag, put_varint, varint_len, I64, LEN, VARINT};
+
+const KEY_TAG: u8 = (1 << 3) | LEN;
+const VALUE_TAG: u8 = (2 << 3) | LEN;
+const STRING_TAG: u8 = (1 << 3) | LEN;
+const BOOL_TAG: u8 = (2 << 3) | VARINT;
+const INT_TAG: u8 = (3 << 3) | VARINT;
+const DOUBLE_TAG: u8 = (4 << 3) | I64;
+
+/// The key and value payloads of an encoded `KeyValue` laid out as
+/// encoders write it (key field, then value field, each at most once);
+/// `None` for any other layout.
+pub fn split(entry: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+    let (key, rest) = match entry.first() {
+        Some(&KEY_TAG) => length_delimited(&entry[1..])?,
+        _ => (&[][..], entry),
+    };
+    if rest.is_empty() {
+        return Some((key, None));
+    }
+    if rest[0] != VALUE_TAG {
+        return None;
+    }
+    match length_delimited(&rest[1..])? {
+        (value, []) => Some((key, Some(value))),
+        _ => None,
+    }
+}
+
+/// Decodes an attribute, as `KeyValue::decode` would.
+pub fn decode(entry: &[u8]) -> Result<KeyValue, prost::DecodeError> {
+    match decode_simple(entry) {
+        Some(kv) => Ok(kv),
+        None => KeyValue::decode(entry),
+    }
+}
+
+fn decode_simple(entry: &[u8]) -> Option<KeyValue> {
+    let (key, value) = split(entry)?;
+    let value = match value {
+        None => None,
+        Some(v) => Some(AnyValue { value: scalar(v)? }),
+    };
+    Some(KeyValue {
+        key: std::str::from_utf8(key).ok()?.to_owned(),
+        value,
+        key_strindex: 0,
+    })
+}
+
+/// An `AnyValue` payload with nothing or one scalar in it.
+fn scalar(payload: &[u8]) -> Option<Option<Value>> {
+    let Some((&tag, rest)) = payload.split_first() else {
+        return Some(None);
+    };
+    let value = match tag {
+        STRING_TAG => match length_delimited(rest)? {
+            (s, []) => Value::StringValue(std::str::from_utf8(s).ok()?.to_owned()),
+            _ => return None,
+        },
+        BOOL_TAG => Value::BoolValue(whole_varint(rest)? != 0),
+        INT_TAG => Value::IntValue(whole_varint(rest)? as i64),
+        DOUBLE_TAG => Value::DoubleValue(f64::from_le_bytes(rest.try_into().ok()?)),
+        _ => return None,
+    };
+    Some(Some(value))
+}
+
+/// A length-delimited payload (length varint of at most 9 bytes) and what
+/// follows it.
+fn length_delimited(buf: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, used) = varint(buf)?;
+    let rest = &buf[used..];
+    let len = usize::try_from(len).ok().filter(|&n| n <= rest.len())?;
+    Some(rest.split_at(len))
+}
+
+/// A varint filling `buf` exactly.
+fn whole_varint(buf: &[u8]) -> Option<u64> {
+    match varint(buf)? {
+        (v, used) if used == buf.len() => Some(v),
+        _ => None,
+    }
+}
+
+/// A varint of at most 9 bytes (63 bits: no overflow to care about) and
+/// its length.
+fn varint(buf: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for (i, &b) in buf.iter().take(9).enumerate() {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b < 0x80 {
+            return Some((v, i + 1));
+        }
+    }
+    None
+}
+
+/// Appends `kv` as field `number`, as prost's `encode_length_delimited`
+/// after the tag would.
+pub fn encode(kv: &KeyValue, number: u32, out: &mut Vec<u8>) {
+    if kv.key_strindex != 0 {
+        return encode_with_prost(kv, number, out);
+    }
+    let value = match &kv.value {
+        None => None,
+        Some(AnyValue { value: None }) => Some((0, None)),
+        Some(AnyValue { value: Some(v) }) => match scalar_len(v) {
+            Some(n) => Some((n, Some(v))),
+            None => return encode_with_prost(kv, number, out),
+        },
+    };
+    let key = kv.key.as_bytes();
+    let key_len = if key.is_empty() {
+        0
+    } else {
+        1 + varint_len(key.len() as u64) + key.len()
+    };
+    let value_len = value.map_or(0, |(n, _)| 1 + varint_len(n as u64) + n);
+    put_tag(out, number, LEN);
+    put_varint(out, (key_len + value_len) as u64);
+    if !key.is_empty() {
+        out.push(KEY_TAG);
+        put_varint(out, key.len() as u64);
+        out.extend_from_slice(key);
+    }
+    let Some((n, v)) = value else { return };
+    out.push(VALUE_TAG);
+    put_varint(out, n as u64);
+    match v {
+        None => {}
+        Some(Value::StringValue(s)) => {
+            out.push(STRING_TAG);
+            put_varint(out, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Some(Value::BoolValue(b)) => {
+            out.push(BOOL_TAG);
+            out.push(u8::from(*b));
+        }
+        Some(Value::IntValue(i)) => {
+            out.push(INT_TAG);
+            put_varint(out, *i as u64);
+        }
+        Some(Value::DoubleValue(d)) => {
+            out.push(DOUBLE_TAG);
+            out.extend_from_slice(&d.to_le_bytes());
+        }
+        Some(_) => unreachable!("scalar_len admits scalars only"),
+    }
+}
+
+/// The encoded length of an `AnyValue` holding `v`, for the scalars
+/// written by hand.
+fn scalar_len(v: &Value) -> Option<usize> {
+    Some(match v {
+        Value::StringValue(s) => 1 + varint_len(s.len() as u64) + s.len(),
+        Value::BoolValue(_) => 2,
+        Value::IntValue(i) => 1 + varint_len(*i as u64),
+        Value::DoubleValue(_) => 9,
+        _ => return None,
+    })
+}
+
+fn encode_with_prost(kv: &KeyValue, number: u32, out: &mut Vec<u8>) {
+    put_tag(out, number, LEN);
+    kv.encode_length_delimited(out)
+        .expect("a Vec grows as needed");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_proto::tonic::common::v1::ArrayValue;
+
+    fn kv(key: &str, value: Option<Option<Value>>) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: value.map(|value| AnyValue { value }),
+            key_strindex: 0,
+        }
+    }
+
+    fn samples() -> Vec<KeyValue> {
+        let s = |v: &str| Some(Some(Value::StringValue(v.into())));
+        let mut out = vec![
+            kv("gen_ai.request.model", s("gpt-4o")),
+            kv("", s("no key")),
+            kv("empty", s("")),
+            kv("long", s(&"x".repeat(300))),
+            kv(&"k".repeat(200), s("long key")),
+            kv("none", None),
+            kv("unset", Some(None)),
+            kv("t", Some(Some(Value::BoolValue(true)))),
+            kv("f", Some(Some(Value::BoolValue(false)))),
+            kv(
+                "array",
+                Some(Some(Value::ArrayValue(ArrayValue::default()))),
+            ),
+            kv("bytes", Some(Some(Value::BytesValue(vec![0, 1])))),
+            KeyValue {
+                key_strindex: 7,
+                ..kv("indexed", s("v"))
+            },
+        ];
+        for i in [0, 1, 127, 128, i64::MAX, -1, i64::MIN] {
+            out.push(kv("i", Some(Some(Value::IntValue(i)))));
+        }
+        for d in [0.0, -0.0, 1.5, f64::NAN, f64::INFINITY] {
+            out.push(kv("d", Some(Some(Value::DoubleValue(d)))));
+        }
+        out
+    }
+
+    #[test]
+    fn encodes_byte_for_byte_as_prost() {
+        for kv in samples() {
+            let mut ours = Vec::new();
+            encode(&kv, 9, &mut ours);
+            let mut theirs = Vec::new();
+            encode_with_prost(&kv, 9, &mut theirs);
+            assert_eq!(ours, theirs, "{kv:?}");
+        }
+    }
+
+    #[test]
+    fn decodes_as_prost() {
+        for kv in samples() {
+            let bytes = kv.encode_to_vec();
+            let ours = decode(&bytes).unwrap();
+            // NaN != NaN: compare encodings.
+            assert_eq!(ours.encode_to_vec(), bytes, "{kv:?}");
+            assert_eq!(decode_simple(&bytes).is_some(), is_simple(&kv), "{kv:?}");
+        }
+    }
+
+    /// Scalars with non-negative ints take the direct path.
+    fn is_simple(kv: &KeyValue) -> bool {
+        if kv.key_strindex != 0 {
+            return false;
+        }
+        match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+            Some(Value::IntValue(i)) => *i >= 0,
+            Some(v) => scalar_len(v).is_some(),
+            None => true,
+        }
+    }
+
+    #[test]
+    fn unusual_layouts_are_left_to_prost() {
+        let mut value_first = vec![VALUE_TAG, 2, BOOL_TAG, 1];
+        value_first.extend([KEY_TAG, 1, b'k']);
+        let twice = [KEY_TAG, 1, b'a', KEY_TAG, 1, b'b'];
+        let unknown = [KEY_TAG, 1, b'a', (7 << 3) | VARINT, 1];
+        let trailing_in_value = [KEY_TAG, 1, b'a', VALUE_TAG, 3, BOOL_TAG, 1, 0];
+        for bytes in [&value_first[..], &twice, &unknown, &trailing_in_value] {
+            assert!(decode_simple(bytes).is_none(), "{bytes:?}");
+            assert_eq!(
+                decode(bytes).ok(),
+                KeyValue::decode(bytes).ok(),
+                "{bytes:?}"
+            );
+        }
+        // Not UTF-8: prost's error, whichever path saw it first.
+        let bad = [KEY_TAG, 1, 0xff];
+        assert!(decode(&bad).is_err());
+    }
+}
