@@ -226,7 +226,7 @@ fn attributes_no_stage_reads_are_not_decoded() {
     use otelcol_genai::{Processor, Signal};
     let p = Processor::from_json(b"{}").unwrap();
     let (spans, extra) = (20, 40);
-    let mut counted = |input: &[u8]| {
+    let counted = |input: &[u8]| {
         let mut changed = false;
         let n = allocations(|| {
             let out = p.process(Signal::Traces, input).expect("decodes");
