@@ -20,6 +20,10 @@ pub struct Interest<'p, 'a> {
     prefilter: &'p Prefilter,
     normalizer: &'p Normalizer,
     verdicts: HashMap<&'a [u8], bool, BuildHasherDefault<FxHasher>>,
+    /// The key and verdict last met at each position of a list:
+    /// instrumentations write their attributes in the same order on every
+    /// item, so most keys are answered by one comparison, without hashing.
+    by_position: Vec<(&'a [u8], bool)>,
 }
 
 impl<'p, 'a> Interest<'p, 'a> {
@@ -28,6 +32,7 @@ impl<'p, 'a> Interest<'p, 'a> {
             prefilter,
             normalizer,
             verdicts: HashMap::default(),
+            by_position: Vec::new(),
         }
     }
 
@@ -36,7 +41,7 @@ impl<'p, 'a> Interest<'p, 'a> {
     /// prefilter needle (as every key the cost stage reads does). An
     /// attribute whose key or value is framed wrongly is decoded too, so
     /// that the reference decoder reports it.
-    fn wants(&mut self, entry: &'a [u8]) -> Result<bool, Fallback> {
+    fn wants(&mut self, entry: &'a [u8], position: usize) -> Result<bool, Fallback> {
         let key = match kv::split(entry) {
             Some((key, _)) => key,
             None => match any_key(entry)? {
@@ -44,11 +49,24 @@ impl<'p, 'a> Interest<'p, 'a> {
                 None => return Ok(true),
             },
         };
-        if let Some(&wanted) = self.verdicts.get(key) {
-            return Ok(wanted);
+        if let Some(&(k, wanted)) = self.by_position.get(position) {
+            if k == key {
+                return Ok(wanted);
+            }
         }
-        let wanted = self.normalizer.reads(key) || self.prefilter.events_may_apply(key);
-        self.verdicts.insert(key, wanted);
+        let wanted = match self.verdicts.get(key) {
+            Some(&wanted) => wanted,
+            None => {
+                let wanted = self.normalizer.reads(key) || self.prefilter.events_may_apply(key);
+                self.verdicts.insert(key, wanted);
+                wanted
+            }
+        };
+        if position < self.by_position.len() {
+            self.by_position[position] = (key, wanted);
+        } else if position == self.by_position.len() {
+            self.by_position.push((key, wanted));
+        }
         Ok(wanted)
     }
 }
@@ -95,8 +113,9 @@ impl<'a> AttrList<'a> {
         interest: &mut Interest<'_, 'a>,
     ) -> Result<(), Fallback> {
         let entry = field.message()?;
+        let position = self.all_raw.len();
         self.all_raw.push(field.raw);
-        if interest.wants(entry)? {
+        if interest.wants(entry, position)? {
             let kv = kv::decode(entry).map_err(|_| Fallback)?;
             // An attribute that decodes to nothing is no different from a
             // placeholder to the stages: kept as it came.
