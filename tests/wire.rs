@@ -2,7 +2,8 @@
 //! every batch the reference accepts, both must give the same decoded
 //! output, the same counters and the same unknown models. Batches: the
 //! reference workloads, mixed GenAI and plain traffic, the captured output
-//! of real instrumentation libraries, and the golden inputs (checked in
+//! of real instrumentation libraries (each also in pdata's field order, as
+//! a collector hands it over), and the golden inputs (checked in
 //! `normalize_golden.rs`), under configurations that switch every option
 //! the walk has to respect.
 
@@ -14,6 +15,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
+use support::pdata_order::pdata_order;
 use support::workloads::{genai_logs, genai_spans, plain_workload};
 
 const CONFIGS: &[&str] = &[
@@ -88,12 +90,19 @@ fn batches() -> Vec<(String, Signal, Vec<u8>)> {
     let mut logs = plain_logs;
     logs.resource_logs.extend(genai_logs(40).resource_logs);
     out.push(("mixed_logs".into(), Signal::Logs, logs.encode_to_vec()));
+    // What a collector hands the processor: pdata's field order.
+    for (name, signal, bytes) in out.clone() {
+        let reordered = pdata_order(&bytes, signal == Signal::Logs);
+        out.push((format!("{name} (pdata order)"), signal, reordered));
+    }
     let captured = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captured");
     for dir in std::fs::read_dir(&captured).expect("captured fixtures") {
         let dir = dir.unwrap().path();
         for (file, signal) in [("traces.pb", Signal::Traces), ("logs.pb", Signal::Logs)] {
             if let Ok(bytes) = std::fs::read(dir.join(file)) {
                 let name = format!("{}/{file}", dir.file_name().unwrap().to_string_lossy());
+                let reordered = pdata_order(&bytes, signal == Signal::Logs);
+                out.push((format!("{name} (pdata order)"), signal, reordered));
                 out.push((name, signal, bytes));
             }
         }
@@ -104,7 +113,7 @@ fn batches() -> Vec<(String, Signal, Vec<u8>)> {
 #[test]
 fn wire_path_agrees_with_the_reference_on_every_batch_and_config() {
     let batches = batches();
-    assert!(batches.len() >= 12, "captured fixtures missing");
+    assert!(batches.len() >= 24, "captured fixtures missing");
     let mut changed = 0;
     for config in CONFIGS {
         let p = Processor::from_json(config.as_bytes()).expect("valid config");

@@ -18,23 +18,27 @@ const INT_TAG: u8 = (3 << 3) | VARINT;
 const DOUBLE_TAG: u8 = (4 << 3) | I64;
 
 /// The key and value payloads of an encoded `KeyValue` laid out as
-/// encoders write it (key field, then value field, each at most once);
+/// encoders write it: each field at most once, key first (prost, most
+/// SDKs) or value first (pdata, so every batch the collector hands us);
 /// `None` for any other layout.
 pub fn split(entry: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
-    let (key, rest) = match entry.first() {
-        Some(&KEY_TAG) => length_delimited(&entry[1..])?,
-        _ => (&[][..], entry),
-    };
-    if rest.is_empty() {
-        return Some((key, None));
+    let mut key: Option<&[u8]> = None;
+    let mut value: Option<&[u8]> = None;
+    let mut rest = entry;
+    while let Some((&tag, after)) = rest.split_first() {
+        let slot = match tag {
+            KEY_TAG => &mut key,
+            VALUE_TAG => &mut value,
+            _ => return None,
+        };
+        if slot.is_some() {
+            return None;
+        }
+        let (payload, next) = length_delimited(after)?;
+        *slot = Some(payload);
+        rest = next;
     }
-    if rest[0] != VALUE_TAG {
-        return None;
-    }
-    match length_delimited(&rest[1..])? {
-        (value, []) => Some((key, Some(value))),
-        _ => None,
-    }
+    Some((key.unwrap_or_default(), value))
 }
 
 /// Decodes an attribute, as `KeyValue::decode` would.
@@ -256,14 +260,37 @@ mod tests {
         }
     }
 
+    /// pdata writes fields last to first: the value before the key.
+    #[test]
+    fn value_first_layout_is_read_directly() {
+        for kv in samples().into_iter().filter(|kv| is_simple(kv)) {
+            let forward = kv.encode_to_vec();
+            let Some((key, value)) = split(&forward) else {
+                panic!("{kv:?}")
+            };
+            let mut reversed = Vec::new();
+            if let Some(v) = value {
+                reversed.push(VALUE_TAG);
+                put_varint(&mut reversed, v.len() as u64);
+                reversed.extend_from_slice(v);
+            }
+            if !key.is_empty() {
+                reversed.push(KEY_TAG);
+                put_varint(&mut reversed, key.len() as u64);
+                reversed.extend_from_slice(key);
+            }
+            let direct = decode_simple(&reversed).expect("value-first is the usual shape too");
+            assert_eq!(direct.encode_to_vec(), forward, "{kv:?}");
+        }
+    }
+
     #[test]
     fn unusual_layouts_are_left_to_prost() {
-        let mut value_first = vec![VALUE_TAG, 2, BOOL_TAG, 1];
-        value_first.extend([KEY_TAG, 1, b'k']);
         let twice = [KEY_TAG, 1, b'a', KEY_TAG, 1, b'b'];
         let unknown = [KEY_TAG, 1, b'a', (7 << 3) | VARINT, 1];
         let trailing_in_value = [KEY_TAG, 1, b'a', VALUE_TAG, 3, BOOL_TAG, 1, 0];
-        for bytes in [&value_first[..], &twice, &unknown, &trailing_in_value] {
+        let value_twice = [VALUE_TAG, 0, KEY_TAG, 1, b'a', VALUE_TAG, 0];
+        for bytes in [&twice[..], &unknown, &trailing_in_value, &value_twice] {
             assert!(decode_simple(bytes).is_none(), "{bytes:?}");
             assert_eq!(
                 decode(bytes).ok(),

@@ -222,4 +222,5 @@ impl SplitMix64 {
     }
 }
 
+pub mod pdata_order;
 pub mod workloads;
