@@ -263,7 +263,7 @@ mod tests {
     /// pdata writes fields last to first: the value before the key.
     #[test]
     fn value_first_layout_is_read_directly() {
-        for kv in samples().into_iter().filter(|kv| is_simple(kv)) {
+        for kv in samples().into_iter().filter(is_simple) {
             let forward = kv.encode_to_vec();
             let Some((key, value)) = split(&forward) else {
                 panic!("{kv:?}")
