@@ -205,6 +205,26 @@ enum GenaiStatus genai_process_logs(GenaiHandle handle,
                                     struct GenaiResult *out);
 
 /*
+ Whether the attribute key given by the `key_len` bytes at `key` is a
+ GenAI key; the answer goes to `*is_genai`. A trace or log batch none of
+ whose resource, span, span event or log record attribute keys is one
+ comes back unchanged from `genai_process_traces`/`_logs`, so a caller
+ that checks its keys (and remembers the answers: they never change for
+ a handle) can pass such a batch on without serializing it.
+
+ # Safety
+ `key` points to `key_len` readable bytes (or is null with length 0);
+ `is_genai` points to a writable `bool`; `err` is null or points to a
+ writable `GenaiBuffer`, which receives the message on failure and must
+ then be freed with `genai_buffer_free`.
+ */
+enum GenaiStatus genai_attribute_key_is_genai(GenaiHandle handle,
+                                              const uint8_t *key,
+                                              size_t key_len,
+                                              bool *is_genai,
+                                              struct GenaiBuffer *err);
+
+/*
  Releases every buffer of a result and leaves it empty; null is ignored.
 
  # Safety

@@ -370,6 +370,48 @@ pub unsafe extern "C" fn genai_process_logs(
     unsafe { process(handle, Signal::Logs, data, len, out) }
 }
 
+/// Whether the attribute key given by the `key_len` bytes at `key` is a
+/// GenAI key; the answer goes to `*is_genai`. A trace or log batch none of
+/// whose resource, span, span event or log record attribute keys is one
+/// comes back unchanged from `genai_process_traces`/`_logs`, so a caller
+/// that checks its keys (and remembers the answers: they never change for
+/// a handle) can pass such a batch on without serializing it.
+///
+/// # Safety
+/// `key` points to `key_len` readable bytes (or is null with length 0);
+/// `is_genai` points to a writable `bool`; `err` is null or points to a
+/// writable `GenaiBuffer`, which receives the message on failure and must
+/// then be freed with `genai_buffer_free`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_attribute_key_is_genai(
+    handle: GenaiHandle,
+    key: *const u8,
+    key_len: usize,
+    is_genai: *mut bool,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    if is_genai.is_null() {
+        return GenaiStatus::InvalidArgument;
+    }
+    let (status, msg) = guarded(|| {
+        let processor = lookup(handle).ok_or_else(|| {
+            (
+                GenaiStatus::InvalidHandle,
+                format!("unknown genai handle {handle}"),
+            )
+        })?;
+        // SAFETY: forwarded caller contract.
+        let key = unsafe { input(key, key_len) }?;
+        let answer = processor.is_genai_key(key);
+        // SAFETY: `is_genai` is non-null (checked above) and writable by contract.
+        unsafe { is_genai.write(answer) };
+        Ok(())
+    });
+    // SAFETY: forwarded caller contract.
+    unsafe { report(err, msg) };
+    status
+}
+
 /// Releases every buffer of a result and leaves it empty; null is ignored.
 ///
 /// # Safety

@@ -117,6 +117,24 @@ impl Processor {
         self.reference(signal, input)
     }
 
+    /// Whether a stage may read a resource, span, span event or log record
+    /// attribute named `key`: normalization reads it, or it is a GenAI key
+    /// ([`Self::is_genai_key`]). The wire path decodes exactly these.
+    pub fn reads_attribute(&self, key: &[u8]) -> bool {
+        self.normalizer.reads(key) || self.is_genai_key(key)
+    }
+
+    /// Whether a resource, span, span event or log record attribute key
+    /// holds one of the prefilter's needles (as every key a GenAI source
+    /// table maps and every key the cost stage reads does). A trace or log
+    /// batch is processed only when one of its attribute keys does; any
+    /// other comes back unchanged, whatever its names and values say. The
+    /// Go component relies on this to pass such batches on without
+    /// marshaling them (`genai_attribute_key_is_genai`).
+    pub fn is_genai_key(&self, key: &[u8]) -> bool {
+        self.prefilter.events_may_apply(key)
+    }
+
     /// The reference path: the whole batch decoded into prost types,
     /// walked by [`crate::signals`] and re-encoded when changed. What the
     /// wire path is tested against.

@@ -377,3 +377,69 @@ fn handles_created_and_destroyed_concurrently_stay_distinct() {
     ids.dedup();
     assert_eq!(ids.len(), n);
 }
+
+/// Asks the library whether `key` is a GenAI attribute key.
+fn is_genai(handle: GenaiHandle, key: &str) -> (GenaiStatus, bool, String) {
+    let mut answer = false;
+    let mut err = empty_buffer();
+    // SAFETY: key is a live slice; answer and err are writable locals.
+    let status = unsafe {
+        genai_attribute_key_is_genai(handle, key.as_ptr(), key.len(), &mut answer, &mut err)
+    };
+    (status, answer, take_string(&mut err))
+}
+
+#[test]
+fn genai_attribute_keys_are_told_apart() {
+    let h = Handle::new("{}").unwrap();
+    let ok = |answer| (GenaiStatus::Ok, answer, String::new());
+    for key in [
+        "gen_ai.request.model",
+        "llm.token_count.prompt",
+        "ai.usage.promptTokens",
+        "traceloop.entity.name",
+    ] {
+        assert_eq!(is_genai(h.0, key), ok(true), "{key}");
+    }
+    // Read by normalization on GenAI batches, but no sign of one.
+    for key in [
+        "deployment.environment",
+        "service.name",
+        "http.request.method",
+        "",
+    ] {
+        assert_eq!(is_genai(h.0, key), ok(false), "{key}");
+    }
+    // A custom source's keys are GenAI keys of its processor.
+    let custom = Handle::new(
+        r#"{"normalize":{"custom_sources":[{"name":"gw","attributes":{"x-gw.model":"gen_ai.request.model"}}]}}"#,
+    )
+    .unwrap();
+    assert_eq!(is_genai(custom.0, "x-gw.model"), ok(true));
+    assert_eq!(is_genai(h.0, "x-gw.model"), ok(false));
+
+    let (status, _, msg) = is_genai(u64::MAX, "gen_ai.system");
+    assert_eq!(status, GenaiStatus::InvalidHandle);
+    assert!(msg.contains("unknown genai handle"), "{msg}");
+    // SAFETY: the library must reject a null answer pointer, and a null key
+    // with a length, without writing through them.
+    unsafe {
+        let null_answer = genai_attribute_key_is_genai(
+            h.0,
+            b"k".as_ptr(),
+            1,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
+        assert_eq!(null_answer, GenaiStatus::InvalidArgument);
+        let mut answer = true;
+        let null_key = genai_attribute_key_is_genai(
+            h.0,
+            std::ptr::null(),
+            3,
+            &mut answer,
+            std::ptr::null_mut(),
+        );
+        assert_eq!(null_key, GenaiStatus::InvalidArgument);
+    }
+}

@@ -172,3 +172,117 @@ fn input_the_walk_does_not_frame_goes_to_the_reference_path() {
     input.extend_from_slice(&body);
     agree(&p, Signal::Traces, &input, "duplicate resource");
 }
+
+/// Whether any resource, span, span event or log record attribute of the
+/// batch has a GenAI key.
+fn any_genai_key(p: &Processor, signal: Signal, input: &[u8]) -> bool {
+    use opentelemetry_proto::tonic::common::v1::KeyValue;
+    let read = |attrs: &[KeyValue]| attrs.iter().any(|kv| p.is_genai_key(kv.key.as_bytes()));
+    match signal {
+        Signal::Traces => ExportTraceServiceRequest::decode(input)
+            .unwrap()
+            .resource_spans
+            .iter()
+            .any(|rs| {
+                rs.resource.as_ref().is_some_and(|r| read(&r.attributes))
+                    || rs.scope_spans.iter().flat_map(|ss| &ss.spans).any(|s| {
+                        read(&s.attributes) || s.events.iter().any(|e| read(&e.attributes))
+                    })
+            }),
+        Signal::Logs => ExportLogsServiceRequest::decode(input)
+            .unwrap()
+            .resource_logs
+            .iter()
+            .any(|rl| {
+                rl.resource.as_ref().is_some_and(|r| read(&r.attributes))
+                    || rl
+                        .scope_logs
+                        .iter()
+                        .flat_map(|sl| &sl.log_records)
+                        .any(|l| read(&l.attributes))
+            }),
+        Signal::Metrics => unreachable!(),
+    }
+}
+
+/// The promise the Go component relies on to skip marshaling: a trace or
+/// log batch none of whose attribute keys is a GenAI key comes back
+/// unchanged, whatever else (names, values, scope attributes, bodies,
+/// keys normalization reads such as `deployment.environment.name`) it
+/// holds.
+#[test]
+fn batches_without_a_genai_attribute_key_come_back_unchanged() {
+    use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue};
+    let mut batches = batches();
+    // GenAI words everywhere but in attribute keys.
+    let mut spans = plain_workload(20).0;
+    for rs in &mut spans.resource_spans {
+        for ss in &mut rs.scope_spans {
+            ss.scope
+                .get_or_insert_default()
+                .attributes
+                .push(support::kv("gen_ai.system", "openai"));
+            for s in &mut ss.spans {
+                s.name = "chat gen_ai.request.model".into();
+                s.attributes
+                    .push(support::kv("app.note", "gen_ai.usage.input_tokens=5"));
+            }
+        }
+    }
+    batches.push((
+        "genai words, no keys".into(),
+        Signal::Traces,
+        spans.encode_to_vec(),
+    ));
+    let mut logs = plain_workload(20).2;
+    for rl in &mut logs.resource_logs {
+        for sl in &mut rl.scope_logs {
+            for l in &mut sl.log_records {
+                l.body = Some(AnyValue {
+                    value: Some(Value::StringValue(
+                        "gen_ai.usage.cost llm.usage.total_tokens".into(),
+                    )),
+                });
+            }
+        }
+    }
+    batches.push((
+        "genai words in bodies".into(),
+        Signal::Logs,
+        logs.encode_to_vec(),
+    ));
+    let (plain_spans, _, plain_logs) = plain_workload(30);
+    batches.push((
+        "plain spans".into(),
+        Signal::Traces,
+        plain_spans.encode_to_vec(),
+    ));
+    batches.push((
+        "plain logs".into(),
+        Signal::Logs,
+        plain_logs.encode_to_vec(),
+    ));
+    let (mut skippable, mut read) = (0, 0);
+    for config in CONFIGS {
+        let p = Processor::from_json(config.as_bytes()).expect("valid config");
+        for (name, signal, input) in &batches {
+            if any_genai_key(&p, *signal, input) {
+                read += 1;
+                continue;
+            }
+            skippable += 1;
+            let out = p.process(*signal, input).expect("accepted");
+            assert!(out.output.is_none(), "{name} with {config}: changed");
+            let reference = p.process_reference(*signal, input).expect("accepted");
+            assert!(
+                reference.output.is_none(),
+                "{name} with {config}: reference changed"
+            );
+        }
+    }
+    // Both kinds are met: the check is not vacuous either way.
+    assert!(
+        skippable == 4 * CONFIGS.len() && read >= 10 * CONFIGS.len(),
+        "{skippable} {read}"
+    );
+}

@@ -1,13 +1,31 @@
 //! Spans and span events.
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 use crate::normalize::Place;
 use crate::processor::{Batch, Processor};
 use crate::signals::mark_schema;
 
+/// Whether a resource, span or span-event attribute key is a GenAI key
+/// (`Processor::is_genai_key`): only then is the batch processed.
+fn has_genai_key(p: &Processor, req: &ExportTraceServiceRequest) -> bool {
+    let any = |attrs: &[KeyValue]| attrs.iter().any(|kv| p.is_genai_key(kv.key.as_bytes()));
+    req.resource_spans.iter().any(|rs| {
+        rs.resource.as_ref().is_some_and(|r| any(&r.attributes))
+            || rs
+                .scope_spans
+                .iter()
+                .flat_map(|ss| &ss.spans)
+                .any(|s| any(&s.attributes) || s.events.iter().any(|e| any(&e.attributes)))
+    })
+}
+
 /// Normalizes resource, span and span-event attributes and prices LLM spans.
 pub fn process(p: &Processor, req: &mut ExportTraceServiceRequest, batch: &mut Batch) -> bool {
+    if !has_genai_key(p, req) {
+        return false;
+    }
     let mut changed = false;
     for rs in &mut req.resource_spans {
         if let Some(res) = rs.resource.as_mut() {

@@ -11,34 +11,40 @@ use super::codec::{fields, Field, LEN};
 use super::kv;
 use super::Fallback;
 use crate::normalize::rules::FxHasher;
-use crate::normalize::Normalizer;
-use crate::prefilter::Prefilter;
+use crate::processor::Processor;
 
 /// Decides which attributes the stages may need to see, remembering the
 /// answer per key for the batch (keys repeat from item to item).
 pub struct Interest<'p, 'a> {
-    prefilter: &'p Prefilter,
-    normalizer: &'p Normalizer,
-    verdicts: HashMap<&'a [u8], bool, BuildHasherDefault<FxHasher>>,
+    processor: &'p Processor,
+    verdicts: HashMap<&'a [u8], Verdict, BuildHasherDefault<FxHasher>>,
     /// The key and verdict last met at each position of a list:
     /// instrumentations write their attributes in the same order on every
     /// item, so most keys are answered by one comparison, without hashing.
-    by_position: Vec<(&'a [u8], bool)>,
+    by_position: Vec<(&'a [u8], Verdict)>,
+    /// Whether a GenAI key ([`Processor::is_genai_key`]) was met: without
+    /// one the batch is not processed.
+    pub genai_key_seen: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Verdict {
+    wanted: bool,
+    genai: bool,
 }
 
 impl<'p, 'a> Interest<'p, 'a> {
-    pub fn new(prefilter: &'p Prefilter, normalizer: &'p Normalizer) -> Self {
+    pub fn new(processor: &'p Processor) -> Self {
         Self {
-            prefilter,
-            normalizer,
+            processor,
             verdicts: HashMap::default(),
             by_position: Vec::new(),
+            genai_key_seen: false,
         }
     }
 
     /// Whether a stage may read the attribute encoded as `entry` (a
-    /// `KeyValue`): normalization reads its key, or the key holds a
-    /// prefilter needle (as every key the cost stage reads does). An
+    /// `KeyValue`), by its key ([`Processor::reads_attribute`]). An
     /// attribute whose key or value is framed wrongly is decoded too, so
     /// that the reference decoder reports it.
     fn wants(&mut self, entry: &'a [u8], position: usize) -> Result<bool, Fallback> {
@@ -49,25 +55,32 @@ impl<'p, 'a> Interest<'p, 'a> {
                 None => return Ok(true),
             },
         };
-        if let Some(&(k, wanted)) = self.by_position.get(position) {
-            if k == key {
-                return Ok(wanted);
-            }
-        }
-        let wanted = match self.verdicts.get(key) {
-            Some(&wanted) => wanted,
-            None => {
-                let wanted = self.normalizer.reads(key) || self.prefilter.events_may_apply(key);
-                self.verdicts.insert(key, wanted);
-                wanted
+        let verdict = match self.by_position.get(position) {
+            Some(&(k, v)) if k == key => v,
+            _ => {
+                let v = self.verdict(key);
+                if position < self.by_position.len() {
+                    self.by_position[position] = (key, v);
+                } else if position == self.by_position.len() {
+                    self.by_position.push((key, v));
+                }
+                v
             }
         };
-        if position < self.by_position.len() {
-            self.by_position[position] = (key, wanted);
-        } else if position == self.by_position.len() {
-            self.by_position.push((key, wanted));
+        self.genai_key_seen |= verdict.genai;
+        Ok(verdict.wanted)
+    }
+
+    fn verdict(&mut self, key: &'a [u8]) -> Verdict {
+        if let Some(&v) = self.verdicts.get(key) {
+            return v;
         }
-        Ok(wanted)
+        let v = Verdict {
+            wanted: self.processor.reads_attribute(key),
+            genai: self.processor.is_genai_key(key),
+        };
+        self.verdicts.insert(key, v);
+        v
     }
 }
 

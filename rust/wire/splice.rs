@@ -59,7 +59,7 @@ pub fn splice(
     let mut walk = Walk {
         p,
         item,
-        interest: Interest::new(&p.prefilter, &p.normalizer),
+        interest: Interest::new(p),
         scratch: Vec::new(),
     };
     // Room for the attributes the stages add without a reallocation.
@@ -75,6 +75,12 @@ pub fn splice(
         } else {
             out.extend_from_slice(f.raw);
         }
+    }
+    if !walk.interest.genai_key_seen {
+        // Not a GenAI batch (see `Processor::is_genai_key`): whatever the
+        // stages did to it is dropped, counters included.
+        *batch = Batch::default();
+        return Ok(None);
     }
     Ok(changed.then_some(out))
 }
