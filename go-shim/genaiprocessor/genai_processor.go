@@ -81,6 +81,10 @@ func (p *genaiProcessor) shutdown(context.Context) error {
 }
 
 func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	if !p.mayChangeTraces(td) {
+		p.tel.batch(ctx, ffi.Traces, td.SpanCount())
+		return td, nil
+	}
 	var out ptrace.Traces
 	changed := false
 	err := p.process(ctx, ffi.Traces, td.SpanCount(),
@@ -119,6 +123,10 @@ func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 }
 
 func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	if !p.mayChangeLogs(ld) {
+		p.tel.batch(ctx, ffi.Logs, ld.LogRecordCount())
+		return ld, nil
+	}
 	var out plog.Logs
 	changed := false
 	err := p.process(ctx, ffi.Logs, ld.LogRecordCount(),

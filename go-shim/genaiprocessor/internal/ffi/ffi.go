@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -183,7 +184,16 @@ func ValidateConfig(config []byte) error {
 type Processor struct {
 	handle C.GenaiHandle
 	closed atomic.Bool
+	// genaiKeys remembers IsGenAIKey's answers (string -> bool), which
+	// never change for a handle; at most maxCachedKeys of them, so keys of
+	// unbounded cardinality cost a core call each instead of memory.
+	genaiKeys  sync.Map
+	cachedKeys atomic.Int64
 }
+
+// maxCachedKeys bounds the IsGenAIKey cache. Instrumentations use a few
+// hundred attribute keys at most.
+const maxCachedKeys = 1 << 14
 
 // New creates a core processor from a JSON configuration.
 func New(config []byte) (*Processor, error) {
@@ -196,6 +206,34 @@ func New(config []byte) (*Processor, error) {
 		return nil, takeError(st, &errBuf)
 	}
 	return &Processor{handle: handle}, nil
+}
+
+// IsGenAIKey tells whether an attribute key is a GenAI key to the core. A
+// trace or log batch none of whose resource, span, span event or log
+// record attribute keys is one comes back from Process unchanged, so the
+// caller may pass it on without marshaling it.
+func (p *Processor) IsGenAIKey(key string) (bool, error) {
+	if p == nil {
+		return false, &Error{Status: StatusInvalidHandle, Message: "nil genai processor"}
+	}
+	if v, ok := p.genaiKeys.Load(key); ok {
+		return v.(bool), nil
+	}
+	var (
+		answer C.bool
+		errBuf C.GenaiBuffer
+	)
+	// The key's bytes hold no Go pointers, so cgo lets C read them in place.
+	ptr := (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(key)))
+	if st := C.genai_attribute_key_is_genai(p.handle, ptr, C.size_t(len(key)), &answer, &errBuf); st != C.GENAI_STATUS_OK {
+		return false, takeError(st, &errBuf)
+	}
+	if p.cachedKeys.Load() < maxCachedKeys {
+		if _, loaded := p.genaiKeys.LoadOrStore(key, bool(answer)); !loaded {
+			p.cachedKeys.Add(1)
+		}
+	}
+	return bool(answer), nil
 }
 
 // Close destroys the handle. Closing again is a no-op. The handle value is

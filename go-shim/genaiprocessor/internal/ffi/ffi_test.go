@@ -95,3 +95,25 @@ func TestUnknownSignal(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, StatusOK, StatusOf(err), "refused in Go, before the core")
 }
+
+func TestIsGenAIKeyAnswersAndRemembers(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	for key, want := range map[string]bool{
+		"gen_ai.request.model": true, "llm.usage.total_tokens": true,
+		"http.request.method": false, "deployment.environment.name": false, "": false,
+	} {
+		for range 2 { // the second answer comes from the cache
+			got, err := p.IsGenAIKey(key)
+			require.NoError(t, err)
+			assert.Equal(t, want, got, key)
+		}
+	}
+	assert.EqualValues(t, 5, p.cachedKeys.Load())
+	require.NoError(t, p.Close())
+	_, err = p.IsGenAIKey("never.asked")
+	assert.Equal(t, StatusInvalidHandle, StatusOf(err), "a closed handle is refused by the core")
+	var nilProc *Processor
+	_, err = nilProc.IsGenAIKey("gen_ai.system")
+	assert.Equal(t, StatusInvalidHandle, StatusOf(err))
+}

@@ -1,0 +1,119 @@
+package genaiprocessor
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/testdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
+)
+
+// rustCalls is how many batches of each signal reached the core.
+func rustCalls(t *testing.T, h *harness) map[string]uint64 {
+	t.Helper()
+	calls := map[string]uint64{}
+	m, err := h.tel.GetMetric("otelcol_processor_genai_rust_call_duration")
+	if err != nil {
+		return calls
+	}
+	for _, dp := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+		sig, _ := dp.Attributes.Value("signal")
+		calls[sig.AsString()] += dp.Count
+	}
+	return calls
+}
+
+func TestBatchesWithoutGenAIKeysSkipTheCore(t *testing.T) {
+	h := newHarness(t, defaultConfig(), true)
+	ctx := context.Background()
+	require.NoError(t, h.traces.ConsumeTraces(ctx, testdata.GenerateTraces(20)))
+	require.NoError(t, h.logs.ConsumeLogs(ctx, testdata.GenerateLogs(20)))
+	assert.Empty(t, rustCalls(t, h), "plain batches are not marshaled for the core")
+	assertSignalSum(t, h.tel, "otelcol_processor_genai_batches", "traces", 1)
+	assertSignalSum(t, h.tel, "otelcol_processor_genai_items", "logs", 20)
+
+	require.NoError(t, h.traces.ConsumeTraces(ctx, genaiTraces()))
+	require.NoError(t, h.logs.ConsumeLogs(ctx, genaiLogs()))
+	assert.Equal(t, map[string]uint64{"traces": 1, "logs": 1}, rustCalls(t, h))
+}
+
+// The skip must never change what comes out: on every batch it would skip,
+// the core itself leaves the batch unchanged. Batches: plain traffic,
+// GenAI words outside attribute keys, keys normalization reads but which
+// do not make a GenAI batch, and the captured output of real
+// instrumentation libraries (which must not be skipped).
+func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
+	doc, err := defaultConfig().coreJSON()
+	require.NoError(t, err)
+	core, err := ffi.New(doc)
+	require.NoError(t, err)
+	defer core.Close()
+	p := &genaiProcessor{}
+	p.core.Store(core)
+
+	words := testdata.GenerateTraces(10)
+	rs := words.ResourceSpans().At(0)
+	rs.Resource().Attributes().PutStr("deployment.environment.name", "prod")
+	rs.ScopeSpans().At(0).Scope().Attributes().PutStr("gen_ai.system", "openai")
+	for i := 0; i < rs.ScopeSpans().At(0).Spans().Len(); i++ {
+		span := rs.ScopeSpans().At(0).Spans().At(i)
+		span.SetName("chat gen_ai.request.model")
+		span.Attributes().PutStr("note", "gen_ai.usage.input_tokens=5")
+	}
+	bodies := testdata.GenerateLogs(10)
+	for i := 0; i < bodies.LogRecordCount(); i++ {
+		bodies.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(i).Body().SetStr("llm.usage.total_tokens 7")
+	}
+
+	traces := map[string]ptrace.Traces{"plain": testdata.GenerateTraces(10), "genai words": words, "genai": genaiTraces()}
+	logs := map[string]plog.Logs{"plain": testdata.GenerateLogs(10), "genai words in bodies": bodies, "genai": genaiLogs()}
+	captured, err := filepath.Glob("../../tests/fixtures/captured/*")
+	require.NoError(t, err)
+	require.NotEmpty(t, captured, "captured fixtures")
+	for _, dir := range captured {
+		if b, err := os.ReadFile(filepath.Join(dir, "traces.pb")); err == nil {
+			td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
+			require.NoError(t, err)
+			traces[dir] = td
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "logs.pb")); err == nil {
+			ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(b)
+			require.NoError(t, err)
+			logs[dir] = ld
+		}
+	}
+
+	skipped := map[string]bool{}
+	for name, td := range traces {
+		b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+		require.NoError(t, err)
+		outcome, err := core.Process(ffi.Traces, b, func([]byte) error { return nil })
+		require.NoError(t, err)
+		if !p.mayChangeTraces(td) {
+			skipped["traces "+name] = true
+			assert.False(t, outcome.Changed, "traces %s: skipped, yet the core changes it", name)
+		}
+	}
+	for name, ld := range logs {
+		b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+		require.NoError(t, err)
+		outcome, err := core.Process(ffi.Logs, b, func([]byte) error { return nil })
+		require.NoError(t, err)
+		if !p.mayChangeLogs(ld) {
+			skipped["logs "+name] = true
+			assert.False(t, outcome.Changed, "logs %s: skipped, yet the core changes it", name)
+		}
+	}
+	assert.Equal(t, map[string]bool{
+		"traces plain": true, "traces genai words": true,
+		"logs plain": true, "logs genai words in bodies": true,
+	}, skipped, "exactly the non-GenAI batches are skipped")
+}
