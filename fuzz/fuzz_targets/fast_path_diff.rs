@@ -6,8 +6,9 @@
 //! On every input prost accepts, both must agree: the same changed flag,
 //! the same decoded output and the same counters. On input prost refuses
 //! the fast paths must not panic; they may pass it on (the wire path copies
-//! bytes it does not interpret as they came). The first byte picks the
-//! signal and one of four configurations.
+//! bytes it does not interpret as they came). Spans and logs are checked a
+//! second time in pdata's field order (the collector's layout). The first
+//! byte picks the signal and one of four configurations.
 //!
 //! One divergence is by design and excluded (`normalize.environment: off`):
 //! the copy between `deployment.environment` and `deployment.environment.name`
@@ -22,6 +23,10 @@ use opentelemetry_proto::tonic::collector::{logs::v1::*, metrics::v1::*, trace::
 use otelcol_genai::processor::Batch;
 use otelcol_genai::{signals, Processor, Signal, Stats};
 use prost::Message;
+
+#[path = "../../tests/support/pdata_order.rs"]
+#[allow(dead_code)] // the fuzz target uses the fallible form only
+mod pdata_order;
 
 fn processors() -> &'static [Processor; 4] {
     static P: OnceLock<[Processor; 4]> = OnceLock::new();
@@ -77,6 +82,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let signal = [Signal::Traces, Signal::Metrics, Signal::Logs][usize::from(selector % 3)];
     let p = &processors()[usize::from(selector / 3 % 4)];
+    check(p, signal, bytes);
+    // The same batch as a collector hands it over: pdata's field order.
+    if signal != Signal::Metrics {
+        if let Some(reordered) = pdata_order::try_pdata_order(bytes, signal == Signal::Logs) {
+            check(p, signal, &reordered);
+        }
+    }
+});
+
+fn check(p: &Processor, signal: Signal, bytes: &[u8]) {
     let fast = p.process(signal, bytes);
     let Some((want, want_stats)) = reference(p, signal, bytes) else {
         return; // refused by prost: no panic is all that is asked
@@ -98,4 +113,4 @@ fuzz_target!(|data: &[u8]| {
         passed_on(signal, bytes, &want) == passed_on(signal, bytes, &out.output),
         "fast path and reference outputs disagree"
     );
-});
+}
