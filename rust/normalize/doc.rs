@@ -90,9 +90,13 @@ processors:
   token type, custom value maps, a mapped value that changed spelling) and
   canonical values coerced in place; `coercion_failures` counts values left
   alone.
-- The environment copy happens on the resources of batches the processor
-  decodes for their GenAI content: `deployment.environment(.name)` alone does
-  not make a batch worth decoding (most non-GenAI traffic carries it).
+- Only GenAI batches are normalized: a trace or log batch needs a resource,
+  span, span event or log record attribute whose key is a GenAI key (it holds
+  one of the needles `gen_ai`, `llm.`, `traceloop.`, ... or a custom source's
+  key); GenAI words in names, values or bodies do not count. So the
+  environment copy happens on the resources of GenAI batches only:
+  `deployment.environment(.name)` alone does not make a batch GenAI (most
+  non-GenAI traffic carries it).
 - The `schema_url` of every touched scope that had none is set to the semantic
   conventions version we emit.
 ";
