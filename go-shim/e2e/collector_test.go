@@ -89,6 +89,10 @@ func TestExamplePipeline(t *testing.T) {
 	for _, sig := range []string{"traces", "metrics", "logs"} {
 		require.Equal(t, "2", promValue(tel, "otelcol_processor_genai_batches", `signal="`+sig+`"`), "self-telemetry:\n%s", tel)
 	}
+	// The plain trace and log batches never reached the core.
+	for _, sig := range []string{"traces", "logs"} {
+		require.Equal(t, "1", promValue(tel, "otelcol_processor_genai_batches_skipped", `signal="`+sig+`"`), "self-telemetry:\n%s", tel)
+	}
 	require.NotContains(t, tel, "otelcol_processor_genai_errors", "no batch failed in the core")
 }
 

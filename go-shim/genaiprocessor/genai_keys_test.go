@@ -11,9 +11,12 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/testdata"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadatatest"
 )
 
 // rustCalls is how many batches of each signal reached the core.
@@ -39,10 +42,15 @@ func TestBatchesWithoutGenAIKeysSkipTheCore(t *testing.T) {
 	assert.Empty(t, rustCalls(t, h), "plain batches are not marshaled for the core")
 	assertSignalSum(t, h.tel, "otelcol_processor_genai_batches", "traces", 1)
 	assertSignalSum(t, h.tel, "otelcol_processor_genai_items", "logs", 20)
+	metadatatest.AssertEqualProcessorGenaiBatchesSkipped(t, h.tel, []metricdata.DataPoint[int64]{
+		{Value: 1, Attributes: attribute.NewSet(attribute.String("signal", "traces"))},
+		{Value: 1, Attributes: attribute.NewSet(attribute.String("signal", "logs"))},
+	}, metricdatatest.IgnoreTimestamp())
 
 	require.NoError(t, h.traces.ConsumeTraces(ctx, genaiTraces()))
 	require.NoError(t, h.logs.ConsumeLogs(ctx, genaiLogs()))
 	assert.Equal(t, map[string]uint64{"traces": 1, "logs": 1}, rustCalls(t, h))
+	assertSignalSum(t, h.tel, "otelcol_processor_genai_batches_skipped", "traces", 1)
 }
 
 // The skip must never change what comes out: on every batch it would skip,

@@ -83,6 +83,7 @@ func (p *genaiProcessor) shutdown(context.Context) error {
 func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	if !p.mayChangeTraces(td) {
 		p.tel.batch(ctx, ffi.Traces, td.SpanCount())
+		p.tel.skipped(ctx, ffi.Traces)
 		return td, nil
 	}
 	var out ptrace.Traces
@@ -125,6 +126,7 @@ func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 	if !p.mayChangeLogs(ld) {
 		p.tel.batch(ctx, ffi.Logs, ld.LogRecordCount())
+		p.tel.skipped(ctx, ffi.Logs)
 		return ld, nil
 	}
 	var out plog.Logs

@@ -36,6 +36,11 @@ func (t *telemetry) batch(ctx context.Context, sig ffi.Signal, items int) {
 	t.tb.ProcessorGenaiItems.Add(ctx, int64(items), signalAttrs[sig])
 }
 
+// skipped counts a batch passed on without a core call (no GenAI key).
+func (t *telemetry) skipped(ctx context.Context, sig ffi.Signal) {
+	t.tb.ProcessorGenaiBatchesSkipped.Add(ctx, 1, signalAttrs[sig])
+}
+
 func (t *telemetry) failure(ctx context.Context, sig ffi.Signal, reason string) {
 	t.tb.ProcessorGenaiErrors.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("signal", sig.String()), attribute.String("reason", reason))))

@@ -28,6 +28,7 @@ type TelemetryBuilder struct {
 	registrations                      []metric.Registration
 	ProcessorGenaiAttributesNormalized metric.Int64Counter
 	ProcessorGenaiBatches              metric.Int64Counter
+	ProcessorGenaiBatchesSkipped       metric.Int64Counter
 	ProcessorGenaiCoercionFailures     metric.Int64Counter
 	ProcessorGenaiCostPointsDerived    metric.Int64Counter
 	ProcessorGenaiCostSkipped          metric.Int64Counter
@@ -78,6 +79,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorGenaiBatches, err = builder.meter.Int64Counter(
 		"otelcol_processor_genai_batches",
 		metric.WithDescription("Batches passed through the genai processor, by signal. [Development]"),
+		metric.WithUnit("{batch}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorGenaiBatchesSkipped, err = builder.meter.Int64Counter(
+		"otelcol_processor_genai_batches_skipped",
+		metric.WithDescription("Trace and log batches passed on without a call to the Rust core because none of their attribute keys is a GenAI key, by signal. [Development]"),
 		metric.WithUnit("{batch}"),
 	)
 	errs = errors.Join(errs, err)
