@@ -184,16 +184,18 @@ func ValidateConfig(config []byte) error {
 type Processor struct {
 	handle C.GenaiHandle
 	closed atomic.Bool
-	// genaiKeys remembers IsGenAIKey's answers (string -> bool), which
-	// never change for a handle; at most maxCachedKeys of them, so keys of
-	// unbounded cardinality cost a core call each instead of memory.
-	genaiKeys  sync.Map
-	cachedKeys atomic.Int64
+	// genaiKeys remembers IsGenAIKey's answers, which never change for a
+	// handle: an immutable map replaced by a copy with each new key (under
+	// keysMu), so that the lookups, one per attribute key of every batch,
+	// take no lock. At most maxCachedKeys keys: beyond, keys of unbounded
+	// cardinality cost a core call each instead of memory and copying.
+	genaiKeys atomic.Pointer[map[string]bool]
+	keysMu    sync.Mutex
 }
 
 // maxCachedKeys bounds the IsGenAIKey cache. Instrumentations use a few
 // hundred attribute keys at most.
-const maxCachedKeys = 1 << 14
+const maxCachedKeys = 4096
 
 // New creates a core processor from a JSON configuration.
 func New(config []byte) (*Processor, error) {
@@ -216,8 +218,11 @@ func (p *Processor) IsGenAIKey(key string) (bool, error) {
 	if p == nil {
 		return false, &Error{Status: StatusInvalidHandle, Message: "nil genai processor"}
 	}
-	if v, ok := p.genaiKeys.Load(key); ok {
-		return v.(bool), nil
+	cached := p.genaiKeys.Load()
+	if cached != nil {
+		if v, ok := (*cached)[key]; ok {
+			return v, nil
+		}
 	}
 	var (
 		answer C.bool
@@ -228,12 +233,40 @@ func (p *Processor) IsGenAIKey(key string) (bool, error) {
 	if st := C.genai_attribute_key_is_genai(p.handle, ptr, C.size_t(len(key)), &answer, &errBuf); st != C.GENAI_STATUS_OK {
 		return false, takeError(st, &errBuf)
 	}
-	if p.cachedKeys.Load() < maxCachedKeys {
-		if _, loaded := p.genaiKeys.LoadOrStore(key, bool(answer)); !loaded {
-			p.cachedKeys.Add(1)
+	p.remember(key, bool(answer))
+	return bool(answer), nil
+}
+
+// remember adds one answer to the IsGenAIKey cache, copying it.
+func (p *Processor) remember(key string, answer bool) {
+	p.keysMu.Lock()
+	defer p.keysMu.Unlock()
+	old := p.genaiKeys.Load()
+	var n int
+	if old != nil {
+		n = len(*old)
+	}
+	if n >= maxCachedKeys {
+		return
+	}
+	next := make(map[string]bool, n+1)
+	if old != nil {
+		for k, v := range *old {
+			next[k] = v
 		}
 	}
-	return bool(answer), nil
+	// A copy of the key: the caller's string may alias memory (pdata's)
+	// that outlives neither the batch nor this cache's needs.
+	next[strings.Clone(key)] = answer
+	p.genaiKeys.Store(&next)
+}
+
+// cachedKeys is how many IsGenAIKey answers are remembered.
+func (p *Processor) cachedKeys() int {
+	if m := p.genaiKeys.Load(); m != nil {
+		return len(*m)
+	}
+	return 0
 }
 
 // Close destroys the handle. Closing again is a no-op. The handle value is

@@ -1,6 +1,7 @@
 package ffi
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,7 +110,15 @@ func TestIsGenAIKeyAnswersAndRemembers(t *testing.T) {
 			assert.Equal(t, want, got, key)
 		}
 	}
-	assert.EqualValues(t, 5, p.cachedKeys.Load())
+	assert.Equal(t, 5, p.cachedKeys())
+	for i := range maxCachedKeys + 10 {
+		_, err := p.IsGenAIKey(fmt.Sprintf("app.field_%d", i))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, maxCachedKeys, p.cachedKeys(), "the cache stops growing")
+	got, err := p.IsGenAIKey("gen_ai.provider.name")
+	require.NoError(t, err)
+	assert.True(t, got, "keys beyond the bound are still answered")
 	require.NoError(t, p.Close())
 	_, err = p.IsGenAIKey("never.asked")
 	assert.Equal(t, StatusInvalidHandle, StatusOf(err), "a closed handle is refused by the core")
