@@ -105,13 +105,19 @@ typedef struct GenaiStats {
  */
 typedef struct GenaiResult {
   /*
-   The transformed batch; empty when `changed` is false.
+   The transformed batch, or the edits turning the input into it when
+   `edits` is set; empty when `changed` is false.
    */
   struct GenaiBuffer data;
   /*
    Whether the batch changed. When false, keep the input as it is.
    */
   bool changed;
+  /*
+   Whether `data` holds edits (see `genai_edit_traces`) rather than a
+   whole batch.
+   */
+  bool edits;
   /*
    Counters for this batch.
    */
@@ -203,6 +209,36 @@ enum GenaiStatus genai_process_logs(GenaiHandle handle,
                                     const uint8_t *data,
                                     size_t len,
                                     struct GenaiResult *out);
+
+/*
+ As `genai_process_traces`, but a changed batch comes back, when it can,
+ as edits to apply to the input (`out->edits` set) instead of a whole
+ batch: for each attribute list the stages changed, keys to delete and
+ keys to set (pdata `Map` semantics: a set key keeps its place, a new one
+ is appended), and scopes whose schema URL is set. The format is
+ documented in `rust/wire/edits.rs`. A caller that holds the batch
+ decoded applies them instead of decoding a new batch. When
+ `out->edits` is false, `out->data` is the whole batch, as from
+ `genai_process_traces`.
+
+ # Safety
+ As for `genai_process_traces`.
+ */
+enum GenaiStatus genai_edit_traces(GenaiHandle handle,
+                                   const uint8_t *data,
+                                   size_t len,
+                                   struct GenaiResult *out);
+
+/*
+ As `genai_edit_traces`, for an `ExportLogsServiceRequest`.
+
+ # Safety
+ As for `genai_process_traces`.
+ */
+enum GenaiStatus genai_edit_logs(GenaiHandle handle,
+                                 const uint8_t *data,
+                                 size_t len,
+                                 struct GenaiResult *out);
 
 /*
  Whether the attribute key given by the `key_len` bytes at `key` is a

@@ -56,10 +56,14 @@ pub struct GenaiBuffer {
 #[repr(C)]
 #[derive(Debug)]
 pub struct GenaiResult {
-    /// The transformed batch; empty when `changed` is false.
+    /// The transformed batch, or the edits turning the input into it when
+    /// `edits` is set; empty when `changed` is false.
     pub data: GenaiBuffer,
     /// Whether the batch changed. When false, keep the input as it is.
     pub changed: bool,
+    /// Whether `data` holds edits (see `genai_edit_traces`) rather than a
+    /// whole batch.
+    pub edits: bool,
     /// Counters for this batch.
     pub stats: Stats,
     /// Distinct model names no pricing table knows, newline-separated.
@@ -107,6 +111,7 @@ impl GenaiResult {
     const EMPTY: GenaiResult = GenaiResult {
         data: GenaiBuffer::EMPTY,
         changed: false,
+        edits: false,
         stats: Stats {
             items: 0,
             attributes_normalized: 0,
@@ -272,13 +277,21 @@ pub extern "C" fn genai_processor_free(handle: GenaiHandle) -> GenaiStatus {
     .0
 }
 
-/// Shared body of the three per-signal entry points.
+/// What a process call returns for a changed batch.
+#[derive(Clone, Copy)]
+enum Mode {
+    Whole,
+    Edits,
+}
+
+/// Shared body of the per-signal entry points.
 ///
 /// # Safety
 /// As for `genai_process_traces`.
 unsafe fn process(
     handle: GenaiHandle,
     signal: Signal,
+    mode: Mode,
     data: *const u8,
     len: usize,
     out: *mut GenaiResult,
@@ -299,10 +312,13 @@ unsafe fn process(
         })?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { input(data, len) }?;
-        let outcome = processor
-            .process(signal, bytes)
-            .map_err(|e| (GenaiStatus::Decode, e.to_string()))?;
+        let outcome = match mode {
+            Mode::Whole => processor.process(signal, bytes),
+            Mode::Edits => processor.process_edits(signal, bytes),
+        }
+        .map_err(|e| (GenaiStatus::Decode, e.to_string()))?;
         result.changed = outcome.output.is_some();
+        result.edits = outcome.edits;
         result.data = GenaiBuffer::from_vec(outcome.output.unwrap_or_default());
         result.stats = outcome.stats;
         result.unknown_models = GenaiBuffer::from_string(outcome.unknown_models.join("\n"));
@@ -313,6 +329,7 @@ unsafe fn process(
         result.data.release();
         result.unknown_models.release();
         result.changed = false;
+        result.edits = false;
         result.error = GenaiBuffer::from_string(msg.unwrap_or_default());
     }
     // SAFETY: `out` is non-null and writable (checked above).
@@ -337,7 +354,7 @@ pub unsafe extern "C" fn genai_process_traces(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Traces, data, len, out) }
+    unsafe { process(handle, Signal::Traces, Mode::Whole, data, len, out) }
 }
 
 /// Processes one OTLP `ExportMetricsServiceRequest`; as `genai_process_traces`.
@@ -352,7 +369,7 @@ pub unsafe extern "C" fn genai_process_metrics(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Metrics, data, len, out) }
+    unsafe { process(handle, Signal::Metrics, Mode::Whole, data, len, out) }
 }
 
 /// Processes one OTLP `ExportLogsServiceRequest`; as `genai_process_traces`.
@@ -367,7 +384,45 @@ pub unsafe extern "C" fn genai_process_logs(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Logs, data, len, out) }
+    unsafe { process(handle, Signal::Logs, Mode::Whole, data, len, out) }
+}
+
+/// As `genai_process_traces`, but a changed batch comes back, when it can,
+/// as edits to apply to the input (`out->edits` set) instead of a whole
+/// batch: for each attribute list the stages changed, keys to delete and
+/// keys to set (pdata `Map` semantics: a set key keeps its place, a new one
+/// is appended), and scopes whose schema URL is set. The format is
+/// documented in `rust/wire/edits.rs`. A caller that holds the batch
+/// decoded applies them instead of decoding a new batch. When
+/// `out->edits` is false, `out->data` is the whole batch, as from
+/// `genai_process_traces`.
+///
+/// # Safety
+/// As for `genai_process_traces`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_edit_traces(
+    handle: GenaiHandle,
+    data: *const u8,
+    len: usize,
+    out: *mut GenaiResult,
+) -> GenaiStatus {
+    // SAFETY: same contract as this function.
+    unsafe { process(handle, Signal::Traces, Mode::Edits, data, len, out) }
+}
+
+/// As `genai_edit_traces`, for an `ExportLogsServiceRequest`.
+///
+/// # Safety
+/// As for `genai_process_traces`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_edit_logs(
+    handle: GenaiHandle,
+    data: *const u8,
+    len: usize,
+    out: *mut GenaiResult,
+) -> GenaiStatus {
+    // SAFETY: same contract as this function.
+    unsafe { process(handle, Signal::Logs, Mode::Edits, data, len, out) }
 }
 
 /// Whether the attribute key given by the `key_len` bytes at `key` is a

@@ -39,6 +39,9 @@ pub struct Outcome {
     /// Model names no pricing table knows (distinct, at most 16), so the
     /// caller can log them at debug level.
     pub unknown_models: Vec<String>,
+    /// `output` holds edits to apply to the input ([`crate::wire::edits`])
+    /// rather than a whole batch (only from [`Processor::process_edits`]).
+    pub edits: bool,
 }
 
 /// Mutable state threaded through the stages while one batch is walked.
@@ -54,6 +57,7 @@ impl Batch {
             output,
             stats: self.stats,
             unknown_models: self.unknown_models,
+            edits: false,
         }
     }
 
@@ -110,8 +114,34 @@ impl Processor {
         }
         if signal != Signal::Metrics {
             let mut batch = Batch::default();
-            if let Ok(output) = wire::splice(self, signal, input, &mut batch) {
+            if let Ok(output) = wire::splice(self, signal, input, &mut batch, None) {
                 return Ok(batch.finish(output));
+            }
+        }
+        self.reference(signal, input)
+    }
+
+    /// As [`Self::process`], but a changed trace or log batch comes back,
+    /// when it can, as the edits that turn the input into the output
+    /// ([`crate::wire::edits`], `Outcome::edits` set): a caller holding the
+    /// input decoded applies them instead of decoding a whole new batch.
+    /// Metrics, and batches whose changes edits cannot express, come back
+    /// whole.
+    pub fn process_edits(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
+        if input.is_empty() || !self.prefilter.may_apply(signal, input) {
+            return Ok(Outcome::default());
+        }
+        if signal != Signal::Metrics {
+            let mut batch = Batch::default();
+            let mut edits = wire::edits::Edits::default();
+            if let Ok(output) = wire::splice(self, signal, input, &mut batch, Some(&mut edits)) {
+                let as_edits = output.is_some() && !edits.unrepresentable;
+                let mut outcome = batch.finish(match as_edits {
+                    true => Some(edits.finish()),
+                    false => output,
+                });
+                outcome.edits = as_edits;
+                return Ok(outcome);
             }
         }
         self.reference(signal, input)

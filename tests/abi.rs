@@ -59,6 +59,7 @@ type Entry = unsafe extern "C" fn(GenaiHandle, *const u8, usize, *mut GenaiResul
 struct Processed {
     status: GenaiStatus,
     changed: bool,
+    edits: bool,
     data: Vec<u8>,
     error: String,
     items: u64,
@@ -86,6 +87,7 @@ fn call(entry: Entry, handle: GenaiHandle, input: &[u8]) -> Processed {
     let p = Processed {
         status,
         changed: out.changed,
+        edits: out.edits,
         data,
         error,
         items: out.stats.items,
@@ -442,4 +444,53 @@ fn genai_attribute_keys_are_told_apart() {
         );
         assert_eq!(null_key, GenaiStatus::InvalidArgument);
     }
+}
+
+#[test]
+fn edit_entry_points_answer_with_edits_or_unchanged() {
+    let h = Handle::new("{}").unwrap();
+    let (spans, logs) = (
+        support::workloads::genai_spans(20).encode_to_vec(),
+        support::workloads::genai_logs(20).encode_to_vec(),
+    );
+    let cases: [(Entry, Entry, &[u8]); 2] = [
+        (genai_edit_traces, genai_process_traces, &spans),
+        (genai_edit_logs, genai_process_logs, &logs),
+    ];
+    for (edit, whole, input) in cases {
+        let e = call(edit, h.0, input);
+        let w = call(whole, h.0, input);
+        assert_eq!(
+            (e.status, e.changed, e.edits),
+            (GenaiStatus::Ok, true, true)
+        );
+        assert_eq!(
+            (w.changed, w.edits),
+            (true, false),
+            "the whole-batch call never sends edits"
+        );
+        assert_eq!(e.items, w.items);
+        assert!(
+            e.data.len() < w.data.len() / 2,
+            "edits are small: {} vs {}",
+            e.data.len(),
+            w.data.len()
+        );
+    }
+    let plain = call(genai_edit_traces, h.0, &plain_traces().encode_to_vec());
+    assert_eq!(
+        (plain.status, plain.changed, plain.edits),
+        (GenaiStatus::Ok, false, false)
+    );
+    assert!(plain.data.is_empty());
+    let bad = call(genai_edit_logs, h.0, b"\xff\xff\xffgen_ai");
+    assert_eq!(
+        (bad.status, bad.changed, bad.edits),
+        (GenaiStatus::Decode, false, false)
+    );
+    assert!(!bad.error.is_empty());
+    assert_eq!(
+        call(genai_edit_traces, u64::MAX, &[]).status,
+        GenaiStatus::InvalidHandle
+    );
 }

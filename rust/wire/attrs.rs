@@ -8,6 +8,7 @@ use std::hash::BuildHasherDefault;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 use super::codec::{fields, Field, LEN};
+use super::edits::Original;
 use super::kv;
 use super::Fallback;
 use crate::normalize::rules::FxHasher;
@@ -112,6 +113,8 @@ pub struct AttrList<'a> {
     raw: Vec<&'a [u8]>,
     /// Input bytes of every attribute, for a list the stages left alone.
     all_raw: Vec<&'a [u8]>,
+    /// Whether each attribute of `all_raw` was decoded.
+    decoded: Vec<bool>,
 }
 
 fn is_placeholder(kv: &KeyValue) -> bool {
@@ -134,11 +137,13 @@ impl<'a> AttrList<'a> {
             // placeholder to the stages: kept as it came.
             if !is_placeholder(&kv) {
                 self.kvs.push(kv);
+                self.decoded.push(true);
                 return Ok(());
             }
         }
         self.kvs.push(KeyValue::default());
         self.raw.push(field.raw);
+        self.decoded.push(false);
         Ok(())
     }
 
@@ -157,6 +162,29 @@ impl<'a> AttrList<'a> {
         self.kvs.clear();
         self.raw.clear();
         self.all_raw.clear();
+        self.decoded.clear();
+    }
+
+    /// The input list as [`super::edits::Edits::list`] compares with the stages' list:
+    /// every attribute's key, and the value bytes of the decoded ones.
+    pub fn originals(&self) -> Vec<Original<'a>> {
+        self.all_raw
+            .iter()
+            .zip(&self.decoded)
+            .map(|(raw, &decoded)| {
+                let entry = fields(raw)
+                    .next()
+                    .and_then(Result::ok)
+                    .map_or(&[][..], |f| f.payload);
+                let (key, value) = kv::split(entry)
+                    .or_else(|| Some((any_key(entry).ok()??, None)))
+                    .unwrap_or((&[][..], None));
+                Original {
+                    key,
+                    value: decoded.then(|| value.unwrap_or_default()),
+                }
+            })
+            .collect()
     }
 
     /// Writes the list as repeated field `number`; `changed` says whether

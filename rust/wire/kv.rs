@@ -138,29 +138,11 @@ pub fn encode(kv: &KeyValue, number: u32, out: &mut Vec<u8>) {
         put_varint(out, key.len() as u64);
         out.extend_from_slice(key);
     }
-    let Some((n, v)) = value else { return };
+    let Some((n, _)) = value else { return };
     out.push(VALUE_TAG);
     put_varint(out, n as u64);
-    match v {
-        None => {}
-        Some(Value::StringValue(s)) => {
-            out.push(STRING_TAG);
-            put_varint(out, s.len() as u64);
-            out.extend_from_slice(s.as_bytes());
-        }
-        Some(Value::BoolValue(b)) => {
-            out.push(BOOL_TAG);
-            out.push(u8::from(*b));
-        }
-        Some(Value::IntValue(i)) => {
-            out.push(INT_TAG);
-            put_varint(out, *i as u64);
-        }
-        Some(Value::DoubleValue(d)) => {
-            out.push(DOUBLE_TAG);
-            out.extend_from_slice(&d.to_le_bytes());
-        }
-        Some(_) => unreachable!("scalar_len admits scalars only"),
+    if let Some(v) = &kv.value {
+        encode_any_value(v, out);
     }
 }
 
@@ -174,6 +156,35 @@ fn scalar_len(v: &Value) -> Option<usize> {
         Value::DoubleValue(_) => 9,
         _ => return None,
     })
+}
+
+/// Appends the bytes of the `AnyValue` message `v` (as `KeyValue.value`
+/// holds them), as prost's `encode` would.
+pub fn encode_any_value(v: &AnyValue, out: &mut Vec<u8>) {
+    let Some(value) = &v.value else { return };
+    if scalar_len(value).is_none() {
+        return v.encode(out).expect("a Vec grows as needed");
+    }
+    match value {
+        Value::StringValue(s) => {
+            out.push(STRING_TAG);
+            put_varint(out, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Value::BoolValue(b) => {
+            out.push(BOOL_TAG);
+            out.push(u8::from(*b));
+        }
+        Value::IntValue(i) => {
+            out.push(INT_TAG);
+            put_varint(out, *i as u64);
+        }
+        Value::DoubleValue(d) => {
+            out.push(DOUBLE_TAG);
+            out.extend_from_slice(&d.to_le_bytes());
+        }
+        _ => unreachable!("scalar_len admits scalars only"),
+    }
 }
 
 fn encode_with_prost(kv: &KeyValue, number: u32, out: &mut Vec<u8>) {

@@ -16,6 +16,7 @@
 
 mod attrs;
 mod codec;
+pub mod edits;
 mod kv;
 mod splice;
 

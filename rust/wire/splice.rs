@@ -4,6 +4,7 @@
 
 use super::attrs::{AttrList, Interest};
 use super::codec::{fields, put_bytes, put_nested, Field};
+use super::edits::{Edits, Location, Target};
 use super::Fallback;
 use crate::normalize::Place;
 use crate::processor::{Batch, Processor, Signal};
@@ -40,15 +41,26 @@ impl Item {
 
     /// Span.events, the one nested item.
     const SPAN_EVENTS: u32 = 11;
+
+    fn target(self) -> Target {
+        match self {
+            Item::Resource => Target::Resource,
+            Item::Span => Target::Span,
+            Item::SpanEvent => Target::SpanEvent,
+            Item::LogRecord => Target::LogRecord,
+        }
+    }
 }
 
 /// Processes a trace or log batch on the wire. `Ok(None)`: nothing
-/// changed, keep the input.
+/// changed, keep the input. With `edits`, the changes are also recorded
+/// there ([`Edits`]).
 pub fn splice(
     p: &Processor,
     signal: Signal,
     input: &[u8],
     batch: &mut Batch,
+    edits: Option<&mut Edits>,
 ) -> Result<Option<Vec<u8>>, Fallback> {
     let item = match signal {
         Signal::Traces => Item::Span,
@@ -61,7 +73,10 @@ pub fn splice(
         item,
         interest: Interest::new(p),
         scratch: Vec::new(),
+        edits,
+        at: Location::default(),
     };
+    let mut resources = 0;
     // Room for the attributes the stages add without a reallocation.
     let mut out = Vec::with_capacity(input.len() + input.len() / 4);
     let mut changed = false;
@@ -69,6 +84,11 @@ pub fn splice(
         let f = f?;
         if f.number == RESOURCE_ITEMS {
             let body = f.message()?;
+            walk.at = Location {
+                resource: resources,
+                ..Location::default()
+            };
+            resources += 1;
             changed |= put_nested(&mut out, f.number, body.len(), |o| {
                 walk.resource_items(body, o, batch)
             })?;
@@ -92,6 +112,9 @@ struct Walk<'p, 'a> {
     /// Buffers of the items being walked, one per nesting level, kept for
     /// the next item: a batch allocates them once, not once per item.
     scratch: Vec<Scratch<'a>>,
+    edits: Option<&'p mut Edits>,
+    /// Indices of the messages being walked, for the edits.
+    at: Location,
 }
 
 #[derive(Default)]
@@ -110,6 +133,7 @@ impl<'a> Walk<'_, 'a> {
     ) -> Result<bool, Fallback> {
         let mut changed = false;
         let mut resources = 0;
+        let mut scopes = 0;
         for f in fields(body) {
             let f = f?;
             match f.number {
@@ -127,6 +151,8 @@ impl<'a> Walk<'_, 'a> {
                 }
                 SCOPE_ITEMS => {
                     let scope = f.message()?;
+                    self.at.scope = scopes;
+                    scopes += 1;
                     changed |= put_nested(out, f.number, scope.len(), |o| self.scope(scope, o, b))?;
                 }
                 _ => out.extend_from_slice(f.raw),
@@ -146,12 +172,16 @@ impl<'a> Walk<'_, 'a> {
         let mut touched = false;
         let mut schema_urls = 0;
         let mut empty_schema_url: Option<&[u8]> = None;
+        let mut items = 0;
         for f in fields(body) {
             let f = f?;
             match f.number {
                 ITEMS => {
                     b.stats.items += 1;
                     let item = f.message()?;
+                    self.at.item = items;
+                    self.at.event = 0;
+                    items += 1;
                     touched |= put_nested(out, f.number, item.len(), |o| {
                         self.item(self.item, item, o, b)
                     })?;
@@ -172,6 +202,9 @@ impl<'a> Walk<'_, 'a> {
         }
         if touched && (schema_urls == 0 || empty_schema_url.is_some()) {
             put_bytes(out, SCHEMA_URL, SEMCONV_SCHEMA_URL.as_bytes());
+            if let Some(edits) = self.edits.as_deref_mut() {
+                edits.schema_url(self.at, SEMCONV_SCHEMA_URL.as_bytes());
+            }
         } else if let Some(raw) = empty_schema_url {
             out.extend_from_slice(raw);
         }
@@ -220,12 +253,20 @@ impl<'a> Walk<'_, 'a> {
             }
         }
         let list_changed = list.has_decoded() && self.stages(item, list, b);
+        if list_changed {
+            if let Some(edits) = self.edits.as_deref_mut() {
+                edits.list(item.target(), self.at, &list.originals(), &list.kvs);
+            }
+        }
         let mut changed = list_changed;
+        let mut events = 0;
         for &f in others.iter() {
             if f.number == attrs_field {
                 list.write(out, attrs_field, list_changed);
             } else if item == Item::Span && f.number == Item::SPAN_EVENTS {
                 let event = f.message()?;
+                self.at.event = events;
+                events += 1;
                 changed |= put_nested(out, f.number, event.len(), |o| {
                     self.item(Item::SpanEvent, event, o, b)
                 })?;

@@ -1,0 +1,352 @@
+//! The changes the stages made to a trace or log batch, as a list of edits
+//! the caller applies to the batch it already holds (pdata in the Go
+//! component) instead of decoding a whole new batch: for every attribute
+//! list that changed, which keys to delete and which to set, and the scopes
+//! whose schema URL is set. Applied with pdata's `Map` semantics (setting
+//! an existing key keeps its place, a new key is appended, deleting keeps
+//! the order of the rest), the edits give exactly the attribute lists the
+//! stages produced; a list whose result could not be reached that way
+//! (duplicate keys) makes the batch fall back to a full output.
+//!
+//! Format, little-endian: `u32` entry count, then entries:
+//!
+//! ```text
+//! entry  := u8 target, u32 resource, u32 scope, u32 item, u32 event, body
+//!           target 0 resource, 1 span, 2 span event, 3 log record: body := u32 op count, ops
+//!           target 4 scope schema URL:                              body := bytes
+//! op     := u8 0 (delete), bytes key | u8 1 (set), bytes key, value
+//! value  := u8 0 (empty) | 1 string: bytes | 2 bool: u8 | 3 int: i64 | 4 double: f64
+//!         | 5 bytes: bytes | 6 array: u32 n, value* | 7 map: u32 n, (bytes key, value)*
+//! bytes  := u32 length, the bytes
+//! ```
+//!
+//! Indices count the messages of each kind in their parent, in wire order.
+
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
+
+use super::kv;
+
+/// Where an attribute list sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Resource = 0,
+    Span = 1,
+    SpanEvent = 2,
+    LogRecord = 3,
+}
+
+const SCHEMA_URL: u8 = 4;
+
+/// Indices of the list's messages (unused ones 0).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Location {
+    pub resource: u32,
+    pub scope: u32,
+    pub item: u32,
+    pub event: u32,
+}
+
+/// The edits of one batch being built.
+#[derive(Debug)]
+pub struct Edits {
+    buf: Vec<u8>,
+    entries: u32,
+    /// A change could not be expressed: the caller needs the full output.
+    pub unrepresentable: bool,
+}
+
+impl Default for Edits {
+    fn default() -> Self {
+        Self {
+            buf: 0u32.to_le_bytes().to_vec(),
+            entries: 0,
+            unrepresentable: false,
+        }
+    }
+}
+
+/// One attribute of the input list: its key and, for the attributes the
+/// stages saw, the encoded `AnyValue` (placeholders need none).
+pub struct Original<'a> {
+    pub key: &'a [u8],
+    pub value: Option<&'a [u8]>,
+}
+
+impl Edits {
+    /// The finished edit list.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.buf[..4].copy_from_slice(&self.entries.to_le_bytes());
+        self.buf
+    }
+
+    /// Records that the scope at `at` gets `schema_url`.
+    pub fn schema_url(&mut self, at: Location, schema_url: &[u8]) {
+        self.header(SCHEMA_URL, at);
+        put_bytes(&mut self.buf, schema_url);
+    }
+
+    /// Records the edits turning `originals` (the input list, in order)
+    /// into `result` (the stages' list: placeholders, empty keys without a
+    /// value, stand for the originals they did not see, in order).
+    pub fn list(
+        &mut self,
+        target: Target,
+        at: Location,
+        originals: &[Original<'_>],
+        result: &[KeyValue],
+    ) {
+        if self.unrepresentable {
+            return;
+        }
+        match ops(originals, result) {
+            Some(ops) if ops.is_empty() => {}
+            Some(ops) => {
+                self.header(target as u8, at);
+                self.buf
+                    .extend_from_slice(&(ops.len() as u32).to_le_bytes());
+                for op in ops {
+                    match op {
+                        Op::Delete(key) => {
+                            self.buf.push(0);
+                            put_bytes(&mut self.buf, key);
+                        }
+                        Op::Set(kv) => {
+                            self.buf.push(1);
+                            put_bytes(&mut self.buf, kv.key.as_bytes());
+                            put_value(
+                                &mut self.buf,
+                                kv.value.as_ref().and_then(|v| v.value.as_ref()),
+                            );
+                        }
+                    }
+                }
+            }
+            None => self.unrepresentable = true,
+        }
+    }
+
+    fn header(&mut self, target: u8, at: Location) {
+        self.entries += 1;
+        self.buf.push(target);
+        for i in [at.resource, at.scope, at.item, at.event] {
+            self.buf.extend_from_slice(&i.to_le_bytes());
+        }
+    }
+}
+
+enum Op<'a, 'k> {
+    Delete(&'k [u8]),
+    Set(&'a KeyValue),
+}
+
+fn is_placeholder(kv: &KeyValue) -> bool {
+    kv.key.is_empty() && kv.value.is_none()
+}
+
+/// The ops from `originals` to `result`, checked by replaying them with
+/// pdata's semantics; `None` when the replay would not give `result`.
+fn ops<'a, 'k>(originals: &[Original<'k>], result: &'a [KeyValue]) -> Option<Vec<Op<'a, 'k>>> {
+    // Keys must be unique on both sides for key-addressed edits to mean
+    // one thing (pdata's Map finds the first of duplicates).
+    let result_keys: Vec<&[u8]> = {
+        let mut placeholders = originals.iter().filter(|o| o.value.is_none());
+        result
+            .iter()
+            .map(|kv| match is_placeholder(kv) {
+                true => placeholders.next().map(|o| o.key),
+                false => Some(kv.key.as_bytes()),
+            })
+            .collect::<Option<_>>()?
+    };
+    if has_duplicates(originals.iter().map(|o| o.key))
+        || has_duplicates(result_keys.iter().copied())
+    {
+        return None;
+    }
+    let mut ops = Vec::new();
+    for o in originals.iter().filter(|o| o.value.is_some()) {
+        if !result_keys.contains(&o.key) {
+            ops.push(Op::Delete(o.key));
+        }
+    }
+    let mut scratch = Vec::new();
+    for kv in result.iter().filter(|kv| !is_placeholder(kv)) {
+        let original = originals.iter().find(|o| o.key == kv.key.as_bytes());
+        match original {
+            // A placeholder's attribute cannot have been changed.
+            Some(Original { value: None, .. }) => return None,
+            Some(Original {
+                value: Some(before),
+                ..
+            }) => {
+                scratch.clear();
+                encode_any_value(kv.value.as_ref(), &mut scratch);
+                if scratch != *before {
+                    ops.push(Op::Set(kv));
+                }
+            }
+            None => ops.push(Op::Set(kv)),
+        }
+    }
+    // Replay on the original keys.
+    let mut keys: Vec<&[u8]> = originals.iter().map(|o| o.key).collect();
+    for op in &ops {
+        match op {
+            Op::Delete(k) => keys.retain(|x| x != k),
+            Op::Set(kv) => {
+                if !keys.contains(&kv.key.as_bytes()) {
+                    keys.push(kv.key.as_bytes());
+                }
+            }
+        }
+    }
+    (keys == result_keys).then_some(ops)
+}
+
+fn has_duplicates<'k>(keys: impl Iterator<Item = &'k [u8]>) -> bool {
+    let mut seen: Vec<&[u8]> = Vec::with_capacity(32);
+    for k in keys {
+        if seen.contains(&k) {
+            return true;
+        }
+        seen.push(k);
+    }
+    false
+}
+
+/// An attribute's value as `KeyValue.value` holds it (the `AnyValue`
+/// message's bytes), for comparison with the input's.
+fn encode_any_value(value: Option<&AnyValue>, out: &mut Vec<u8>) {
+    if let Some(v) = value {
+        kv::encode_any_value(v, out);
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+fn put_value(out: &mut Vec<u8>, v: Option<&Value>) {
+    let Some(v) = v else {
+        out.push(0);
+        return;
+    };
+    match v {
+        Value::StringValue(s) => {
+            out.push(1);
+            put_bytes(out, s.as_bytes());
+        }
+        Value::BoolValue(b) => {
+            out.push(2);
+            out.push(u8::from(*b));
+        }
+        Value::IntValue(i) => {
+            out.push(3);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::DoubleValue(d) => {
+            out.push(4);
+            out.extend_from_slice(&d.to_le_bytes());
+        }
+        Value::BytesValue(b) => {
+            out.push(5);
+            put_bytes(out, b);
+        }
+        Value::ArrayValue(a) => {
+            out.push(6);
+            out.extend_from_slice(&(a.values.len() as u32).to_le_bytes());
+            for e in &a.values {
+                put_value(out, e.value.as_ref());
+            }
+        }
+        Value::KvlistValue(l) => {
+            out.push(7);
+            out.extend_from_slice(&(l.values.len() as u32).to_le_bytes());
+            for kv in &l.values {
+                put_bytes(out, kv.key.as_bytes());
+                put_value(out, kv.value.as_ref().and_then(|v| v.value.as_ref()));
+            }
+        }
+        // Profiles-only indices: never produced by the stages.
+        #[allow(unreachable_patterns)]
+        _ => out.push(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    fn kv(key: &str, v: &str) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue {
+                value: Some(Value::StringValue(v.into())),
+            }),
+            key_strindex: 0,
+        }
+    }
+
+    fn encoded(kv: &KeyValue) -> Vec<u8> {
+        kv.value.as_ref().unwrap().encode_to_vec()
+    }
+
+    #[test]
+    fn deletes_sets_and_appends_replay_to_the_result() {
+        let (a, b, c) = (kv("a", "1"), kv("b", "2"), kv("c", "3"));
+        let (ea, eb) = (encoded(&a), encoded(&b));
+        let originals = [
+            Original {
+                key: b"p",
+                value: None,
+            },
+            Original {
+                key: b"a",
+                value: Some(&ea),
+            },
+            Original {
+                key: b"b",
+                value: Some(&eb),
+            },
+        ];
+        // b changed in place, a removed, c appended.
+        let b2 = kv("b", "two");
+        let result = [KeyValue::default(), b2.clone(), c.clone()];
+        let ops = ops(&originals, &result).expect("representable");
+        let shape: Vec<String> = ops
+            .iter()
+            .map(|op| match op {
+                Op::Delete(k) => format!("-{}", String::from_utf8_lossy(k)),
+                Op::Set(kv) => format!("+{}", kv.key),
+            })
+            .collect();
+        assert_eq!(shape, ["-a", "+b", "+c"]);
+    }
+
+    #[test]
+    fn duplicates_and_reordering_are_unrepresentable() {
+        let a = kv("a", "1");
+        let ea = encoded(&a);
+        let dup = [
+            Original {
+                key: b"a",
+                value: Some(&ea),
+            },
+            Original {
+                key: b"a",
+                value: Some(&ea),
+            },
+        ];
+        assert!(ops(&dup, &[a.clone(), kv("z", "9")]).is_none());
+        // A new key placed before an original cannot come from appends.
+        let originals = [Original {
+            key: b"a",
+            value: Some(&ea),
+        }];
+        assert!(ops(&originals, &[kv("n", "new"), a.clone()]).is_none());
+        // Nothing changed: no ops.
+        assert!(ops(&originals, &[a]).unwrap().is_empty());
+    }
+}
