@@ -11,10 +11,15 @@ import (
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadata"
 )
 
-// The processor never modifies its input: changed batches come back from
-// Rust as new bytes and are unmarshaled into new pdata, unchanged ones are
-// passed on as they are. processorhelper defaults to MutatesData: true.
-var processorCapabilities = consumer.Capabilities{MutatesData: false}
+// Changed trace and log batches are edited in place (the core returns
+// edits, see edits.go), so those processors mutate their input. Metrics
+// come back from Rust as new bytes, unmarshaled into new pdata: that
+// processor never modifies its input, and the collector need not copy
+// data for it when a pipeline fans out.
+var (
+	editingCapabilities  = consumer.Capabilities{MutatesData: true}
+	readOnlyCapabilities = consumer.Capabilities{MutatesData: false}
+)
 
 // NewFactory returns the genai processor factory.
 func NewFactory() processor.Factory {
@@ -31,9 +36,9 @@ func createDefaultConfig() component.Config {
 	return &Config{ErrorMode: ErrorModeIgnore}
 }
 
-func options(p *genaiProcessor) []processorhelper.Option {
+func options(p *genaiProcessor, capabilities consumer.Capabilities) []processorhelper.Option {
 	return []processorhelper.Option{
-		processorhelper.WithCapabilities(processorCapabilities),
+		processorhelper.WithCapabilities(capabilities),
 		processorhelper.WithStart(p.start),
 		processorhelper.WithShutdown(p.shutdown),
 	}
@@ -44,7 +49,7 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces, options(p)...)
+	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces, options(p, editingCapabilities)...)
 }
 
 func createMetrics(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
@@ -52,7 +57,7 @@ func createMetrics(ctx context.Context, set processor.Settings, cfg component.Co
 	if err != nil {
 		return nil, err
 	}
-	return processorhelper.NewMetrics(ctx, set, cfg, next, p.processMetrics, options(p)...)
+	return processorhelper.NewMetrics(ctx, set, cfg, next, p.processMetrics, options(p, readOnlyCapabilities)...)
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
@@ -60,5 +65,5 @@ func createLogs(ctx context.Context, set processor.Settings, cfg component.Confi
 	if err != nil {
 		return nil, err
 	}
-	return processorhelper.NewLogs(ctx, set, cfg, next, p.processLogs, options(p)...)
+	return processorhelper.NewLogs(ctx, set, cfg, next, p.processLogs, options(p, editingCapabilities)...)
 }

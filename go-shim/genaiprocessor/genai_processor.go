@@ -86,38 +86,41 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 		p.tel.skipped(ctx, ffi.Traces)
 		return td, nil
 	}
-	var out ptrace.Traces
-	changed := false
+	out := td
 	err := p.process(ctx, ffi.Traces, td.SpanCount(),
 		func() ([]byte, error) { return p.marshal.traces.MarshalTraces(td) },
-		func(b []byte) error {
-			decoded, err := p.unmarshal.traces.UnmarshalTraces(b)
-			if err != nil {
+		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
+			return core.Edit(ffi.Traces, in, func(b []byte, edits bool) error {
+				if edits {
+					return applyTraceEdits(td, b)
+				}
+				decoded, err := p.unmarshal.traces.UnmarshalTraces(b)
+				if err == nil {
+					out = decoded
+				}
 				return err
-			}
-			out, changed = decoded, true
-			return nil
+			})
 		})
-	if err != nil || !changed {
+	if err != nil {
 		return td, err
 	}
 	return out, nil
 }
 
 func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
-	var out pmetric.Metrics
-	changed := false
+	out := md
 	err := p.process(ctx, ffi.Metrics, md.DataPointCount(),
 		func() ([]byte, error) { return p.marshal.metrics.MarshalMetrics(md) },
-		func(b []byte) error {
-			decoded, err := p.unmarshal.metrics.UnmarshalMetrics(b)
-			if err != nil {
+		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
+			return core.Process(ffi.Metrics, in, func(b []byte) error {
+				decoded, err := p.unmarshal.metrics.UnmarshalMetrics(b)
+				if err == nil {
+					out = decoded
+				}
 				return err
-			}
-			out, changed = decoded, true
-			return nil
+			})
 		})
-	if err != nil || !changed {
+	if err != nil {
 		return md, err
 	}
 	return out, nil
@@ -129,34 +132,38 @@ func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 		p.tel.skipped(ctx, ffi.Logs)
 		return ld, nil
 	}
-	var out plog.Logs
-	changed := false
+	out := ld
 	err := p.process(ctx, ffi.Logs, ld.LogRecordCount(),
 		func() ([]byte, error) { return p.marshal.logs.MarshalLogs(ld) },
-		func(b []byte) error {
-			decoded, err := p.unmarshal.logs.UnmarshalLogs(b)
-			if err != nil {
+		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
+			return core.Edit(ffi.Logs, in, func(b []byte, edits bool) error {
+				if edits {
+					return applyLogEdits(ld, b)
+				}
+				decoded, err := p.unmarshal.logs.UnmarshalLogs(b)
+				if err == nil {
+					out = decoded
+				}
 				return err
-			}
-			out, changed = decoded, true
-			return nil
+			})
 		})
-	if err != nil || !changed {
+	if err != nil {
 		return ld, err
 	}
 	return out, nil
 }
 
-// process marshals one batch, runs it through the core once and, when the
-// core changed it, lets decode build the new pdata. On any failure the
-// caller keeps its input; the error is returned only in propagate mode.
-func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int, encode func() ([]byte, error), decode func([]byte) error) error {
+// process marshals one batch and runs it through the core once with call,
+// whose callback builds the new pdata or edits the input when the core
+// changed the batch. On any failure the caller keeps its input (edits are
+// applied all or nothing); the error is returned only in propagate mode.
+func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int, encode func() ([]byte, error), call func(*ffi.Processor, []byte) (ffi.Outcome, error)) error {
 	p.tel.batch(ctx, sig, items)
 	in, err := encode()
 	if err != nil {
 		return p.fail(ctx, sig, "marshal", fmt.Errorf("marshaling %s to OTLP protobuf: %w", sig, err))
 	}
-	outcome, err := p.core.Load().Process(sig, in, decode)
+	outcome, err := call(p.core.Load(), in)
 	p.tel.outcome(ctx, sig, outcome)
 	if len(outcome.UnknownModels) > 0 {
 		p.logger.Debug("genai: models without pricing", zap.String("signal", sig.String()), zap.Strings("models", outcome.UnknownModels))

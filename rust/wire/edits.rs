@@ -22,9 +22,13 @@
 //!
 //! Indices count the messages of each kind in their parent, in wire order.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
 use super::kv;
+use crate::normalize::rules::FxHasher;
 
 /// Where an attribute list sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,8 +150,6 @@ fn is_placeholder(kv: &KeyValue) -> bool {
 /// The ops from `originals` to `result`, checked by replaying them with
 /// pdata's semantics; `None` when the replay would not give `result`.
 fn ops<'a, 'k>(originals: &[Original<'k>], result: &'a [KeyValue]) -> Option<Vec<Op<'a, 'k>>> {
-    // Keys must be unique on both sides for key-addressed edits to mean
-    // one thing (pdata's Map finds the first of duplicates).
     let result_keys: Vec<&[u8]> = {
         let mut placeholders = originals.iter().filter(|o| o.value.is_none());
         result
@@ -158,60 +160,82 @@ fn ops<'a, 'k>(originals: &[Original<'k>], result: &'a [KeyValue]) -> Option<Vec
             })
             .collect::<Option<_>>()?
     };
-    if has_duplicates(originals.iter().map(|o| o.key))
-        || has_duplicates(result_keys.iter().copied())
-    {
-        return None;
-    }
+    // Keys must be unique on both sides for key-addressed edits to mean
+    // one thing (pdata's Map finds the first of duplicates).
+    let before = KeyIndex::new(originals.iter().map(|o| o.key).collect())?;
+    let after = KeyIndex::new(result_keys)?;
     let mut ops = Vec::new();
-    for o in originals.iter().filter(|o| o.value.is_some()) {
-        if !result_keys.contains(&o.key) {
+    let mut deleted = vec![false; originals.len()];
+    for (i, o) in originals.iter().enumerate() {
+        if o.value.is_some() && after.position(o.key).is_none() {
             ops.push(Op::Delete(o.key));
+            deleted[i] = true;
         }
     }
+    let mut appended = Vec::new();
     let mut scratch = Vec::new();
     for kv in result.iter().filter(|kv| !is_placeholder(kv)) {
-        let original = originals.iter().find(|o| o.key == kv.key.as_bytes());
-        match original {
+        let key = kv.key.as_bytes();
+        match before.position(key).map(|i| originals[i].value) {
             // A placeholder's attribute cannot have been changed.
-            Some(Original { value: None, .. }) => return None,
-            Some(Original {
-                value: Some(before),
-                ..
-            }) => {
+            Some(None) => return None,
+            Some(Some(value)) => {
                 scratch.clear();
                 encode_any_value(kv.value.as_ref(), &mut scratch);
-                if scratch != *before {
+                if scratch != value {
                     ops.push(Op::Set(kv));
                 }
             }
-            None => ops.push(Op::Set(kv)),
-        }
-    }
-    // Replay on the original keys.
-    let mut keys: Vec<&[u8]> = originals.iter().map(|o| o.key).collect();
-    for op in &ops {
-        match op {
-            Op::Delete(k) => keys.retain(|x| x != k),
-            Op::Set(kv) => {
-                if !keys.contains(&kv.key.as_bytes()) {
-                    keys.push(kv.key.as_bytes());
-                }
+            None => {
+                ops.push(Op::Set(kv));
+                appended.push(key);
             }
         }
     }
-    (keys == result_keys).then_some(ops)
+    // Replay: what is left of the input in order, then the new keys.
+    let replayed = (before.keys.iter().zip(&deleted))
+        .filter(|(_, &gone)| !gone)
+        .map(|(k, _)| *k)
+        .chain(appended);
+    replayed.eq(after.keys.iter().copied()).then_some(ops)
 }
 
-fn has_duplicates<'k>(keys: impl Iterator<Item = &'k [u8]>) -> bool {
-    let mut seen: Vec<&[u8]> = Vec::with_capacity(32);
-    for k in keys {
-        if seen.contains(&k) {
-            return true;
+/// The keys of one attribute list and their positions: looked up by a
+/// scan in the usual short list, by a hash map in a long one (a span may
+/// carry a hundred thousand attributes).
+struct KeyIndex<'k> {
+    keys: Vec<&'k [u8]>,
+    map: Option<HashMap<&'k [u8], usize, BuildHasherDefault<FxHasher>>>,
+}
+
+/// Longest list searched by a scan.
+const SCAN: usize = 32;
+
+impl<'k> KeyIndex<'k> {
+    /// `None` when a key repeats.
+    fn new(keys: Vec<&'k [u8]>) -> Option<Self> {
+        if keys.len() <= SCAN {
+            let unique = keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k));
+            return unique.then_some(Self { keys, map: None });
         }
-        seen.push(k);
+        let mut map = HashMap::with_capacity_and_hasher(keys.len(), Default::default());
+        for (i, k) in keys.iter().enumerate() {
+            if map.insert(*k, i).is_some() {
+                return None;
+            }
+        }
+        Some(Self {
+            keys,
+            map: Some(map),
+        })
     }
-    false
+
+    fn position(&self, key: &[u8]) -> Option<usize> {
+        match &self.map {
+            Some(m) => m.get(key).copied(),
+            None => self.keys.iter().position(|k| *k == key),
+        }
+    }
 }
 
 /// An attribute's value as `KeyValue.value` holds it (the `AnyValue`
@@ -323,6 +347,30 @@ mod tests {
             })
             .collect();
         assert_eq!(shape, ["-a", "+b", "+c"]);
+    }
+
+    #[test]
+    fn long_lists_are_indexed_not_scanned() {
+        let keys: Vec<String> = (0..1000).map(|i| format!("app.{i}")).collect();
+        let kvs: Vec<KeyValue> = keys.iter().map(|k| kv(k, "v")).collect();
+        let values: Vec<Vec<u8>> = kvs.iter().map(encoded).collect();
+        let originals: Vec<Original> = keys
+            .iter()
+            .zip(&values)
+            .map(|(k, v)| Original {
+                key: k.as_bytes(),
+                value: Some(v),
+            })
+            .collect();
+        let mut result = kvs.clone();
+        result.remove(500);
+        result[10] = kv("app.10", "changed");
+        result.push(kv("gen_ai.usage.cost", "1"));
+        let edits = ops(&originals, &result).expect("representable");
+        assert_eq!(edits.len(), 3);
+        let mut dup = originals;
+        dup[999].key = b"app.3";
+        assert!(ops(&dup, &kvs).is_none(), "a repeated key in a long list");
     }
 
     #[test]

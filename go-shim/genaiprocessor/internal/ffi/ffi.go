@@ -133,6 +133,9 @@ type Outcome struct {
 	// Changed says whether the core produced a new batch (and the decode
 	// callback ran).
 	Changed bool
+	// Edits says the callback got edits to apply to the input
+	// (rust/wire/edits.rs) rather than a whole batch (only from Edit).
+	Edits bool
 	// Stats are this batch's counters.
 	Stats Stats
 	// UnknownModels are model names no pricing table knows.
@@ -185,17 +188,20 @@ type Processor struct {
 	handle C.GenaiHandle
 	closed atomic.Bool
 	// genaiKeys remembers IsGenAIKey's answers, which never change for a
-	// handle: an immutable map replaced by a copy with each new key (under
-	// keysMu), so that the lookups, one per attribute key of every batch,
-	// take no lock. At most maxCachedKeys keys: beyond, keys of unbounded
-	// cardinality cost a core call each instead of memory and copying.
-	genaiKeys atomic.Pointer[map[string]bool]
-	keysMu    sync.Mutex
+	// handle: an immutable map, so that the lookups, one per attribute key
+	// of every batch, take no lock. New answers wait in pendingKeys (under
+	// keysMu) until there are enough of them to make a copy worth it: the
+	// copying stays linear in the number of keys. At most maxCachedKeys
+	// keys: beyond, keys of unbounded cardinality cost a core call each
+	// instead of memory.
+	genaiKeys   atomic.Pointer[map[string]bool]
+	keysMu      sync.Mutex
+	pendingKeys map[string]bool
 }
 
 // maxCachedKeys bounds the IsGenAIKey cache. Instrumentations use a few
 // hundred attribute keys at most.
-const maxCachedKeys = 4096
+const maxCachedKeys = 8192
 
 // New creates a core processor from a JSON configuration.
 func New(config []byte) (*Processor, error) {
@@ -218,11 +224,16 @@ func (p *Processor) IsGenAIKey(key string) (bool, error) {
 	if p == nil {
 		return false, &Error{Status: StatusInvalidHandle, Message: "nil genai processor"}
 	}
-	cached := p.genaiKeys.Load()
-	if cached != nil {
+	if cached := p.genaiKeys.Load(); cached != nil {
 		if v, ok := (*cached)[key]; ok {
 			return v, nil
 		}
+	}
+	p.keysMu.Lock()
+	v, ok := p.pendingKeys[key]
+	p.keysMu.Unlock()
+	if ok {
+		return v, nil
 	}
 	var (
 		answer C.bool
@@ -237,7 +248,7 @@ func (p *Processor) IsGenAIKey(key string) (bool, error) {
 	return bool(answer), nil
 }
 
-// remember adds one answer to the IsGenAIKey cache, copying it.
+// remember adds one answer to the IsGenAIKey cache.
 func (p *Processor) remember(key string, answer bool) {
 	p.keysMu.Lock()
 	defer p.keysMu.Unlock()
@@ -246,27 +257,39 @@ func (p *Processor) remember(key string, answer bool) {
 	if old != nil {
 		n = len(*old)
 	}
-	if n >= maxCachedKeys {
+	if n+len(p.pendingKeys) >= maxCachedKeys {
 		return
 	}
-	next := make(map[string]bool, n+1)
+	if p.pendingKeys == nil {
+		p.pendingKeys = map[string]bool{}
+	}
+	// A copy of the key: the caller's string may alias a batch's memory.
+	p.pendingKeys[strings.Clone(key)] = answer
+	if len(p.pendingKeys) < n/4+16 {
+		return
+	}
+	next := make(map[string]bool, n+len(p.pendingKeys))
 	if old != nil {
 		for k, v := range *old {
 			next[k] = v
 		}
 	}
-	// A copy of the key: the caller's string may alias memory (pdata's)
-	// that outlives neither the batch nor this cache's needs.
-	next[strings.Clone(key)] = answer
+	for k, v := range p.pendingKeys {
+		next[k] = v
+	}
 	p.genaiKeys.Store(&next)
+	clear(p.pendingKeys)
 }
 
 // cachedKeys is how many IsGenAIKey answers are remembered.
 func (p *Processor) cachedKeys() int {
+	p.keysMu.Lock()
+	defer p.keysMu.Unlock()
+	n := len(p.pendingKeys)
 	if m := p.genaiKeys.Load(); m != nil {
-		return len(*m)
+		n += len(*m)
 	}
-	return 0
+	return n
 }
 
 // Close destroys the handle. Closing again is a no-op. The handle value is
@@ -288,6 +311,19 @@ func (p *Processor) Close() error {
 // Rust-owned output that is valid only during the callback; decode must not
 // keep it. Its error is returned as is.
 func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) error) (Outcome, error) {
+	return p.call(sig, false, batch, func(out []byte, _ bool) error { return decode(out) })
+}
+
+// Edit is Process for traces and logs, except that a changed batch comes,
+// when the core can express it so, as edits to apply to the input
+// (Outcome.Edits set; format in rust/wire/edits.rs) instead of a whole
+// batch; otherwise as from Process. Either goes to the callback, valid only
+// during it. Metrics go through Process.
+func (p *Processor) Edit(sig Signal, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
+	return p.call(sig, true, batch, use)
+}
+
+func (p *Processor) call(sig Signal, edit bool, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
 	var handle C.GenaiHandle // 0, never valid: a nil processor is refused by the core
 	if p != nil {
 		handle = p.handle
@@ -296,15 +332,19 @@ func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) er
 	ptr, n := goBytes(batch)
 	start := time.Now()
 	var st C.enum_GenaiStatus
-	switch sig {
-	case Traces:
+	switch {
+	case sig == Traces && edit:
+		st = C.genai_edit_traces(handle, ptr, n, &res)
+	case sig == Logs && edit:
+		st = C.genai_edit_logs(handle, ptr, n, &res)
+	case sig == Traces:
 		st = C.genai_process_traces(handle, ptr, n, &res)
-	case Metrics:
+	case sig == Metrics && !edit:
 		st = C.genai_process_metrics(handle, ptr, n, &res)
-	case Logs:
+	case sig == Logs:
 		st = C.genai_process_logs(handle, ptr, n, &res)
 	default:
-		return Outcome{}, fmt.Errorf("genai: unknown signal %d", int(sig))
+		return Outcome{}, fmt.Errorf("genai: no %s call for signal %d", map[bool]string{true: "edit", false: "process"}[edit], int(sig))
 	}
 	out := Outcome{CallDuration: time.Since(start)}
 	// Every path below leaves through here: the result owns up to three
@@ -314,12 +354,13 @@ func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) er
 		return out, &Error{Status: Status(st), Message: string(view(res.error))}
 	}
 	out.Changed = bool(res.changed)
+	out.Edits = bool(res.edits)
 	out.Stats = statsFrom(&res.stats)
 	if models := string(view(res.unknown_models)); models != "" {
 		out.UnknownModels = strings.Split(models, "\n")
 	}
 	if out.Changed {
-		if err := decode(view(res.data)); err != nil {
+		if err := use(view(res.data), out.Edits); err != nil {
 			return out, err
 		}
 	}

@@ -1,0 +1,151 @@
+package genaiprocessor
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
+)
+
+// editConfigs switch the options that change what the core writes.
+var editConfigs = []string{
+	`{}`,
+	`{"normalize":{"overwrite":true,"remove_originals":true}}`,
+	`{"normalize":{"environment":"name"},"cost":{"breakdown":true}}`,
+}
+
+// capturedBatches are the recorded outputs of real instrumentation
+// libraries (tests/fixtures/captured) plus this package's GenAI batches.
+func capturedBatches(t *testing.T) (map[string]ptrace.Traces, map[string]plog.Logs) {
+	traces := map[string]ptrace.Traces{"genai": genaiTraces()}
+	logs := map[string]plog.Logs{"genai": genaiLogs()}
+	dirs, err := filepath.Glob("../../tests/fixtures/captured/*")
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs, "captured fixtures")
+	for _, dir := range dirs {
+		if b, err := os.ReadFile(filepath.Join(dir, "traces.pb")); err == nil {
+			td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
+			require.NoError(t, err)
+			traces[dir] = td
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "logs.pb")); err == nil {
+			ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(b)
+			require.NoError(t, err)
+			logs[dir] = ld
+		}
+	}
+	return traces, logs
+}
+
+// Edits applied to the batch give, byte for byte once marshaled, the
+// batch the core returns whole.
+func TestEditsGiveWhatTheCoreReturnsWhole(t *testing.T) {
+	traces, logs := capturedBatches(t)
+	edited := 0
+	for _, config := range editConfigs {
+		core, err := ffi.New([]byte(config))
+		require.NoError(t, err)
+		for name, td := range traces {
+			in, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+			require.NoError(t, err)
+			var want []byte
+			_, err = core.Process(ffi.Traces, in, func(b []byte) error {
+				whole, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
+				require.NoError(t, err)
+				want, err = (&ptrace.ProtoMarshaler{}).MarshalTraces(whole)
+				return err
+			})
+			require.NoError(t, err)
+			got := ptrace.NewTraces()
+			td.CopyTo(got)
+			outcome, err := core.Edit(ffi.Traces, in, func(b []byte, edits bool) error {
+				require.True(t, edits, "traces %s: whole batch instead of edits", name)
+				return applyTraceEdits(got, b)
+			})
+			require.NoError(t, err)
+			if !outcome.Changed {
+				require.Nil(t, want, "traces %s", name)
+				continue
+			}
+			edited++
+			gotBytes, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(got)
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(want, gotBytes), "traces %s with %s: edited batch differs", name, config)
+		}
+		for name, ld := range logs {
+			in, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+			require.NoError(t, err)
+			var want []byte
+			_, err = core.Process(ffi.Logs, in, func(b []byte) error {
+				whole, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(b)
+				require.NoError(t, err)
+				want, err = (&plog.ProtoMarshaler{}).MarshalLogs(whole)
+				return err
+			})
+			require.NoError(t, err)
+			got := plog.NewLogs()
+			ld.CopyTo(got)
+			outcome, err := core.Edit(ffi.Logs, in, func(b []byte, edits bool) error {
+				require.True(t, edits, "logs %s: whole batch instead of edits", name)
+				return applyLogEdits(got, b)
+			})
+			require.NoError(t, err)
+			if !outcome.Changed {
+				require.Nil(t, want, "logs %s", name)
+				continue
+			}
+			edited++
+			gotBytes, err := (&plog.ProtoMarshaler{}).MarshalLogs(got)
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(want, gotBytes), "logs %s with %s: edited batch differs", name, config)
+		}
+		require.NoError(t, core.Close())
+	}
+	assert.GreaterOrEqual(t, edited, 2*len(editConfigs), "edits were exercised")
+}
+
+// A malformed edit buffer, whatever is wrong with it, is an error and
+// leaves the batch exactly as it was.
+func TestMalformedEditsChangeNothing(t *testing.T) {
+	core, err := ffi.New([]byte(`{}`))
+	require.NoError(t, err)
+	defer core.Close()
+	td := genaiTraces()
+	in, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+	var edits []byte
+	_, err = core.Edit(ffi.Traces, in, func(b []byte, isEdits bool) error {
+		require.True(t, isEdits)
+		edits = bytes.Clone(b)
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, edits)
+
+	bad := [][]byte{nil, {1}, append(bytes.Clone(edits), 0)}
+	for n := 1; n < len(edits); n++ {
+		bad = append(bad, edits[:n]) // every truncation
+	}
+	for _, i := range []int{4, 5, 9, 21} { // target, resource index, op count, ...
+		b := bytes.Clone(edits)
+		b[i] ^= 0x7f
+		bad = append(bad, b)
+	}
+	for _, b := range bad {
+		got := genaiTraces()
+		if err := applyTraceEdits(got, b); err == nil {
+			continue // a corrupted byte may still make valid edits
+		}
+		gotBytes, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(got)
+		assert.Equal(t, in, gotBytes, "a failed edit changed the batch (%x)", b)
+	}
+	// Edits meant for traces do not fit logs.
+	assert.Error(t, applyLogEdits(genaiLogs(), edits))
+}
