@@ -134,14 +134,16 @@ impl Processor {
         if signal != Signal::Metrics {
             let mut batch = Batch::default();
             let mut edits = wire::edits::Edits::default();
-            if let Ok(output) = wire::splice(self, signal, input, &mut batch, Some(&mut edits)) {
-                let as_edits = output.is_some() && !edits.unrepresentable;
-                let mut outcome = batch.finish(match as_edits {
-                    true => Some(edits.finish()),
-                    false => output,
-                });
-                outcome.edits = as_edits;
-                return Ok(outcome);
+            match wire::splice(self, signal, input, &mut batch, Some(&mut edits)) {
+                Ok(None) => return Ok(batch.finish(None)),
+                Ok(Some(_)) if !edits.unrepresentable => {
+                    let mut outcome = batch.finish(Some(edits.finish()));
+                    outcome.edits = true;
+                    return Ok(outcome);
+                }
+                // Changes edits cannot express: the batch again, whole.
+                Ok(Some(_)) => return self.process(signal, input),
+                Err(_) => {}
             }
         }
         self.reference(signal, input)

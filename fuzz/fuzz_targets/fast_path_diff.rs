@@ -7,7 +7,9 @@
 //! the same decoded output and the same counters. On input prost refuses
 //! the fast paths must not panic; they may pass it on (the wire path copies
 //! bytes it does not interpret as they came). Spans and logs are checked a
-//! second time in pdata's field order (the collector's layout). The first
+//! second time in pdata's field order (the collector's layout), and their
+//! edits (`Processor::process_edits`), applied to the input, must give the
+//! output. The first
 //! byte picks the signal and one of four configurations.
 //!
 //! One divergence is by design and excluded (`normalize.environment: off`):
@@ -24,6 +26,8 @@ use otelcol_genai::processor::Batch;
 use otelcol_genai::{signals, Processor, Signal, Stats};
 use prost::Message;
 
+#[path = "../../tests/support/edits.rs"]
+mod edits;
 #[path = "../../tests/support/pdata_order.rs"]
 #[allow(dead_code)] // the fuzz target uses the fallible form only
 mod pdata_order;
@@ -113,4 +117,20 @@ fn check(p: &Processor, signal: Signal, bytes: &[u8]) {
         passed_on(signal, bytes, &want) == passed_on(signal, bytes, &out.output),
         "fast path and reference outputs disagree"
     );
+    if signal != Signal::Metrics {
+        // Edits applied to the input give the same batch as the output.
+        let edited = p.process_edits(signal, bytes).expect("accepted above");
+        assert_eq!(
+            edited.output.is_some(),
+            out.output.is_some(),
+            "edits: changed flags disagree"
+        );
+        assert_eq!(edited.stats, out.stats, "edits: counters disagree");
+        if let (true, Some(e)) = (edited.edits, &edited.output) {
+            assert!(
+                edits::apply_edits(signal, bytes, e) == passed_on(signal, bytes, &out.output),
+                "edits and output disagree"
+            );
+        }
+    }
 }

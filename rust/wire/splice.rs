@@ -53,8 +53,8 @@ impl Item {
 }
 
 /// Processes a trace or log batch on the wire. `Ok(None)`: nothing
-/// changed, keep the input. With `edits`, the changes are also recorded
-/// there ([`Edits`]).
+/// changed, keep the input. With `edits`, the changes are recorded there
+/// ([`Edits`]) instead, and the output, when `Some`, is not a batch.
 pub fn splice(
     p: &Processor,
     signal: Signal,
@@ -182,9 +182,14 @@ impl<'a> Walk<'_, 'a> {
                     self.at.item = items;
                     self.at.event = 0;
                     items += 1;
+                    let mark = out.len();
                     touched |= put_nested(out, f.number, item.len(), |o| {
                         self.item(self.item, item, o, b)
                     })?;
+                    if self.edits.is_some() {
+                        // The edits say it all: the items' bytes are not needed.
+                        out.truncate(mark);
+                    }
                 }
                 SCHEMA_URL => {
                     schema_urls += 1;
@@ -262,7 +267,9 @@ impl<'a> Walk<'_, 'a> {
         let mut events = 0;
         for &f in others.iter() {
             if f.number == attrs_field {
-                list.write(out, attrs_field, list_changed);
+                if self.edits.is_none() {
+                    list.write(out, attrs_field, list_changed);
+                }
             } else if item == Item::Span && f.number == Item::SPAN_EVENTS {
                 let event = f.message()?;
                 self.at.event = events;

@@ -222,5 +222,6 @@ impl SplitMix64 {
     }
 }
 
+pub mod edits;
 pub mod pdata_order;
 pub mod workloads;
