@@ -71,6 +71,14 @@ fn bench(c: &mut Criterion) {
                 )
             });
         }
+        // What the Go component calls for spans and logs: all stages, the
+        // changes returned as edits.
+        if *signal != Signal::Metrics {
+            let p = Processor::from_json(b"{}").expect("default config");
+            group.bench_function("edits", |b| {
+                b.iter(|| p.process_edits(*signal, input).expect("workload decodes"))
+            });
+        }
         // The floor: decode + encode with prost and nothing else.
         group.bench_function("prost_roundtrip", |b| {
             b.iter(|| roundtrip(*signal, input));

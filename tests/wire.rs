@@ -320,23 +320,27 @@ fn edits_applied_to_the_input_give_the_output() {
             }
         }
     }
-    // A span repeating a key: key-addressed edits would be ambiguous, so
-    // that batch comes back whole.
-    let mut dup = genai_spans(3);
-    let span = &mut dup.resource_spans[0].scope_spans[0].spans[1];
-    span.attributes.push(support::kv("app.tenant", "again"));
-    let input = dup.encode_to_vec();
+    // A span repeating a key the stages read: key-addressed edits would
+    // be ambiguous, so that batch comes back whole. A repeated key they do
+    // not read is not touched by the edits, which stay valid.
     let p = Processor::from_json(b"{}").unwrap();
-    let edited = p.process_edits(Signal::Traces, &input).unwrap();
-    assert!(!edited.edits, "duplicate keys: whole batch");
-    assert_eq!(
-        edited.output,
-        p.process(Signal::Traces, &input).unwrap().output
-    );
-    assert_eq!(
-        edited.stats,
-        p.process(Signal::Traces, &input).unwrap().stats
-    );
+    for (key, as_edits) in [("gen_ai.request.model", false), ("app.tenant", true)] {
+        let mut dup = genai_spans(3);
+        let span = &mut dup.resource_spans[0].scope_spans[0].spans[1];
+        span.attributes.push(support::kv(key, "again"));
+        let input = dup.encode_to_vec();
+        let edited = p.process_edits(Signal::Traces, &input).unwrap();
+        let full = p.process(Signal::Traces, &input).unwrap();
+        assert_eq!(edited.edits, as_edits, "{key} repeated");
+        assert_eq!(edited.stats, full.stats);
+        match as_edits {
+            true => assert_eq!(
+                apply_edits(Signal::Traces, &input, edited.output.as_ref().unwrap()),
+                passed_on(Signal::Traces, &input, full.output.as_ref())
+            ),
+            false => assert_eq!(edited.output, full.output),
+        }
+    }
     eprintln!("{as_edits} batches as edits, {whole} whole");
     assert!(
         as_edits > 40 && whole <= as_edits / 10,

@@ -113,8 +113,10 @@ pub struct AttrList<'a> {
     raw: Vec<&'a [u8]>,
     /// Input bytes of every attribute, for a list the stages left alone.
     all_raw: Vec<&'a [u8]>,
-    /// Whether each attribute of `all_raw` was decoded.
-    decoded: Vec<bool>,
+    /// Key and value bytes of the decoded attributes, in order, for edits.
+    decoded: Vec<Original<'a>>,
+    /// A decoded attribute had an unusual layout: no edits for this list.
+    unusual: bool,
 }
 
 fn is_placeholder(kv: &KeyValue) -> bool {
@@ -137,13 +139,18 @@ impl<'a> AttrList<'a> {
             // placeholder to the stages: kept as it came.
             if !is_placeholder(&kv) {
                 self.kvs.push(kv);
-                self.decoded.push(true);
+                match kv::split(entry) {
+                    Some((key, value)) => self.decoded.push(Original {
+                        key,
+                        value: value.unwrap_or_default(),
+                    }),
+                    None => self.unusual = true,
+                }
                 return Ok(());
             }
         }
         self.kvs.push(KeyValue::default());
         self.raw.push(field.raw);
-        self.decoded.push(false);
         Ok(())
     }
 
@@ -163,28 +170,14 @@ impl<'a> AttrList<'a> {
         self.raw.clear();
         self.all_raw.clear();
         self.decoded.clear();
+        self.unusual = false;
     }
 
-    /// The input list as [`super::edits::Edits::list`] compares with the stages' list:
-    /// every attribute's key, and the value bytes of the decoded ones.
-    pub fn originals(&self) -> Vec<Original<'a>> {
-        self.all_raw
-            .iter()
-            .zip(&self.decoded)
-            .map(|(raw, &decoded)| {
-                let entry = fields(raw)
-                    .next()
-                    .and_then(Result::ok)
-                    .map_or(&[][..], |f| f.payload);
-                let (key, value) = kv::split(entry)
-                    .or_else(|| Some((any_key(entry).ok()??, None)))
-                    .unwrap_or((&[][..], None));
-                Original {
-                    key,
-                    value: decoded.then(|| value.unwrap_or_default()),
-                }
-            })
-            .collect()
+    /// The decoded attributes as they came (key and value bytes), for
+    /// [`super::edits::Edits::list`]; `None` when one had a layout edits
+    /// do not handle.
+    pub fn originals(&self) -> Option<&[Original<'a>]> {
+        (!self.unusual).then_some(&self.decoded[..])
     }
 
     /// Writes the list as repeated field `number`; `changed` says whether

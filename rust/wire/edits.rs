@@ -69,11 +69,12 @@ impl Default for Edits {
     }
 }
 
-/// One attribute of the input list: its key and, for the attributes the
-/// stages saw, the encoded `AnyValue` (placeholders need none).
+/// One attribute of the input list that the stages saw: its key and the
+/// bytes of its `AnyValue`.
+#[derive(Clone, Copy)]
 pub struct Original<'a> {
     pub key: &'a [u8],
-    pub value: Option<&'a [u8]>,
+    pub value: &'a [u8],
 }
 
 impl Edits {
@@ -89,20 +90,24 @@ impl Edits {
         put_bytes(&mut self.buf, schema_url);
     }
 
-    /// Records the edits turning `originals` (the input list, in order)
-    /// into `result` (the stages' list: placeholders, empty keys without a
-    /// value, stand for the originals they did not see, in order).
+    /// Records the edits turning a list into the stages' `result`, in
+    /// which placeholders (empty keys without a value) stand for the
+    /// attributes the stages did not see, in order; `decoded` are the ones
+    /// they saw, as they came (`None`: one could not be described). Every
+    /// key the edits touch must be one `reads` (the walk's decision to
+    /// decode a key) says yes to, so that no placeholder holds it.
     pub fn list(
         &mut self,
         target: Target,
         at: Location,
-        originals: &[Original<'_>],
+        decoded: Option<&[Original<'_>]>,
         result: &[KeyValue],
+        reads: &dyn Fn(&[u8]) -> bool,
     ) {
         if self.unrepresentable {
             return;
         }
-        match ops(originals, result) {
+        match decoded.and_then(|d| ops(d, result, reads)) {
             Some(ops) if ops.is_empty() => {}
             Some(ops) => {
                 self.header(target as u8, at);
@@ -147,49 +152,45 @@ fn is_placeholder(kv: &KeyValue) -> bool {
     kv.key.is_empty() && kv.value.is_none()
 }
 
-/// The ops from `originals` to `result`, checked by replaying them with
-/// pdata's semantics; `None` when the replay would not give `result`.
-fn ops<'a, 'k>(originals: &[Original<'k>], result: &'a [KeyValue]) -> Option<Vec<Op<'a, 'k>>> {
-    let result_keys: Vec<&[u8]> = {
-        let mut placeholders = originals.iter().filter(|o| o.value.is_none());
-        result
-            .iter()
-            .map(|kv| match is_placeholder(kv) {
-                true => placeholders.next().map(|o| o.key),
-                false => Some(kv.key.as_bytes()),
-            })
-            .collect::<Option<_>>()?
-    };
-    // Keys must be unique on both sides for key-addressed edits to mean
-    // one thing (pdata's Map finds the first of duplicates).
-    let before = KeyIndex::new(originals.iter().map(|o| o.key).collect())?;
-    let after = KeyIndex::new(result_keys)?;
+/// The ops from the `decoded` attributes to the stages' `result`, checked
+/// by replaying them with pdata's semantics; `None` when the replay would
+/// not give `result`, or a key is repeated or one a placeholder may hold.
+fn ops<'a, 'k>(
+    decoded: &[Original<'k>],
+    result: &'a [KeyValue],
+    reads: &dyn Fn(&[u8]) -> bool,
+) -> Option<Vec<Op<'a, 'k>>> {
+    let after: Vec<&KeyValue> = result.iter().filter(|kv| !is_placeholder(kv)).collect();
+    // Keys must be unique for key-addressed edits to mean one thing
+    // (pdata's Map finds the first of duplicates).
+    let before = KeyIndex::new(decoded.iter().map(|o| o.key).collect())?;
+    let after_keys = KeyIndex::new(after.iter().map(|kv| kv.key.as_bytes()).collect())?;
     let mut ops = Vec::new();
-    let mut deleted = vec![false; originals.len()];
-    for (i, o) in originals.iter().enumerate() {
-        if o.value.is_some() && after.position(o.key).is_none() {
+    let mut deleted = vec![false; decoded.len()];
+    for (i, o) in decoded.iter().enumerate() {
+        if after_keys.position(o.key).is_none() {
             ops.push(Op::Delete(o.key));
             deleted[i] = true;
         }
     }
     let mut appended = Vec::new();
     let mut scratch = Vec::new();
-    for kv in result.iter().filter(|kv| !is_placeholder(kv)) {
+    for kv in after {
         let key = kv.key.as_bytes();
-        match before.position(key).map(|i| originals[i].value) {
-            // A placeholder's attribute cannot have been changed.
-            Some(None) => return None,
-            Some(Some(value)) => {
+        match before.position(key) {
+            Some(i) => {
                 scratch.clear();
                 encode_any_value(kv.value.as_ref(), &mut scratch);
-                if scratch != value {
+                if scratch != decoded[i].value {
                     ops.push(Op::Set(kv));
                 }
             }
-            None => {
+            None if reads(key) => {
                 ops.push(Op::Set(kv));
                 appended.push(key);
             }
+            // A key the walk would not decode: a placeholder may hold it.
+            None => return None,
         }
     }
     // Replay: what is left of the input in order, then the new keys.
@@ -197,7 +198,7 @@ fn ops<'a, 'k>(originals: &[Original<'k>], result: &'a [KeyValue]) -> Option<Vec
         .filter(|(_, &gone)| !gone)
         .map(|(k, _)| *k)
         .chain(appended);
-    replayed.eq(after.keys.iter().copied()).then_some(ops)
+    replayed.eq(after_keys.keys.iter().copied()).then_some(ops)
 }
 
 /// The keys of one attribute list and their positions: looked up by a
@@ -317,36 +318,37 @@ mod tests {
         kv.value.as_ref().unwrap().encode_to_vec()
     }
 
-    #[test]
-    fn deletes_sets_and_appends_replay_to_the_result() {
-        let (a, b, c) = (kv("a", "1"), kv("b", "2"), kv("c", "3"));
-        let (ea, eb) = (encoded(&a), encoded(&b));
-        let originals = [
-            Original {
-                key: b"p",
-                value: None,
-            },
-            Original {
-                key: b"a",
-                value: Some(&ea),
-            },
-            Original {
-                key: b"b",
-                value: Some(&eb),
-            },
-        ];
-        // b changed in place, a removed, c appended.
-        let b2 = kv("b", "two");
-        let result = [KeyValue::default(), b2.clone(), c.clone()];
-        let ops = ops(&originals, &result).expect("representable");
-        let shape: Vec<String> = ops
-            .iter()
+    fn shape(ops: &[Op]) -> Vec<String> {
+        ops.iter()
             .map(|op| match op {
                 Op::Delete(k) => format!("-{}", String::from_utf8_lossy(k)),
                 Op::Set(kv) => format!("+{}", kv.key),
             })
-            .collect();
-        assert_eq!(shape, ["-a", "+b", "+c"]);
+            .collect()
+    }
+
+    const ALL: &dyn Fn(&[u8]) -> bool = &|_| true;
+
+    #[test]
+    fn deletes_sets_and_appends_replay_to_the_result() {
+        let (a, b, c) = (kv("a", "1"), kv("b", "2"), kv("c", "3"));
+        let (ea, eb) = (encoded(&a), encoded(&b));
+        let decoded = [
+            Original {
+                key: b"a",
+                value: &ea,
+            },
+            Original {
+                key: b"b",
+                value: &eb,
+            },
+        ];
+        // A placeholder first; b changed in place, a removed, c appended.
+        let result = [KeyValue::default(), kv("b", "two"), c];
+        let ops = ops(&decoded, &result, ALL).expect("representable");
+        assert_eq!(shape(&ops), ["-a", "+b", "+c"]);
+        // A new key the walk would not decode might be a placeholder's.
+        assert!(super::ops(&decoded, &result, &|k| k != b"c").is_none());
     }
 
     #[test]
@@ -354,23 +356,26 @@ mod tests {
         let keys: Vec<String> = (0..1000).map(|i| format!("app.{i}")).collect();
         let kvs: Vec<KeyValue> = keys.iter().map(|k| kv(k, "v")).collect();
         let values: Vec<Vec<u8>> = kvs.iter().map(encoded).collect();
-        let originals: Vec<Original> = keys
+        let decoded: Vec<Original> = keys
             .iter()
             .zip(&values)
             .map(|(k, v)| Original {
                 key: k.as_bytes(),
-                value: Some(v),
+                value: v,
             })
             .collect();
         let mut result = kvs.clone();
         result.remove(500);
         result[10] = kv("app.10", "changed");
         result.push(kv("gen_ai.usage.cost", "1"));
-        let edits = ops(&originals, &result).expect("representable");
+        let edits = ops(&decoded, &result, ALL).expect("representable");
         assert_eq!(edits.len(), 3);
-        let mut dup = originals;
+        let mut dup = decoded;
         dup[999].key = b"app.3";
-        assert!(ops(&dup, &kvs).is_none(), "a repeated key in a long list");
+        assert!(
+            ops(&dup, &kvs, ALL).is_none(),
+            "a repeated key in a long list"
+        );
     }
 
     #[test]
@@ -380,21 +385,21 @@ mod tests {
         let dup = [
             Original {
                 key: b"a",
-                value: Some(&ea),
+                value: &ea,
             },
             Original {
                 key: b"a",
-                value: Some(&ea),
+                value: &ea,
             },
         ];
-        assert!(ops(&dup, &[a.clone(), kv("z", "9")]).is_none());
+        assert!(ops(&dup, &[a.clone(), kv("z", "9")], ALL).is_none());
         // A new key placed before an original cannot come from appends.
-        let originals = [Original {
+        let decoded = [Original {
             key: b"a",
-            value: Some(&ea),
+            value: &ea,
         }];
-        assert!(ops(&originals, &[kv("n", "new"), a.clone()]).is_none());
+        assert!(ops(&decoded, &[kv("n", "new"), a.clone()], ALL).is_none());
         // Nothing changed: no ops.
-        assert!(ops(&originals, &[a]).unwrap().is_empty());
+        assert!(ops(&decoded, &[a], ALL).unwrap().is_empty());
     }
 }

@@ -260,7 +260,9 @@ impl<'a> Walk<'_, 'a> {
         let list_changed = list.has_decoded() && self.stages(item, list, b);
         if list_changed {
             if let Some(edits) = self.edits.as_deref_mut() {
-                edits.list(item.target(), self.at, &list.originals(), &list.kvs);
+                let p = self.p;
+                let reads = |key: &[u8]| p.reads_attribute(key);
+                edits.list(item.target(), self.at, list.originals(), &list.kvs, &reads);
             }
         }
         let mut changed = list_changed;

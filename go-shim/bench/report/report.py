@@ -241,7 +241,7 @@ def main():
     core_gbs = {}
     for wl in CORE_WORKLOADS:
         floor = crit.get((wl, "prost_roundtrip"))
-        for cfg in ("all", "normalize", "cost", "naming", "none", "prost_roundtrip"):
+        for cfg in ("all", "edits", "normalize", "cost", "naming", "none", "prost_roundtrip"):
             v = crit.get((wl, cfg))
             if not v:
                 continue
