@@ -76,7 +76,11 @@ fn bench(c: &mut Criterion) {
         if *signal != Signal::Metrics {
             let p = Processor::from_json(b"{}").expect("default config");
             group.bench_function("edits", |b| {
-                b.iter(|| p.process_edits(*signal, input).expect("workload decodes"))
+                b.iter_batched_ref(
+                    || (),
+                    |_| p.process_edits(*signal, input).expect("workload decodes"),
+                    BatchSize::SmallInput,
+                )
             });
         }
         // The floor: decode + encode with prost and nothing else.

@@ -320,14 +320,18 @@ fn edits_applied_to_the_input_give_the_output() {
             }
         }
     }
-    // A span repeating a key the stages read: key-addressed edits would
-    // be ambiguous, so that batch comes back whole. A repeated key they do
-    // not read is not touched by the edits, which stay valid.
+    // A span repeating a key the edits touch: key-addressed edits would be
+    // ambiguous, so that batch comes back whole. A repeated key the edits
+    // do not touch (read by the stages or not) leaves them valid.
     let p = Processor::from_json(b"{}").unwrap();
-    for (key, as_edits) in [("gen_ai.request.model", false), ("app.tenant", true)] {
+    for (key, span, as_edits) in [
+        ("gen_ai.response.finish_reasons", 0, false), // coerced to an array
+        ("gen_ai.request.model", 1, true),
+        ("app.tenant", 1, true),
+    ] {
         let mut dup = genai_spans(3);
-        let span = &mut dup.resource_spans[0].scope_spans[0].spans[1];
-        span.attributes.push(support::kv(key, "again"));
+        let span = &mut dup.resource_spans[0].scope_spans[0].spans[span];
+        span.attributes.push(support::kv(key, "stop"));
         let input = dup.encode_to_vec();
         let edited = p.process_edits(Signal::Traces, &input).unwrap();
         let full = p.process(Signal::Traces, &input).unwrap();

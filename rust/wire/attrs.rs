@@ -45,15 +45,26 @@ impl<'p, 'a> Interest<'p, 'a> {
     }
 
     /// Whether a stage may read the attribute encoded as `entry` (a
-    /// `KeyValue`), by its key ([`Processor::reads_attribute`]). An
-    /// attribute whose key or value is framed wrongly is decoded too, so
-    /// that the reference decoder reports it.
-    fn wants(&mut self, entry: &'a [u8], position: usize) -> Result<bool, Fallback> {
-        let key = match kv::split(entry) {
-            Some((key, _)) => key,
+    /// `KeyValue`), by its key ([`Processor::reads_attribute`]), with its
+    /// key and value bytes when its layout is the usual one. An attribute
+    /// whose key or value is framed wrongly is decoded too, so that the
+    /// reference decoder reports it.
+    fn wants(
+        &mut self,
+        entry: &'a [u8],
+        position: usize,
+    ) -> Result<(bool, Option<Original<'a>>), Fallback> {
+        let (key, usual) = match kv::split(entry) {
+            Some((key, value)) => (
+                key,
+                Some(Original {
+                    key,
+                    value: value.unwrap_or_default(),
+                }),
+            ),
             None => match any_key(entry)? {
-                Some(key) => key,
-                None => return Ok(true),
+                Some(key) => (key, None),
+                None => return Ok((true, None)),
             },
         };
         let verdict = match self.by_position.get(position) {
@@ -69,7 +80,7 @@ impl<'p, 'a> Interest<'p, 'a> {
             }
         };
         self.genai_key_seen |= verdict.genai;
-        Ok(verdict.wanted)
+        Ok((verdict.wanted, usual))
     }
 
     fn verdict(&mut self, key: &'a [u8]) -> Verdict {
@@ -133,23 +144,21 @@ impl<'a> AttrList<'a> {
         let entry = field.message()?;
         let position = self.all_raw.len();
         self.all_raw.push(field.raw);
-        if interest.wants(entry, position)? {
-            let kv = kv::decode(entry).map_err(|_| Fallback)?;
+        let (wanted, usual) = interest.wants(entry, position)?;
+        self.kvs.push(KeyValue::default());
+        if wanted {
+            let slot = self.kvs.last_mut().expect("pushed above");
+            kv::decode_into(entry, slot).map_err(|_| Fallback)?;
             // An attribute that decodes to nothing is no different from a
             // placeholder to the stages: kept as it came.
-            if !is_placeholder(&kv) {
-                self.kvs.push(kv);
-                match kv::split(entry) {
-                    Some((key, value)) => self.decoded.push(Original {
-                        key,
-                        value: value.unwrap_or_default(),
-                    }),
+            if !is_placeholder(slot) {
+                match usual {
+                    Some(original) => self.decoded.push(original),
                     None => self.unusual = true,
                 }
                 return Ok(());
             }
         }
-        self.kvs.push(KeyValue::default());
         self.raw.push(field.raw);
         Ok(())
     }

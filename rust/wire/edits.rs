@@ -55,6 +55,9 @@ pub struct Location {
 pub struct Edits {
     buf: Vec<u8>,
     entries: u32,
+    /// `reads` answers for keys the stages added, which repeat from item
+    /// to item.
+    added_keys: HashMap<Vec<u8>, bool, BuildHasherDefault<FxHasher>>,
     /// A change could not be expressed: the caller needs the full output.
     pub unrepresentable: bool,
 }
@@ -64,6 +67,7 @@ impl Default for Edits {
         Self {
             buf: 0u32.to_le_bytes().to_vec(),
             entries: 0,
+            added_keys: HashMap::default(),
             unrepresentable: false,
         }
     }
@@ -107,7 +111,12 @@ impl Edits {
         if self.unrepresentable {
             return;
         }
-        match decoded.and_then(|d| ops(d, result, reads)) {
+        let added_keys = &mut self.added_keys;
+        let mut reads = |key: &[u8]| match added_keys.get(key) {
+            Some(&r) => r,
+            None => *added_keys.entry(key.to_vec()).or_insert_with(|| reads(key)),
+        };
+        match decoded.and_then(|d| ops(d, result, &mut reads)) {
             Some(ops) if ops.is_empty() => {}
             Some(ops) => {
                 self.header(target as u8, at);
@@ -148,95 +157,68 @@ enum Op<'a, 'k> {
     Set(&'a KeyValue),
 }
 
+fn key<'o>(op: &'o Op<'_, '_>) -> &'o [u8] {
+    match op {
+        Op::Delete(k) => k,
+        Op::Set(kv) => kv.key.as_bytes(),
+    }
+}
+
 fn is_placeholder(kv: &KeyValue) -> bool {
     kv.key.is_empty() && kv.value.is_none()
 }
 
-/// The ops from the `decoded` attributes to the stages' `result`, checked
-/// by replaying them with pdata's semantics; `None` when the replay would
-/// not give `result`, or a key is repeated or one a placeholder may hold.
+/// Most key comparisons the checks in [`ops`] may make for one list; a
+/// list whose changes would need more (thousands of changes in a list of
+/// thousands) is sent whole instead.
+const MAX_COMPARISONS: usize = 1 << 20;
+
+/// The ops from the `decoded` attributes to the stages' `result`: the
+/// stages keep the attributes they do not remove in order and append new
+/// ones, so one merge pass finds the deleted, changed and appended keys.
+/// `None` when the result is not of that shape, or a key the ops touch is
+/// repeated or could be held by a placeholder (`reads` says no).
 fn ops<'a, 'k>(
     decoded: &[Original<'k>],
     result: &'a [KeyValue],
-    reads: &dyn Fn(&[u8]) -> bool,
+    reads: &mut dyn FnMut(&[u8]) -> bool,
 ) -> Option<Vec<Op<'a, 'k>>> {
-    let after: Vec<&KeyValue> = result.iter().filter(|kv| !is_placeholder(kv)).collect();
-    // Keys must be unique for key-addressed edits to mean one thing
-    // (pdata's Map finds the first of duplicates).
-    let before = KeyIndex::new(decoded.iter().map(|o| o.key).collect())?;
-    let after_keys = KeyIndex::new(after.iter().map(|kv| kv.key.as_bytes()).collect())?;
+    let mut after = result.iter().filter(|kv| !is_placeholder(kv)).peekable();
     let mut ops = Vec::new();
-    let mut deleted = vec![false; decoded.len()];
-    for (i, o) in decoded.iter().enumerate() {
-        if after_keys.position(o.key).is_none() {
-            ops.push(Op::Delete(o.key));
-            deleted[i] = true;
-        }
-    }
-    let mut appended = Vec::new();
     let mut scratch = Vec::new();
-    for kv in after {
-        let key = kv.key.as_bytes();
-        match before.position(key) {
-            Some(i) => {
+    for o in decoded {
+        match after.next_if(|kv| kv.key.as_bytes() == o.key) {
+            Some(kv) => {
                 scratch.clear();
                 encode_any_value(kv.value.as_ref(), &mut scratch);
-                if scratch != decoded[i].value {
+                if scratch != o.value {
                     ops.push(Op::Set(kv));
                 }
             }
-            None if reads(key) => {
-                ops.push(Op::Set(kv));
-                appended.push(key);
-            }
-            // A key the walk would not decode: a placeholder may hold it.
-            None => return None,
+            None => ops.push(Op::Delete(o.key)),
         }
     }
-    // Replay: what is left of the input in order, then the new keys.
-    let replayed = (before.keys.iter().zip(&deleted))
-        .filter(|(_, &gone)| !gone)
-        .map(|(k, _)| *k)
-        .chain(appended);
-    replayed.eq(after_keys.keys.iter().copied()).then_some(ops)
-}
-
-/// The keys of one attribute list and their positions: looked up by a
-/// scan in the usual short list, by a hash map in a long one (a span may
-/// carry a hundred thousand attributes).
-struct KeyIndex<'k> {
-    keys: Vec<&'k [u8]>,
-    map: Option<HashMap<&'k [u8], usize, BuildHasherDefault<FxHasher>>>,
-}
-
-/// Longest list searched by a scan.
-const SCAN: usize = 32;
-
-impl<'k> KeyIndex<'k> {
-    /// `None` when a key repeats.
-    fn new(keys: Vec<&'k [u8]>) -> Option<Self> {
-        if keys.len() <= SCAN {
-            let unique = keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k));
-            return unique.then_some(Self { keys, map: None });
-        }
-        let mut map = HashMap::with_capacity_and_hasher(keys.len(), Default::default());
-        for (i, k) in keys.iter().enumerate() {
-            if map.insert(*k, i).is_some() {
-                return None;
-            }
-        }
-        Some(Self {
-            keys,
-            map: Some(map),
-        })
+    let first_new = ops.len();
+    ops.extend(after.map(Op::Set));
+    if ops.len().saturating_mul(decoded.len() + ops.len()) > MAX_COMPARISONS {
+        return None;
     }
-
-    fn position(&self, key: &[u8]) -> Option<usize> {
-        match &self.map {
-            Some(m) => m.get(key).copied(),
-            None => self.keys.iter().position(|k| *k == key),
+    // Each touched key once among the inputs the stages saw (pdata finds
+    // the first of duplicates) and once among the ops; a new key neither
+    // among the inputs (it would be a move) nor a placeholder's.
+    for (n, op) in ops.iter().enumerate() {
+        let k = key(op);
+        let in_input = decoded.iter().filter(|o| o.key == k).count();
+        let unique = ops[..n].iter().all(|other| key(other) != k);
+        let fits = match n < first_new {
+            true => in_input == 1,
+            false => in_input == 0 && reads(k),
+        };
+        if !(unique && fits) {
+            return None;
         }
     }
+    Some(ops)
 }
 
 /// An attribute's value as `KeyValue.value` holds it (the `AnyValue`
@@ -327,7 +309,9 @@ mod tests {
             .collect()
     }
 
-    const ALL: &dyn Fn(&[u8]) -> bool = &|_| true;
+    fn all(_: &[u8]) -> bool {
+        true
+    }
 
     #[test]
     fn deletes_sets_and_appends_replay_to_the_result() {
@@ -345,14 +329,14 @@ mod tests {
         ];
         // A placeholder first; b changed in place, a removed, c appended.
         let result = [KeyValue::default(), kv("b", "two"), c];
-        let ops = ops(&decoded, &result, ALL).expect("representable");
+        let ops = ops(&decoded, &result, &mut all).expect("representable");
         assert_eq!(shape(&ops), ["-a", "+b", "+c"]);
         // A new key the walk would not decode might be a placeholder's.
-        assert!(super::ops(&decoded, &result, &|k| k != b"c").is_none());
+        assert!(super::ops(&decoded, &result, &mut |k: &[u8]| k != b"c").is_none());
     }
 
     #[test]
-    fn long_lists_are_indexed_not_scanned() {
+    fn long_lists_take_one_pass() {
         let keys: Vec<String> = (0..1000).map(|i| format!("app.{i}")).collect();
         let kvs: Vec<KeyValue> = keys.iter().map(|k| kv(k, "v")).collect();
         let values: Vec<Vec<u8>> = kvs.iter().map(encoded).collect();
@@ -368,12 +352,12 @@ mod tests {
         result.remove(500);
         result[10] = kv("app.10", "changed");
         result.push(kv("gen_ai.usage.cost", "1"));
-        let edits = ops(&decoded, &result, ALL).expect("representable");
+        let edits = ops(&decoded, &result, &mut all).expect("representable");
         assert_eq!(edits.len(), 3);
         let mut dup = decoded;
         dup[999].key = b"app.3";
         assert!(
-            ops(&dup, &kvs, ALL).is_none(),
+            ops(&dup, &kvs, &mut all).is_none(),
             "a repeated key in a long list"
         );
     }
@@ -392,14 +376,14 @@ mod tests {
                 value: &ea,
             },
         ];
-        assert!(ops(&dup, &[a.clone(), kv("z", "9")], ALL).is_none());
+        assert!(ops(&dup, &[a.clone(), kv("z", "9")], &mut all).is_none());
         // A new key placed before an original cannot come from appends.
         let decoded = [Original {
             key: b"a",
             value: &ea,
         }];
-        assert!(ops(&decoded, &[kv("n", "new"), a.clone()], ALL).is_none());
+        assert!(ops(&decoded, &[kv("n", "new"), a.clone()], &mut all).is_none());
         // Nothing changed: no ops.
-        assert!(ops(&decoded, &[a], ALL).unwrap().is_empty());
+        assert!(ops(&decoded, &[a], &mut all).unwrap().is_empty());
     }
 }

@@ -77,8 +77,13 @@ pub fn splice(
         at: Location::default(),
     };
     let mut resources = 0;
-    // Room for the attributes the stages add without a reallocation.
-    let mut out = Vec::with_capacity(input.len() + input.len() / 4);
+    // Room for the attributes the stages add without a reallocation; with
+    // edits, only one item at a time is written.
+    let capacity = match walk.edits {
+        Some(_) => 1 << 12,
+        None => input.len() + input.len() / 4,
+    };
+    let mut out = Vec::with_capacity(capacity);
     let mut changed = false;
     for f in fields(input) {
         let f = f?;
