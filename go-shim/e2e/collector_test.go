@@ -140,11 +140,18 @@ func inProcess(t *testing.T, ms []pmetric.Metrics, ts []ptrace.Traces, ls []plog
 	for _, md := range ms {
 		require.NoError(t, mp.ConsumeMetrics(ctx, md))
 	}
+	// The trace and log processors edit their input in place
+	// (MutatesData): they get copies, as a collector's fan-out gives them,
+	// so the caller's batches can still be sent to the binary.
 	for _, td := range ts {
-		require.NoError(t, tp.ConsumeTraces(ctx, td))
+		c := ptrace.NewTraces()
+		td.CopyTo(c)
+		require.NoError(t, tp.ConsumeTraces(ctx, c))
 	}
 	for _, ld := range ls {
-		require.NoError(t, lp.ConsumeLogs(ctx, ld))
+		c := plog.NewLogs()
+		ld.CopyTo(c)
+		require.NoError(t, lp.ConsumeLogs(ctx, c))
 	}
 	require.NoError(t, mp.Shutdown(ctx))
 	require.NoError(t, tp.Shutdown(ctx))
