@@ -2,8 +2,6 @@ package genaiprocessor
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,23 +79,10 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 		bodies.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(i).Body().SetStr("llm.usage.total_tokens 7")
 	}
 
-	traces := map[string]ptrace.Traces{"plain": testdata.GenerateTraces(10), "genai words": words, "genai": genaiTraces()}
-	logs := map[string]plog.Logs{"plain": testdata.GenerateLogs(10), "genai words in bodies": bodies, "genai": genaiLogs()}
-	captured, err := filepath.Glob("../../tests/fixtures/captured/*")
-	require.NoError(t, err)
-	require.NotEmpty(t, captured, "captured fixtures")
-	for _, dir := range captured {
-		if b, err := os.ReadFile(filepath.Join(dir, "traces.pb")); err == nil {
-			td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
-			require.NoError(t, err)
-			traces[dir] = td
-		}
-		if b, err := os.ReadFile(filepath.Join(dir, "logs.pb")); err == nil {
-			ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(b)
-			require.NoError(t, err)
-			logs[dir] = ld
-		}
-	}
+	// The captured batches of real instrumentations, and genai's own.
+	traces, logs := capturedBatches(t)
+	traces["plain"], traces["genai words"] = testdata.GenerateTraces(10), words
+	logs["plain"], logs["genai words in bodies"] = testdata.GenerateLogs(10), bodies
 
 	skipped := map[string]bool{}
 	for name, td := range traces {
