@@ -187,7 +187,9 @@ fn write_bench_workloads() {
 
 /// The driver profiled by scripts/bench.sh under callgrind: the Rust core,
 /// with `$GENAI_PROFILE_CONFIG` (default `{}`: all stages on), over `$GENAI_PROFILE_ITERS` 1,000-item batches of
-/// `$GENAI_PROFILE_WORKLOAD` (genai_metrics or genai_spans).
+/// `$GENAI_PROFILE_WORKLOAD` (genai_metrics, genai_spans or genai_logs, the
+/// last two also in pdata's field order as `genai_spans_pdata` and
+/// `genai_logs_pdata`); `$GENAI_PROFILE_EDITS` profiles the edits call.
 #[test]
 #[ignore = "profiling driver; run by scripts/bench.sh under valgrind"]
 fn profile_driver() {
@@ -201,13 +203,28 @@ fn profile_driver() {
         "genai_metrics" => (Signal::Metrics, genai_metrics(1000).encode_to_vec()),
         "genai_spans" => (Signal::Traces, genai_spans(1000).encode_to_vec()),
         "genai_logs" => (Signal::Logs, genai_logs(1000).encode_to_vec()),
+        // As a collector hands them over (pdata's field order).
+        "genai_spans_pdata" => (
+            Signal::Traces,
+            support::pdata_order::pdata_order(&genai_spans(1000).encode_to_vec(), false),
+        ),
+        "genai_logs_pdata" => (
+            Signal::Logs,
+            support::pdata_order::pdata_order(&genai_logs(1000).encode_to_vec(), true),
+        ),
         other => panic!("GENAI_PROFILE_WORKLOAD: unknown workload {other}"),
     };
     let config = std::env::var("GENAI_PROFILE_CONFIG").unwrap_or_else(|_| "{}".into());
     let p = Processor::from_json(config.as_bytes()).expect("GENAI_PROFILE_CONFIG is valid");
+    // `$GENAI_PROFILE_EDITS` set: the edits call the Go component makes for
+    // traces and logs.
+    let run = |input: &[u8]| match std::env::var_os("GENAI_PROFILE_EDITS") {
+        Some(_) => p.process_edits(signal, input),
+        None => p.process(signal, input),
+    };
     // The pricing table is parsed on first use: keep that out of the loop.
-    p.process(signal, &input).expect("workload decodes");
+    run(&input).expect("workload decodes");
     for _ in 0..iters {
-        std::hint::black_box(p.process(signal, &input).expect("workload decodes"));
+        std::hint::black_box(run(&input).expect("workload decodes"));
     }
 }

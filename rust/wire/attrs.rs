@@ -46,24 +46,20 @@ impl<'p, 'a> Interest<'p, 'a> {
 
     /// Whether a stage may read the attribute encoded as `entry` (a
     /// `KeyValue`), by its key ([`Processor::reads_attribute`]), with its
-    /// key and value bytes when its layout is the usual one. An attribute
-    /// whose key or value is framed wrongly is decoded too, so that the
-    /// reference decoder reports it.
+    /// key and value payloads when its layout is the usual one
+    /// ([`kv::split`]). An attribute whose key or value is framed wrongly
+    /// is decoded too, so that the reference decoder reports it.
+    #[allow(clippy::type_complexity)]
     fn wants(
         &mut self,
         entry: &'a [u8],
         position: usize,
-    ) -> Result<(bool, Option<Original<'a>>), Fallback> {
-        let (key, usual) = match kv::split(entry) {
-            Some((key, value)) => (
-                key,
-                Some(Original {
-                    key,
-                    value: value.unwrap_or_default(),
-                }),
-            ),
+    ) -> Result<(bool, Option<(&'a [u8], Option<&'a [u8]>)>), Fallback> {
+        let parts = kv::split(entry);
+        let key = match parts {
+            Some((key, _)) => key,
             None => match any_key(entry)? {
-                Some(key) => (key, None),
+                Some(key) => key,
                 None => return Ok((true, None)),
             },
         };
@@ -80,7 +76,7 @@ impl<'p, 'a> Interest<'p, 'a> {
             }
         };
         self.genai_key_seen |= verdict.genai;
-        Ok((verdict.wanted, usual))
+        Ok((verdict.wanted, parts))
     }
 
     fn verdict(&mut self, key: &'a [u8]) -> Verdict {
@@ -128,7 +124,15 @@ pub struct AttrList<'a> {
     decoded: Vec<Original<'a>>,
     /// A decoded attribute had an unusual layout: no edits for this list.
     unusual: bool,
+    /// Attributes of earlier lists, whose strings the next decoded
+    /// attributes reuse: a batch allocates for its longest list, not for
+    /// every attribute.
+    spare: Vec<KeyValue>,
 }
+
+/// At most this many spare attributes per list buffer (more than any
+/// instrumentation writes on one item).
+const MAX_SPARE: usize = 256;
 
 fn is_placeholder(kv: &KeyValue) -> bool {
     kv.key.is_empty() && kv.value.is_none()
@@ -144,20 +148,27 @@ impl<'a> AttrList<'a> {
         let entry = field.message()?;
         let position = self.all_raw.len();
         self.all_raw.push(field.raw);
-        let (wanted, usual) = interest.wants(entry, position)?;
-        self.kvs.push(KeyValue::default());
+        let (wanted, parts) = interest.wants(entry, position)?;
+        // The slot is moved into the list before it is filled: filling it
+        // on the stack and moving it after showed in the profile.
         if wanted {
+            self.kvs.push(self.spare.pop().unwrap_or_default());
             let slot = self.kvs.last_mut().expect("pushed above");
-            kv::decode_into(entry, slot).map_err(|_| Fallback)?;
-            // An attribute that decodes to nothing is no different from a
-            // placeholder to the stages: kept as it came.
+            kv::decode_into(entry, parts, slot).map_err(|_| Fallback)?;
+            // An attribute that decodes to nothing is a placeholder to the
+            // stages: kept as it came.
             if !is_placeholder(slot) {
-                match usual {
-                    Some(original) => self.decoded.push(original),
+                match parts {
+                    Some((key, value)) => self.decoded.push(Original {
+                        key,
+                        value: value.unwrap_or_default(),
+                    }),
                     None => self.unusual = true,
                 }
                 return Ok(());
             }
+        } else {
+            self.kvs.push(KeyValue::default());
         }
         self.raw.push(field.raw);
         Ok(())
@@ -175,7 +186,9 @@ impl<'a> AttrList<'a> {
 
     /// Empties the list, keeping its buffers for the next one.
     pub fn clear(&mut self) {
-        self.kvs.clear();
+        // The stages add attributes, so the spares are bounded.
+        self.spare.append(&mut self.kvs);
+        self.spare.truncate(MAX_SPARE);
         self.raw.clear();
         self.all_raw.clear();
         self.decoded.clear();
