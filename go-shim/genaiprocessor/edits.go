@@ -107,9 +107,40 @@ func applyEdits(b []byte, locate locator) error {
 	return walkEdits(b, locate, true)
 }
 
+// maxInterned bounds the strings an interner shares (keys, providers,
+// operations, models) and maxInternedCount how many it keeps: longer or
+// later strings are copied each time, as without it.
+const (
+	maxInterned      = 64
+	maxInternedCount = 256
+)
+
+// interner gives equal keys and short string values of one edit buffer
+// one Go string: the stages set the same few keys, and mostly the same
+// values, on every item, and pdata strings are immutable, so sharing them
+// halves the allocations of applying edits.
+type interner map[string]string
+
+func (in interner) str(b []byte) string {
+	if len(b) > maxInterned {
+		return string(b)
+	}
+	if s, ok := in[string(b)]; ok { // this lookup does not allocate
+		return s
+	}
+	s := string(b)
+	if len(in) < maxInternedCount {
+		in[s] = s
+	}
+	return s
+}
+
 // walkEdits reads every entry; with apply, it also makes the changes.
 func walkEdits(b []byte, locate locator, apply bool) error {
 	r := editReader{b: b}
+	if apply {
+		r.strs = interner{}
+	}
 	for n := r.u32(); n > 0 && r.err == nil; n-- {
 		target := r.u8()
 		res, scope, item, event := r.u32(), r.u32(), r.u32(), r.u32()
@@ -127,7 +158,13 @@ func walkEdits(b []byte, locate locator, apply bool) error {
 			}
 			continue
 		}
-		for ops := r.u32(); ops > 0 && r.err == nil; ops-- {
+		ops := r.u32()
+		if apply {
+			// One allocation for the keys this entry may add, not one
+			// growth step after another.
+			attrs.EnsureCapacity(attrs.Len() + int(ops))
+		}
+		for ; ops > 0 && r.err == nil; ops-- {
 			kind, key := r.u8(), r.bytes()
 			switch {
 			case r.err != nil:
@@ -140,7 +177,7 @@ func walkEdits(b []byte, locate locator, apply bool) error {
 			case kind == 1:
 				var v *pcommon.Value
 				if apply {
-					pv := attrs.PutEmpty(string(key))
+					pv := attrs.PutEmpty(r.strs.str(key))
 					v = &pv
 				}
 				r.value(v, 0)
@@ -158,8 +195,9 @@ func walkEdits(b []byte, locate locator, apply bool) error {
 // editReader reads the little-endian edit format; the first problem
 // sticks in err and every later read returns zero values.
 type editReader struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	strs interner // nil while only checking
 }
 
 func (r *editReader) take(n int) []byte {
@@ -213,7 +251,7 @@ func (r *editReader) value(dst *pcommon.Value, depth int) {
 	case 1:
 		s := r.bytes()
 		if dst != nil {
-			dst.SetStr(string(s))
+			dst.SetStr(r.strs.str(s))
 		}
 	case 2:
 		b := r.u8()
@@ -259,7 +297,7 @@ func (r *editReader) value(dst *pcommon.Value, depth int) {
 			key := r.bytes()
 			var e *pcommon.Value
 			if dst != nil && r.err == nil {
-				v := m.PutEmpty(string(key))
+				v := m.PutEmpty(r.strs.str(key))
 				e = &v
 			}
 			r.value(e, depth+1)
