@@ -64,7 +64,7 @@ impl<'p, 'a> Interest<'p, 'a> {
             },
         };
         let verdict = match self.by_position.get(position) {
-            Some(&(k, v)) if k == key => v,
+            Some(&(k, v)) if same_key(k, key) => v,
             _ => {
                 let v = self.verdict(key);
                 if position < self.by_position.len() {
@@ -90,6 +90,22 @@ impl<'p, 'a> Interest<'p, 'a> {
         self.verdicts.insert(key, v);
         v
     }
+}
+
+/// `a == b` for attribute keys, which are short: compared eight bytes at a
+/// time inline, where `==` calls `memcmp` (a tenth of the walk's profile).
+#[inline]
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return a == b;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let last = a.len() - 8;
+    // Whole words, then the last eight bytes (overlapping the words).
+    (0..last).step_by(8).all(|i| word(a, i) == word(b, i)) && word(a, last) == word(b, last)
 }
 
 /// The key of an attribute in any layout (the last key field, as decoders
@@ -168,7 +184,9 @@ impl<'a> AttrList<'a> {
                 return Ok(());
             }
         } else {
-            self.kvs.push(KeyValue::default());
+            // `resize_with` writes the placeholder in place; `push` built it
+            // on the stack and read it back too early (a stall).
+            self.kvs.resize_with(self.kvs.len() + 1, KeyValue::default);
         }
         self.raw.push(field.raw);
         Ok(())
@@ -226,6 +244,29 @@ impl<'a> AttrList<'a> {
         // one ever did not, its attribute still goes out rather than away.
         for r in raw {
             out.extend_from_slice(r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_key;
+
+    #[test]
+    fn same_key_agrees_with_eq() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            assert!(same_key(a, a));
+            for other in 0..=base.len() {
+                assert_eq!(same_key(a, &base[..other]), len == other);
+            }
+            // One byte different, at every position.
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 1;
+                assert!(!same_key(a, &b), "len {len}, byte {at}");
+            }
         }
     }
 }

@@ -75,48 +75,46 @@ pub fn decode_into(
 
 /// Fills `slot` from the key and value payloads of an attribute of the
 /// usual shape; `None` (slot unusable: the caller overwrites it) for any
-/// other.
+/// other. Written in place, reusing the slot's strings.
 fn decode_simple(key: &[u8], value: Option<&[u8]>, slot: &mut KeyValue) -> Option<()> {
     let key = std::str::from_utf8(key).ok()?;
     slot.key.clear();
     slot.key.push_str(key);
     slot.key_strindex = 0;
-    let spare = match slot.value.take() {
-        Some(AnyValue {
-            value: Some(Value::StringValue(s)),
-        }) => s,
-        _ => String::new(),
-    };
-    slot.value = match value {
-        None => None,
-        Some(v) => Some(AnyValue {
-            value: scalar(v, spare)?,
-        }),
-    };
+    match value {
+        None => slot.value = None,
+        Some(v) => scalar(v, slot.value.get_or_insert_with(AnyValue::default))?,
+    }
     Some(())
 }
 
-/// An `AnyValue` payload with nothing or one scalar in it; a string goes
-/// into `buf`.
-fn scalar(payload: &[u8], mut buf: String) -> Option<Option<Value>> {
+/// Fills `dst` from an `AnyValue` payload with nothing or one scalar in
+/// it, reusing its string.
+fn scalar(payload: &[u8], dst: &mut AnyValue) -> Option<()> {
     let Some((&tag, rest)) = payload.split_first() else {
-        return Some(None);
+        dst.value = None;
+        return Some(());
     };
     let value = match tag {
-        STRING_TAG => match length_delimited(rest)? {
-            (s, []) => {
+        STRING_TAG => {
+            let (s, []) = length_delimited(rest)? else {
+                return None;
+            };
+            let s = std::str::from_utf8(s).ok()?;
+            if let Some(Value::StringValue(buf)) = &mut dst.value {
                 buf.clear();
-                buf.push_str(std::str::from_utf8(s).ok()?);
-                Value::StringValue(buf)
+                buf.push_str(s);
+                return Some(());
             }
-            _ => return None,
-        },
+            Value::StringValue(s.to_owned())
+        }
         BOOL_TAG => Value::BoolValue(whole_varint(rest)? != 0),
         INT_TAG => Value::IntValue(whole_varint(rest)? as i64),
         DOUBLE_TAG => Value::DoubleValue(f64::from_le_bytes(rest.try_into().ok()?)),
         _ => return None,
     };
-    Some(Some(value))
+    dst.value = Some(value);
+    Some(())
 }
 
 /// A length-delimited payload (length varint of at most 9 bytes) and what

@@ -284,7 +284,9 @@ impl<'a> Walk<'_, 'a> {
                 changed |= put_nested(out, f.number, event.len(), |o| {
                     self.item(Item::SpanEvent, event, o, b)
                 })?;
-            } else {
+            } else if self.edits.is_none() {
+                // With edits, the item's bytes are dropped (see `scope`):
+                // copying them cost a pass over the batch.
                 out.extend_from_slice(f.raw);
             }
         }
