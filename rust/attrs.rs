@@ -3,17 +3,35 @@
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
+/// `a == b` for attribute keys, which are short: compared eight bytes at a
+/// time inline, where `==` calls `memcmp` (a tenth of the walk's profile).
+#[inline]
+pub fn same_key(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() < 8 {
+        return a == b;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let last = a.len() - 8;
+    // Whole words, then the last eight bytes (overlapping the words).
+    (0..last).step_by(8).all(|i| word(a, i) == word(b, i)) && word(a, last) == word(b, last)
+}
+
 /// Index of the first attribute named `key`. OTLP forbids duplicate keys, but
 /// when a producer sends them anyway the first one wins, as in pdata.
 pub fn find(attrs: &[KeyValue], key: &str) -> Option<usize> {
-    attrs.iter().position(|kv| kv.key == key)
+    attrs
+        .iter()
+        .position(|kv| same_key(kv.key.as_bytes(), key.as_bytes()))
 }
 
 /// The value of `key`, if present and set.
 pub fn get<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a Value> {
     attrs
         .iter()
-        .find(|kv| kv.key == key)
+        .find(|kv| same_key(kv.key.as_bytes(), key.as_bytes()))
         .and_then(|kv| kv.value.as_ref())
         .and_then(|v| v.value.as_ref())
 }
@@ -126,5 +144,23 @@ mod tests {
         assert_eq!(get_number(&a, "s"), Ok(Some(Number::Int(42))));
         assert_eq!(get_number(&a, "x"), Err(()));
         assert_eq!(get_number(&a, "missing"), Ok(None));
+    }
+
+    #[test]
+    fn same_key_agrees_with_eq() {
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..=base.len() {
+            let a = &base[..len];
+            assert!(same_key(a, a));
+            for other in 0..=base.len() {
+                assert_eq!(same_key(a, &base[..other]), len == other);
+            }
+            // One byte different, at every position.
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 1;
+                assert!(!same_key(a, &b), "len {len}, byte {at}");
+            }
+        }
     }
 }

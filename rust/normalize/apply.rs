@@ -13,6 +13,9 @@ use super::{messages, values};
 use crate::attrs;
 use crate::stats::Stats;
 
+/// Lists up to this long keep their rules on the stack.
+const RULES_ON_STACK: usize = 64;
+
 /// Options `apply` needs besides the rules.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -56,21 +59,44 @@ impl Rules {
         place: Places,
         stats: &mut Stats,
     ) -> bool {
-        let has_work = attrs.iter().any(|kv| {
-            !kv.key.is_empty()
-                && (self
-                    .rules_for(&kv.key, place)
-                    .any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), attrs))
-                    || self.message_prefix(&kv.key, place).is_some())
-        });
-        has_work && self.rewrite(opts, attrs, place, stats)
+        // Each attribute's rules, looked up once for both passes; on the
+        // stack for lists of usual length, so lists without work cost no
+        // allocation.
+        let mut on_stack: [&[Rule]; RULES_ON_STACK] = [&[]; RULES_ON_STACK];
+        let mut on_heap = Vec::new();
+        let rules: &mut [&[Rule]] = match attrs.len() {
+            n if n <= RULES_ON_STACK => &mut on_stack[..n],
+            n => {
+                on_heap.resize(n, &[][..]);
+                &mut on_heap
+            }
+        };
+        let mut has_work = false;
+        // Which message prefixes occur (bit i: `message_prefixes[i]`).
+        let mut prefixes = 0u64;
+        for (kv, slot) in attrs.iter().zip(rules.iter_mut()) {
+            if kv.key.is_empty() {
+                continue;
+            }
+            *slot = self.rules_of(&kv.key);
+            has_work = has_work
+                || at(slot, place).any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), attrs));
+            let bits = self.message_prefixes_of(&kv.key, place);
+            prefixes |= bits;
+            has_work |= bits != 0;
+        }
+        has_work && self.rewrite(opts, attrs, rules, prefixes, place, stats)
     }
 
-    /// The flattened-message prefix `key` falls under, if any.
-    fn message_prefix(&self, key: &str, place: Places) -> Option<usize> {
+    /// The flattened-message prefixes `key` falls under at `place`, as
+    /// bits (bit i: `message_prefixes[i]`, bit 63 standing for all from
+    /// the 63rd on).
+    fn message_prefixes_of(&self, key: &str, place: Places) -> u64 {
         self.message_prefixes
             .iter()
-            .position(|(p, _, places)| places & place != 0 && key.starts_with(&**p))
+            .enumerate()
+            .filter(|(_, (p, _, places))| places & place != 0 && key.starts_with(&**p))
+            .fold(0, |bits, (i, _)| bits | 1 << i.min(63))
     }
 
     /// Whether `rule` would change something; never allocates.
@@ -128,19 +154,21 @@ impl Rules {
         builtin
     }
 
+    /// `rules` holds each attribute's rules; bit i of `prefixes` says
+    /// whether a key falls under message prefix i (bit 63: i >= 63).
     fn rewrite(
         &self,
         opts: Options,
         attrs: &mut Vec<KeyValue>,
+        rules: &[&[Rule]],
+        prefixes: u64,
         place: Places,
         stats: &mut Stats,
     ) -> bool {
         let mut changed = false;
-        // Each attribute's rules, looked up once for both passes below.
-        let rules: Vec<&[Rule]> = attrs.iter().map(|kv| self.rules_of(&kv.key)).collect();
 
         // Canonical attributes first, in place: their type and spelling.
-        for (kv, rules) in attrs.iter_mut().zip(&rules) {
+        for (kv, rules) in attrs.iter_mut().zip(rules) {
             let kind = at(rules, place).find_map(|r| match r.action {
                 Action::Canonical { kind } => Some(kind),
                 _ => None,
@@ -168,7 +196,7 @@ impl Rules {
 
         // Then mappings, highest-ranked source key first.
         let mut todo: Vec<(u32, usize, &Action)> = Vec::with_capacity(attrs.len());
-        for (i, (kv, rules)) in attrs.iter().zip(&rules).enumerate() {
+        for (i, (kv, rules)) in attrs.iter().zip(rules).enumerate() {
             for r in at(rules, place) {
                 if matches!(r.action, Action::Map { .. }) && value_of(kv).is_some() {
                     todo.push((r.rank, i, &r.action));
@@ -243,8 +271,11 @@ impl Rules {
         }
 
         // OpenInference's flattened messages, one JSON string per direction.
-        for (prefix, target, places) in &self.message_prefixes {
-            if places & place == 0 || written.contains(&&**target) {
+        for (i, (prefix, target, places)) in self.message_prefixes.iter().enumerate() {
+            if prefixes & (1 << i.min(63)) == 0
+                || places & place == 0
+                || written.contains(&&**target)
+            {
                 continue;
             }
             if attrs[..present].iter().any(|kv| kv.key == **target) && !opts.overwrite {

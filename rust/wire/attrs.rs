@@ -11,6 +11,7 @@ use super::codec::{fields, Field, LEN};
 use super::edits::Original;
 use super::kv;
 use super::Fallback;
+use crate::attrs::same_key;
 use crate::normalize::rules::FxHasher;
 use crate::processor::Processor;
 
@@ -19,10 +20,11 @@ use crate::processor::Processor;
 pub struct Interest<'p, 'a> {
     processor: &'p Processor,
     verdicts: HashMap<&'a [u8], Verdict, BuildHasherDefault<FxHasher>>,
-    /// The key and verdict last met at each position of a list:
+    /// The keys and verdicts last met at each position of a list:
     /// instrumentations write their attributes in the same order on every
-    /// item, so most keys are answered by one comparison, without hashing.
-    by_position: Vec<(&'a [u8], Verdict)>,
+    /// item, so most keys are answered by a comparison or two, without
+    /// hashing. A few per position, as batches mix instrumentations.
+    by_position: Vec<Recent<'a>>,
     /// Whether a GenAI key ([`Processor::is_genai_key`]) was met: without
     /// one the batch is not processed.
     pub genai_key_seen: bool,
@@ -32,6 +34,32 @@ pub struct Interest<'p, 'a> {
 struct Verdict {
     wanted: bool,
     genai: bool,
+}
+
+/// Positions remembered; later attributes of longer lists are looked up
+/// by hashing.
+const POSITIONS: usize = 256;
+
+/// The last few keys met at one position, replaced oldest first.
+#[derive(Clone, Copy, Default)]
+struct Recent<'a> {
+    keys: [Option<(&'a [u8], Verdict)>; 4],
+    next: usize,
+}
+
+impl<'a> Recent<'a> {
+    fn get(&self, key: &[u8]) -> Option<Verdict> {
+        self.keys
+            .iter()
+            .flatten()
+            .find(|(k, _)| same_key(k, key))
+            .map(|&(_, v)| v)
+    }
+
+    fn put(&mut self, key: &'a [u8], v: Verdict) {
+        self.keys[self.next] = Some((key, v));
+        self.next = (self.next + 1) % self.keys.len();
+    }
 }
 
 impl<'p, 'a> Interest<'p, 'a> {
@@ -63,49 +91,35 @@ impl<'p, 'a> Interest<'p, 'a> {
                 None => return Ok((true, None)),
             },
         };
-        let verdict = match self.by_position.get(position) {
-            Some(&(k, v)) if same_key(k, key) => v,
-            _ => {
-                let v = self.verdict(key);
-                if position < self.by_position.len() {
-                    self.by_position[position] = (key, v);
-                } else if position == self.by_position.len() {
-                    self.by_position.push((key, v));
+        if position == self.by_position.len() && position < POSITIONS {
+            self.by_position.push(Recent::default());
+        }
+        let verdict = match self.by_position.get_mut(position) {
+            Some(recent) => match recent.get(key) {
+                Some(v) => v,
+                None => {
+                    let v = verdict(self.processor, &mut self.verdicts, key);
+                    recent.put(key, v);
+                    v
                 }
-                v
-            }
+            },
+            None => verdict(self.processor, &mut self.verdicts, key),
         };
         self.genai_key_seen |= verdict.genai;
         Ok((verdict.wanted, parts))
     }
-
-    fn verdict(&mut self, key: &'a [u8]) -> Verdict {
-        if let Some(&v) = self.verdicts.get(key) {
-            return v;
-        }
-        let v = Verdict {
-            wanted: self.processor.reads_attribute(key),
-            genai: self.processor.is_genai_key(key),
-        };
-        self.verdicts.insert(key, v);
-        v
-    }
 }
 
-/// `a == b` for attribute keys, which are short: compared eight bytes at a
-/// time inline, where `==` calls `memcmp` (a tenth of the walk's profile).
-#[inline]
-fn same_key(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() < 8 {
-        return a == b;
-    }
-    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
-    let last = a.len() - 8;
-    // Whole words, then the last eight bytes (overlapping the words).
-    (0..last).step_by(8).all(|i| word(a, i) == word(b, i)) && word(a, last) == word(b, last)
+/// The verdict on `key`, remembered in `verdicts`.
+fn verdict<'a>(
+    processor: &Processor,
+    verdicts: &mut HashMap<&'a [u8], Verdict, BuildHasherDefault<FxHasher>>,
+    key: &'a [u8],
+) -> Verdict {
+    *verdicts.entry(key).or_insert_with(|| Verdict {
+        wanted: processor.reads_attribute(key),
+        genai: processor.is_genai_key(key),
+    })
 }
 
 /// The key of an attribute in any layout (the last key field, as decoders
@@ -244,29 +258,6 @@ impl<'a> AttrList<'a> {
         // one ever did not, its attribute still goes out rather than away.
         for r in raw {
             out.extend_from_slice(r);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_key;
-
-    #[test]
-    fn same_key_agrees_with_eq() {
-        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
-        for len in 0..=base.len() {
-            let a = &base[..len];
-            assert!(same_key(a, a));
-            for other in 0..=base.len() {
-                assert_eq!(same_key(a, &base[..other]), len == other);
-            }
-            // One byte different, at every position.
-            for at in 0..len {
-                let mut b = a.to_vec();
-                b[at] ^= 1;
-                assert!(!same_key(a, &b), "len {len}, byte {at}");
-            }
         }
     }
 }

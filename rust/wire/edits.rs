@@ -28,6 +28,7 @@ use std::hash::BuildHasherDefault;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
 use super::kv;
+use crate::attrs::same_key;
 use crate::normalize::rules::FxHasher;
 
 /// Where an attribute list sits.
@@ -187,11 +188,11 @@ fn ops<'a, 'k>(
     let mut ops = Vec::new();
     let mut scratch = Vec::new();
     for o in decoded {
-        match after.next_if(|kv| kv.key.as_bytes() == o.key) {
+        match after.next_if(|kv| same_key(kv.key.as_bytes(), o.key)) {
             Some(kv) => {
                 scratch.clear();
                 encode_any_value(kv.value.as_ref(), &mut scratch);
-                if scratch != o.value {
+                if !same_key(&scratch, o.value) {
                     ops.push(Op::Set(kv));
                 }
             }
@@ -208,8 +209,8 @@ fn ops<'a, 'k>(
     // among the inputs (it would be a move) nor a placeholder's.
     for (n, op) in ops.iter().enumerate() {
         let k = key(op);
-        let in_input = decoded.iter().filter(|o| o.key == k).count();
-        let unique = ops[..n].iter().all(|other| key(other) != k);
+        let in_input = decoded.iter().filter(|o| same_key(o.key, k)).count();
+        let unique = ops[..n].iter().all(|other| !same_key(key(other), k));
         let fits = match n < first_new {
             true => in_input == 1,
             false => in_input == 0 && reads(k),
