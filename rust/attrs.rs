@@ -11,12 +11,19 @@ pub fn same_key(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     if a.len() < 8 {
-        return a == b;
+        return a.iter().zip(b).all(|(x, y)| x == y);
     }
-    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().expect("8 bytes"));
     let last = a.len() - 8;
     // Whole words, then the last eight bytes (overlapping the words).
-    (0..last).step_by(8).all(|i| word(a, i) == word(b, i)) && word(a, last) == word(b, last)
+    let mut at = 0;
+    while at < last {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, last) == word(b, last)
 }
 
 /// Index of the first attribute named `key`. OTLP forbids duplicate keys, but

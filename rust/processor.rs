@@ -49,6 +49,8 @@ pub struct Outcome {
 pub struct Batch {
     pub stats: Stats,
     pub unknown_models: Vec<String>,
+    /// Prices looked up so far.
+    pub prices: crate::pricing::memo::Memo,
 }
 
 impl Batch {

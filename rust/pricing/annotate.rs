@@ -161,7 +161,7 @@ impl Pricer {
             batch.stats.cost_unknown_model += 1;
             return false;
         };
-        let Some(price) = self.table.lookup(model, call.provider) else {
+        let (Some(price), acct) = self.priced(&mut batch.prices, model, call.provider) else {
             batch.note_unknown_model(model);
             return false;
         };
@@ -173,8 +173,7 @@ impl Pricer {
             batch.stats.cost_no_tokens += 1;
             return false;
         }
-        let acct = self.accounting(call.provider, model);
-        let mut b = calc::cost(price, &call.tokens, acct, None);
+        let mut b = calc::cost(&price, &call.tokens, acct, None);
         if let Some(usd) = image {
             b.images = usd * call.image_count.or(call.request_n).unwrap_or(1.0);
         }
@@ -184,29 +183,29 @@ impl Pricer {
             batch.stats.cost_non_numeric_tokens += 1;
             return false;
         }
-        let provided = |key| list.iter().any(|kv| kv.key == key);
-        let parts = [
-            (keys::COST_INPUT, b.input, provided(keys::INPUT_TOKENS)),
-            (keys::COST_OUTPUT, b.output, provided(keys::OUTPUT_TOKENS)),
-            (
-                keys::COST_CACHE_READ,
-                b.cache_read,
-                provided(keys::CACHE_READ_TOKENS),
-            ),
-            (
-                keys::COST_CACHE_CREATION,
-                b.cache_creation,
-                provided(keys::CACHE_CREATION_TOKENS),
-            ),
-            (
-                keys::COST_REASONING,
-                b.reasoning,
-                provided(keys::REASONING_TOKENS),
-            ),
-            (keys::COST_IMAGES, b.images, image.is_some()),
-        ];
         attrs::set(list, keys::COST, Value::DoubleValue(b.total()));
         if self.breakdown {
+            let provided = |key| list.iter().any(|kv| kv.key == key);
+            let parts = [
+                (keys::COST_INPUT, b.input, provided(keys::INPUT_TOKENS)),
+                (keys::COST_OUTPUT, b.output, provided(keys::OUTPUT_TOKENS)),
+                (
+                    keys::COST_CACHE_READ,
+                    b.cache_read,
+                    provided(keys::CACHE_READ_TOKENS),
+                ),
+                (
+                    keys::COST_CACHE_CREATION,
+                    b.cache_creation,
+                    provided(keys::CACHE_CREATION_TOKENS),
+                ),
+                (
+                    keys::COST_REASONING,
+                    b.reasoning,
+                    provided(keys::REASONING_TOKENS),
+                ),
+                (keys::COST_IMAGES, b.images, image.is_some()),
+            ];
             for (key, usd, present) in parts {
                 if present {
                     attrs::set(list, key, Value::DoubleValue(usd));

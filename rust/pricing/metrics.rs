@@ -106,7 +106,7 @@ impl Pricer {
             return None;
         };
         let provider = s(keys::PROVIDER);
-        let Some(price) = self.table.lookup(model, provider) else {
+        let (Some(price), acct) = self.priced(&mut batch.prices, model, provider) else {
             batch.note_unknown_model(model);
             return None;
         };
@@ -123,8 +123,7 @@ impl Pricer {
             ..Default::default()
         };
         let mean_input = if ops > 0 { g.input / ops as f64 } else { 0.0 };
-        let acct = self.accounting(provider, model);
-        let usd = calc::cost(price, &tokens, acct, Some(mean_input)).total();
+        let usd = calc::cost(&price, &tokens, acct, Some(mean_input)).total();
         if !usd.is_finite() {
             // Token sums that overflow (huge or duplicated points): no
             // infinite cost point, counted like unusable token counts.

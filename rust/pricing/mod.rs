@@ -15,6 +15,7 @@ pub mod calc;
 pub mod config;
 pub mod formats;
 pub mod keys;
+pub mod memo;
 pub mod metrics;
 pub mod price;
 pub mod provider;

@@ -140,6 +140,11 @@ impl Table {
     /// The price of `model` as called through `provider`, most specific name
     /// first (see docs/pricing.md, "Model matching").
     pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<&Price> {
+        self.lookup_shared(model, provider).map(Arc::as_ref)
+    }
+
+    /// [`Self::lookup`], as the table holds the price.
+    pub fn lookup_shared(&self, model: &str, provider: Option<&str>) -> Option<&Arc<Price>> {
         let name = model.trim().to_ascii_lowercase();
         let provider = provider.map(provider::canonical);
         let provider = provider.as_deref();
@@ -166,7 +171,7 @@ impl Table {
     /// earlier entries first. A suffix entry of another provider
     /// (`aiml/dall-e-3` for `dall-e-3` on `openai`) is a reseller's price
     /// and is not used when the call names its provider.
-    fn best(&self, key: &str, provider: Option<&str>) -> Option<&Price> {
+    fn best(&self, key: &str, provider: Option<&str>) -> Option<&Arc<Price>> {
         let bucket = self.map.get(key)?;
         let usable = |c: &Candidate| match (c.provider.as_deref(), provider) {
             (Some(a), Some(b)) => c.primary || a == b,
@@ -186,7 +191,7 @@ impl Table {
                 best = Some(c);
             }
         }
-        best.map(|c| c.price.as_ref())
+        best.map(|c| &c.price)
     }
 }
 

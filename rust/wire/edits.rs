@@ -185,8 +185,8 @@ fn ops<'a, 'k>(
     reads: &mut dyn FnMut(&[u8]) -> bool,
 ) -> Option<Vec<Op<'a, 'k>>> {
     let mut after = result.iter().filter(|kv| !is_placeholder(kv)).peekable();
-    let mut ops = Vec::new();
-    let mut scratch = Vec::new();
+    let mut ops = Vec::with_capacity(result.len());
+    let mut scratch = Vec::with_capacity(64);
     for o in decoded {
         match after.next_if(|kv| same_key(kv.key.as_bytes(), o.key)) {
             Some(kv) => {

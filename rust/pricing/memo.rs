@@ -1,0 +1,100 @@
+//! The prices one batch has looked up. Calls in a batch name few models,
+//! and a table lookup normalizes the name several ways (lowercase, provider
+//! and region prefixes, version suffixes): remembering the answer per
+//! model and provider turns the repeats into one hash lookup.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
+
+use super::calc::Accounting;
+use super::price::Price;
+use super::Pricer;
+use crate::normalize::rules::FxHasher;
+
+/// Distinct (model, provider) pairs remembered per batch; later ones are
+/// looked up each time, so unbounded model names cost no unbounded memory.
+const MAX_ENTRIES: usize = 1024;
+
+/// What a lookup found: the price (`None`: unknown model) and the
+/// accounting for the provider and model.
+pub type Priced = (Option<Arc<Price>>, Accounting);
+
+/// Per-batch memo of [`Pricer::priced`].
+#[derive(Debug, Default)]
+pub struct Memo {
+    found: HashMap<Box<str>, Priced, BuildHasherDefault<FxHasher>>,
+    /// The key being looked up, built without allocating.
+    key: String,
+}
+
+impl Pricer {
+    /// The price and accounting of a call to `model` at `provider`.
+    pub fn priced(&self, memo: &mut Memo, model: &str, provider: Option<&str>) -> Priced {
+        // NUL separates the parts (it occurs in neither); `-` or `+` tells
+        // an absent provider from an empty one.
+        memo.key.clear();
+        memo.key.push_str(model);
+        memo.key.push('\0');
+        match provider {
+            None => memo.key.push('-'),
+            Some(p) => {
+                memo.key.push('+');
+                memo.key.push_str(p);
+            }
+        }
+        if let Some(found) = memo.found.get(memo.key.as_str()) {
+            return found.clone();
+        }
+        let found = (
+            self.table.lookup_shared(model, provider).cloned(),
+            self.accounting(provider, model),
+        );
+        if memo.found.len() < MAX_ENTRIES {
+            memo.found.insert(memo.key.as_str().into(), found.clone());
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::CostConfig;
+
+    /// The memo answers exactly as the table and the accounting do, first
+    /// time and every time after, and stays bounded.
+    #[test]
+    fn remembered_answers_are_the_tables() {
+        let pricer = Pricer::new(&CostConfig::default()).unwrap();
+        let calls = [
+            ("gpt-4o", Some("openai")),
+            ("gpt-4o", None),
+            ("gpt-4o", Some("")),
+            ("GPT-4o-2024-08-06", Some("azure")),
+            ("claude-3-5-sonnet", Some("gcp.vertex_ai")),
+            ("no-such-model", Some("openai")),
+        ];
+        let mut memo = Memo::default();
+        for _ in 0..2 {
+            for (model, provider) in calls {
+                let (price, acct) = pricer.priced(&mut memo, model, provider);
+                assert_eq!(
+                    price.as_deref(),
+                    pricer.price_of(model, provider),
+                    "{model} {provider:?}"
+                );
+                assert_eq!(
+                    acct,
+                    pricer.accounting(provider, model),
+                    "{model} {provider:?}"
+                );
+            }
+        }
+        assert_eq!(memo.found.len(), calls.len());
+        for i in 0..2 * MAX_ENTRIES {
+            pricer.priced(&mut memo, &format!("model-{i}"), None);
+        }
+        assert_eq!(memo.found.len(), MAX_ENTRIES);
+    }
+}
