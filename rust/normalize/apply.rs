@@ -10,7 +10,7 @@ use super::table::{
     Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
 };
 use super::{messages, values};
-use crate::attrs;
+use crate::attrs::{self, same_key};
 use crate::stats::Stats;
 
 /// Lists up to this long keep their rules on the stack.
@@ -223,8 +223,9 @@ impl Rules {
             // Targets are checked before the value is built, so conflicts
             // cost no copy.
             let blocked = |attrs: &[KeyValue], written: &[&str], target: &str| {
-                written.contains(&target)
-                    || (!opts.overwrite && attrs[..present].iter().any(|kv| kv.key == target))
+                let is = |k: &str| same_key(k.as_bytes(), target.as_bytes());
+                written.iter().any(|w| is(w))
+                    || (!opts.overwrite && attrs[..present].iter().any(|kv| is(&kv.key)))
             };
             let outputs = match transform {
                 Transform::Json(fields) => {
@@ -259,7 +260,13 @@ impl Rules {
                 {
                     continue;
                 }
-                attrs::set(attrs, target, value);
+                // Not blocked: without overwrite the target is absent (it is
+                // neither an input key nor written), so it is appended
+                // without a search.
+                match opts.overwrite {
+                    true => attrs::set(attrs, target, value),
+                    false => attrs.push(attrs::kv(target, value)),
+                }
                 written.push(target);
                 stats.attributes_normalized += 1;
                 wrote = true;
