@@ -2,9 +2,11 @@ package genaiprocessor
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -148,4 +150,28 @@ func TestMalformedEditsChangeNothing(t *testing.T) {
 	}
 	// Edits meant for traces do not fit logs.
 	assert.Error(t, applyLogEdits(genaiLogs(), edits))
+}
+
+// The interner hands back equal strings, one shared string for repeats of
+// a short one, and a fresh copy once full or for long strings.
+func TestInternerSharesShortRepeatsWithinBounds(t *testing.T) {
+	in := interner{}
+	data := func(s string) *byte { return unsafe.StringData(s) }
+
+	a, b := in.str([]byte("gen_ai.provider.name")), in.str([]byte("gen_ai.provider.name"))
+	assert.Equal(t, "gen_ai.provider.name", a)
+	assert.Same(t, data(a), data(b), "a repeat shares the first string")
+
+	long := bytes.Repeat([]byte("x"), maxInterned+1)
+	l1, l2 := in.str(long), in.str(long)
+	assert.Equal(t, string(long), l1)
+	assert.NotSame(t, data(l1), data(l2), "long strings are not kept")
+
+	for i := 0; len(in) < maxInternedCount; i++ {
+		in.str([]byte(fmt.Sprintf("key-%d", i)))
+	}
+	x1, x2 := in.str([]byte("one more")), in.str([]byte("one more"))
+	assert.Equal(t, "one more", x1)
+	assert.NotSame(t, data(x1), data(x2), "a full interner keeps nothing new")
+	assert.Len(t, in, maxInternedCount)
 }
