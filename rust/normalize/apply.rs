@@ -211,6 +211,13 @@ impl Rules {
         let mut written: Vec<&str> = Vec::with_capacity(todo.len() + 2);
         let mut originals: Vec<usize> = Vec::with_capacity(todo.len());
         let mut vercel_outer: Option<bool> = None;
+        // A target is taken when written already, or, without overwrite,
+        // present in the input.
+        let blocked = |attrs: &[KeyValue], written: &[&str], target: &str| {
+            let is = |k: &str| same_key(k.as_bytes(), target.as_bytes());
+            written.iter().any(|w| is(w))
+                || (!opts.overwrite && attrs[..present].iter().any(|kv| is(&kv.key)))
+        };
         for (_, i, action) in todo {
             let Action::Map {
                 to,
@@ -222,11 +229,6 @@ impl Rules {
             };
             // Targets are checked before the value is built, so conflicts
             // cost no copy.
-            let blocked = |attrs: &[KeyValue], written: &[&str], target: &str| {
-                let is = |k: &str| same_key(k.as_bytes(), target.as_bytes());
-                written.iter().any(|w| is(w))
-                    || (!opts.overwrite && attrs[..present].iter().any(|kv| is(&kv.key)))
-            };
             let outputs = match transform {
                 Transform::Json(fields) => {
                     let Some(Value::StringValue(s)) = value_of(&attrs[i]) else {
@@ -281,11 +283,8 @@ impl Rules {
         for (i, (prefix, target, places)) in self.message_prefixes.iter().enumerate() {
             if prefixes & (1 << i.min(63)) == 0
                 || places & place == 0
-                || written.contains(&&**target)
+                || blocked(attrs, &written, target)
             {
-                continue;
-            }
-            if attrs[..present].iter().any(|kv| kv.key == **target) && !opts.overwrite {
                 continue;
             }
             if let Some((json, used)) = messages::rebuild(&attrs[..present], prefix) {

@@ -77,12 +77,11 @@ impl<'p, 'a> Interest<'p, 'a> {
     /// key and value payloads when its layout is the usual one
     /// ([`kv::split`]). An attribute whose key or value is framed wrongly
     /// is decoded too, so that the reference decoder reports it.
-    #[allow(clippy::type_complexity)]
     fn wants(
         &mut self,
         entry: &'a [u8],
         position: usize,
-    ) -> Result<(bool, Option<(&'a [u8], Option<&'a [u8]>)>), Fallback> {
+    ) -> Result<(bool, Option<kv::Parts<'a>>), Fallback> {
         let parts = kv::split(entry);
         let key = match parts {
             Some((key, _)) => key,

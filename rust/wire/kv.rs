@@ -17,11 +17,14 @@ const BOOL_TAG: u8 = (2 << 3) | VARINT;
 const INT_TAG: u8 = (3 << 3) | VARINT;
 const DOUBLE_TAG: u8 = (4 << 3) | I64;
 
+/// The key and value (if any) payloads of an encoded `KeyValue`.
+pub type Parts<'a> = (&'a [u8], Option<&'a [u8]>);
+
 /// The key and value payloads of an encoded `KeyValue` laid out as
 /// encoders write it: each field at most once, key first (prost, most
 /// SDKs) or value first (pdata, so every batch the collector hands us);
 /// `None` for any other layout.
-pub fn split(entry: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+pub fn split(entry: &[u8]) -> Option<Parts<'_>> {
     // Both fields with one-byte lengths, either order: straight-line.
     if let [t1, l1, rest @ ..] = entry {
         let l1 = usize::from(*l1);
@@ -64,7 +67,7 @@ pub fn split(entry: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
 /// through `Result`s and, with reused strings, most allocations.
 pub fn decode_into(
     entry: &[u8],
-    parts: Option<(&[u8], Option<&[u8]>)>,
+    parts: Option<Parts<'_>>,
     slot: &mut KeyValue,
 ) -> Result<(), prost::DecodeError> {
     if parts.and_then(|(k, v)| decode_simple(k, v, slot)).is_none() {
