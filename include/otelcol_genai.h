@@ -241,6 +241,21 @@ enum GenaiStatus genai_edit_logs(GenaiHandle handle,
                                  struct GenaiResult *out);
 
 /*
+ As `genai_edit_traces`, for an `ExportMetricsServiceRequest`. Metric
+ edits also rename metrics and append points and metrics (the derived
+ cost histograms), carried as small encoded metric batches; see
+ `rust/wire/edits.rs`. A batch the legacy-name upgrade reshaped comes
+ back whole.
+
+ # Safety
+ As for `genai_process_traces`.
+ */
+enum GenaiStatus genai_edit_metrics(GenaiHandle handle,
+                                    const uint8_t *data,
+                                    size_t len,
+                                    struct GenaiResult *out);
+
+/*
  Whether the attribute key given by the `key_len` bytes at `key` is a
  GenAI key; the answer goes to `*is_genai`. A trace or log batch none of
  whose resource, span, span event or log record attribute keys is one

@@ -425,6 +425,25 @@ pub unsafe extern "C" fn genai_edit_logs(
     unsafe { process(handle, Signal::Logs, Mode::Edits, data, len, out) }
 }
 
+/// As `genai_edit_traces`, for an `ExportMetricsServiceRequest`. Metric
+/// edits also rename metrics and append points and metrics (the derived
+/// cost histograms), carried as small encoded metric batches; see
+/// `rust/wire/edits.rs`. A batch the legacy-name upgrade reshaped comes
+/// back whole.
+///
+/// # Safety
+/// As for `genai_process_traces`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_edit_metrics(
+    handle: GenaiHandle,
+    data: *const u8,
+    len: usize,
+    out: *mut GenaiResult,
+) -> GenaiStatus {
+    // SAFETY: same contract as this function.
+    unsafe { process(handle, Signal::Metrics, Mode::Edits, data, len, out) }
+}
+
 /// Whether the attribute key given by the `key_len` bytes at `key` is a
 /// GenAI key; the answer goes to `*is_genai`. A trace or log batch none of
 /// whose resource, span, span event or log record attribute keys is one

@@ -51,6 +51,9 @@ pub struct Batch {
     pub unknown_models: Vec<String>,
     /// Prices looked up so far.
     pub prices: crate::pricing::memo::Memo,
+    /// The legacy-name upgrade changed a metric scope: it may have
+    /// converted counters to histograms, which edits do not express.
+    pub legacy_upgraded: bool,
 }
 
 impl Batch {
@@ -123,32 +126,49 @@ impl Processor {
         self.reference(signal, input)
     }
 
-    /// As [`Self::process`], but a changed trace or log batch comes back,
-    /// when it can, as the edits that turn the input into the output
+    /// As [`Self::process`], but a changed batch comes back, when it can,
+    /// as the edits that turn the input into the output
     /// ([`crate::wire::edits`], `Outcome::edits` set): a caller holding the
     /// input decoded applies them instead of decoding a whole new batch.
-    /// Metrics, and batches whose changes edits cannot express, come back
-    /// whole.
+    /// Batches whose changes edits cannot express come back whole.
     pub fn process_edits(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
         if input.is_empty() || !self.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
-        if signal != Signal::Metrics {
-            let mut batch = Batch::default();
-            let mut edits = wire::edits::Edits::default();
-            match wire::splice(self, signal, input, &mut batch, Some(&mut edits)) {
-                Ok(None) => return Ok(batch.finish(None)),
-                Ok(Some(_)) if !edits.unrepresentable => {
-                    let mut outcome = batch.finish(Some(edits.finish()));
-                    outcome.edits = true;
-                    return Ok(outcome);
-                }
-                // Changes edits cannot express: the batch again, whole.
-                Ok(Some(_)) => return self.process(signal, input),
-                Err(_) => {}
-            }
+        if signal == Signal::Metrics {
+            return self.metric_edits(input);
         }
-        self.reference(signal, input)
+        let mut batch = Batch::default();
+        let mut edits = wire::edits::Edits::default();
+        match wire::splice(self, signal, input, &mut batch, Some(&mut edits)) {
+            Ok(None) => Ok(batch.finish(None)),
+            Ok(Some(_)) if !edits.unrepresentable => {
+                let mut outcome = batch.finish(Some(edits.finish()));
+                outcome.edits = true;
+                Ok(outcome)
+            }
+            // Changes edits cannot express: the batch again, whole.
+            Ok(Some(_)) => self.process(signal, input),
+            Err(_) => self.reference(signal, input),
+        }
+    }
+
+    /// Metrics as edits: the reference path, then the difference between
+    /// its result and the input ([`crate::wire::metric_edits`]).
+    fn metric_edits(&self, input: &[u8]) -> Result<Outcome, ProcessError> {
+        let mut batch = Batch::default();
+        let mut req = decode::<ExportMetricsServiceRequest>(input)?;
+        if !signals::metrics::process(self, &mut req, &mut batch) {
+            return Ok(batch.finish(None));
+        }
+        let edits = match batch.legacy_upgraded {
+            true => None,
+            false => wire::metric_edits::diff(input, &req),
+        };
+        let edited = edits.is_some();
+        let mut outcome = batch.finish(Some(edits.unwrap_or_else(|| req.encode_to_vec())));
+        outcome.edits = edited;
+        Ok(outcome)
     }
 
     /// Whether a stage may read a resource, span, span event or log record

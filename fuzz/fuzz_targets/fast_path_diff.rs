@@ -7,10 +7,10 @@
 //! the same decoded output and the same counters. On input prost refuses
 //! the fast paths must not panic; they may pass it on (the wire path copies
 //! bytes it does not interpret as they came). Spans and logs are checked a
-//! second time in pdata's field order (the collector's layout), and their
-//! edits (`Processor::process_edits`), applied to the input, must give the
-//! output. The first
-//! byte picks the signal and one of four configurations.
+//! second time in pdata's field order (the collector's layout). For every
+//! signal the edits (`Processor::process_edits`), applied to the input,
+//! must give the output. The first byte picks the signal and one of four
+//! configurations.
 //!
 //! One divergence is by design and excluded (`normalize.environment: off`):
 //! the copy between `deployment.environment` and `deployment.environment.name`
@@ -117,20 +117,18 @@ fn check(p: &Processor, signal: Signal, bytes: &[u8]) {
         passed_on(signal, bytes, &want) == passed_on(signal, bytes, &out.output),
         "fast path and reference outputs disagree"
     );
-    if signal != Signal::Metrics {
-        // Edits applied to the input give the same batch as the output.
-        let edited = p.process_edits(signal, bytes).expect("accepted above");
-        assert_eq!(
-            edited.output.is_some(),
-            out.output.is_some(),
-            "edits: changed flags disagree"
+    // Edits applied to the input give the same batch as the output.
+    let edited = p.process_edits(signal, bytes).expect("accepted above");
+    assert_eq!(
+        edited.output.is_some(),
+        out.output.is_some(),
+        "edits: changed flags disagree"
+    );
+    assert_eq!(edited.stats, out.stats, "edits: counters disagree");
+    if let (true, Some(e)) = (edited.edits, &edited.output) {
+        assert!(
+            edits::apply_edits(signal, bytes, e) == passed_on(signal, bytes, &out.output),
+            "edits and output disagree"
         );
-        assert_eq!(edited.stats, out.stats, "edits: counters disagree");
-        if let (true, Some(e)) = (edited.edits, &edited.output) {
-            assert!(
-                edits::apply_edits(signal, bytes, e) == passed_on(signal, bytes, &out.output),
-                "edits and output disagree"
-            );
-        }
     }
 }

@@ -8,103 +8,214 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// The core can answer a changed trace or log batch with edits to the batch
-// we marshaled instead of a whole new batch (rust/wire/edits.rs has the
-// format): per attribute list, keys to delete and keys to set, and scope
-// schema URLs. Applying them to the pdata we hold costs a few map writes
-// per item, where decoding a new batch costs an allocation per attribute.
+// The core can answer a changed batch with edits to the batch we marshaled
+// instead of a whole new batch (rust/wire/edits.rs has the format): per
+// attribute list, keys to delete and keys to set, and scope schema URLs;
+// for metrics also metric renames and the points and metrics the cost
+// stage appended, as small encoded batches. Applying them to the pdata we
+// hold costs a few map writes per item, where decoding a new batch costs
+// an allocation per attribute.
 //
 // Edits are applied in two passes over the buffer: the first checks all of
-// it (format, indices, value types) and changes nothing, so a bad buffer
-// leaves the batch as it was; the second applies.
+// it (format, indices, value types, appended batches) and changes nothing,
+// so a bad buffer leaves the batch as it was; the second applies.
 
 // Edit targets, as numbered in rust/wire/edits.rs.
 const (
-	targetResource  = 0
-	targetSpan      = 1
-	targetSpanEvent = 2
-	targetLogRecord = 3
-	targetSchemaURL = 4
+	targetResource        = 0
+	targetSpan            = 1
+	targetSpanEvent       = 2
+	targetLogRecord       = 3
+	targetSchemaURL       = 4
+	targetDataPoint       = 5
+	targetMetricName      = 6
+	targetAppendedPoints  = 7
+	targetAppendedMetrics = 8
 )
 
 var errEdits = errors.New("malformed edits from the genai core")
 
+// editTarget is what an entry changes: an attribute map (targets 0-3 and
+// 5), a scope's schema URL, a metric (6, 7) or a scope's metrics (8).
+type editTarget struct {
+	attrs     pcommon.Map
+	setSchema func(string)
+	metric    pmetric.Metric
+	metrics   pmetric.MetricSlice
+}
+
+// locator finds an entry's target; false when the batch has none there.
+type locator func(target uint8, resource, scope, item, event uint32) (editTarget, bool)
+
 // applyTraceEdits applies edits to td, or returns an error and leaves it alone.
 func applyTraceEdits(td ptrace.Traces, b []byte) error {
-	locate := func(target uint8, r, s, i, e uint32) (pcommon.Map, func(string), bool) {
+	locate := func(target uint8, r, s, i, e uint32) (editTarget, bool) {
 		rss := td.ResourceSpans()
 		if int(r) >= rss.Len() {
-			return pcommon.Map{}, nil, false
+			return editTarget{}, false
 		}
 		rs := rss.At(int(r))
 		if target == targetResource {
-			return rs.Resource().Attributes(), nil, true
+			return editTarget{attrs: rs.Resource().Attributes()}, true
 		}
 		if int(s) >= rs.ScopeSpans().Len() {
-			return pcommon.Map{}, nil, false
+			return editTarget{}, false
 		}
 		ss := rs.ScopeSpans().At(int(s))
 		switch target {
 		case targetSchemaURL:
-			return pcommon.Map{}, ss.SetSchemaUrl, true
+			return editTarget{setSchema: ss.SetSchemaUrl}, true
 		case targetSpan, targetSpanEvent:
 			if int(i) >= ss.Spans().Len() {
-				return pcommon.Map{}, nil, false
+				return editTarget{}, false
 			}
 			span := ss.Spans().At(int(i))
 			if target == targetSpan {
-				return span.Attributes(), nil, true
+				return editTarget{attrs: span.Attributes()}, true
 			}
 			if int(e) >= span.Events().Len() {
-				return pcommon.Map{}, nil, false
+				return editTarget{}, false
 			}
-			return span.Events().At(int(e)).Attributes(), nil, true
+			return editTarget{attrs: span.Events().At(int(e)).Attributes()}, true
 		}
-		return pcommon.Map{}, nil, false
+		return editTarget{}, false
 	}
 	return applyEdits(b, locate)
 }
 
 // applyLogEdits applies edits to ld, or returns an error and leaves it alone.
 func applyLogEdits(ld plog.Logs, b []byte) error {
-	locate := func(target uint8, r, s, i, _ uint32) (pcommon.Map, func(string), bool) {
+	locate := func(target uint8, r, s, i, _ uint32) (editTarget, bool) {
 		rls := ld.ResourceLogs()
 		if int(r) >= rls.Len() {
-			return pcommon.Map{}, nil, false
+			return editTarget{}, false
 		}
 		rl := rls.At(int(r))
 		if target == targetResource {
-			return rl.Resource().Attributes(), nil, true
+			return editTarget{attrs: rl.Resource().Attributes()}, true
 		}
 		if int(s) >= rl.ScopeLogs().Len() {
-			return pcommon.Map{}, nil, false
+			return editTarget{}, false
 		}
 		sl := rl.ScopeLogs().At(int(s))
 		switch target {
 		case targetSchemaURL:
-			return pcommon.Map{}, sl.SetSchemaUrl, true
+			return editTarget{setSchema: sl.SetSchemaUrl}, true
 		case targetLogRecord:
 			if int(i) >= sl.LogRecords().Len() {
-				return pcommon.Map{}, nil, false
+				return editTarget{}, false
 			}
-			return sl.LogRecords().At(int(i)).Attributes(), nil, true
+			return editTarget{attrs: sl.LogRecords().At(int(i)).Attributes()}, true
 		}
-		return pcommon.Map{}, nil, false
+		return editTarget{}, false
 	}
 	return applyEdits(b, locate)
 }
 
-// locator finds an entry's attribute map, or its schema URL setter.
-type locator func(target uint8, resource, scope, item, event uint32) (pcommon.Map, func(string), bool)
+// applyMetricEdits applies edits to md, or returns an error and leaves it alone.
+func applyMetricEdits(md pmetric.Metrics, b []byte) error {
+	locate := func(target uint8, r, s, m, p uint32) (editTarget, bool) {
+		rms := md.ResourceMetrics()
+		if int(r) >= rms.Len() {
+			return editTarget{}, false
+		}
+		rm := rms.At(int(r))
+		if target == targetResource {
+			return editTarget{attrs: rm.Resource().Attributes()}, true
+		}
+		if int(s) >= rm.ScopeMetrics().Len() {
+			return editTarget{}, false
+		}
+		sm := rm.ScopeMetrics().At(int(s))
+		switch target {
+		case targetSchemaURL:
+			return editTarget{setSchema: sm.SetSchemaUrl}, true
+		case targetAppendedMetrics:
+			return editTarget{metrics: sm.Metrics()}, true
+		case targetDataPoint, targetMetricName, targetAppendedPoints:
+		default:
+			return editTarget{}, false
+		}
+		if int(m) >= sm.Metrics().Len() {
+			return editTarget{}, false
+		}
+		metric := sm.Metrics().At(int(m))
+		if target != targetDataPoint {
+			return editTarget{metric: metric}, true
+		}
+		attrs, ok := pointAttributes(metric, int(p))
+		return editTarget{attrs: attrs}, ok
+	}
+	return applyEdits(b, locate)
+}
+
+// pointAttributes are the attributes of metric's point i.
+func pointAttributes(metric pmetric.Metric, i int) (pcommon.Map, bool) {
+	var n int
+	var at func(int) pcommon.Map
+	switch metric.Type() {
+	case pmetric.MetricTypeGauge:
+		ps := metric.Gauge().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	case pmetric.MetricTypeSum:
+		ps := metric.Sum().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	case pmetric.MetricTypeHistogram:
+		ps := metric.Histogram().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	case pmetric.MetricTypeExponentialHistogram:
+		ps := metric.ExponentialHistogram().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	case pmetric.MetricTypeSummary:
+		ps := metric.Summary().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	}
+	if i >= n {
+		return pcommon.Map{}, false
+	}
+	return at(i), true
+}
+
+// appendPoints moves the points of src to the end of dst's, of the same type.
+func appendPoints(dst, src pmetric.Metric) {
+	switch dst.Type() {
+	case pmetric.MetricTypeGauge:
+		src.Gauge().DataPoints().MoveAndAppendTo(dst.Gauge().DataPoints())
+	case pmetric.MetricTypeSum:
+		src.Sum().DataPoints().MoveAndAppendTo(dst.Sum().DataPoints())
+	case pmetric.MetricTypeHistogram:
+		src.Histogram().DataPoints().MoveAndAppendTo(dst.Histogram().DataPoints())
+	case pmetric.MetricTypeExponentialHistogram:
+		src.ExponentialHistogram().DataPoints().MoveAndAppendTo(dst.ExponentialHistogram().DataPoints())
+	case pmetric.MetricTypeSummary:
+		src.Summary().DataPoints().MoveAndAppendTo(dst.Summary().DataPoints())
+	}
+}
+
+// appendedScope decodes an appended batch: one resource with one scope,
+// whose metrics it returns.
+func appendedScope(b []byte) (pmetric.MetricSlice, error) {
+	md, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(b)
+	if err != nil {
+		return pmetric.MetricSlice{}, fmt.Errorf("%w: appended metrics: %w", errEdits, err)
+	}
+	if md.ResourceMetrics().Len() != 1 || md.ResourceMetrics().At(0).ScopeMetrics().Len() != 1 {
+		return pmetric.MetricSlice{}, fmt.Errorf("%w: appended metrics not in one scope", errEdits)
+	}
+	return md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics(), nil
+}
 
 func applyEdits(b []byte, locate locator) error {
-	if err := walkEdits(b, locate, false); err != nil {
+	appended, err := walkEdits(b, locate, nil)
+	if err != nil {
 		return err
 	}
-	return walkEdits(b, locate, true)
+	_, err = walkEdits(b, locate, appended)
+	return err
 }
 
 // maxInterned bounds the strings an interner shares (keys, providers,
@@ -122,6 +233,9 @@ const (
 type interner map[string]string
 
 func (in interner) str(b []byte) string {
+	if in == nil {
+		return "" // only checking: nothing keeps the string
+	}
 	if len(b) > maxInterned {
 		return string(b)
 	}
@@ -135,61 +249,196 @@ func (in interner) str(b []byte) string {
 	return s
 }
 
-// walkEdits reads every entry; with apply, it also makes the changes.
-func walkEdits(b []byte, locate locator, apply bool) error {
+// walkEdits reads every entry. Without appended (the first pass) it
+// checks them and returns the decoded appended batches, in order; with
+// them it makes the changes.
+func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmetric.MetricSlice, error) {
+	apply := appended != nil
 	r := editReader{b: b}
 	if apply {
 		r.strs = interner{}
 	}
+	var decoded []pmetric.MetricSlice
+	var ops []editOp // the last list entry's ops, for a repeat
 	for n := r.u32(); n > 0 && r.err == nil; n-- {
-		target := r.u8()
+		kind := r.u8()
 		res, scope, item, event := r.u32(), r.u32(), r.u32(), r.u32()
 		if r.err != nil {
 			break
 		}
-		attrs, setSchema, ok := locate(target, res, scope, item, event)
+		t, ok := locate(kind, res, scope, item, event)
 		if !ok {
-			return fmt.Errorf("%w: no target %d at %d/%d/%d/%d", errEdits, target, res, scope, item, event)
+			return nil, fmt.Errorf("%w: no target %d at %d/%d/%d/%d", errEdits, kind, res, scope, item, event)
 		}
-		if setSchema != nil {
+		switch kind {
+		case targetSchemaURL:
 			url := r.bytes()
 			if apply {
-				setSchema(string(url))
+				t.setSchema(string(url))
 			}
 			continue
-		}
-		ops := r.u32()
-		if apply {
-			// One allocation for the keys this entry may add, not one
-			// growth step after another.
-			attrs.EnsureCapacity(attrs.Len() + int(ops))
-		}
-		for ; ops > 0 && r.err == nil; ops-- {
-			kind, key := r.u8(), r.bytes()
-			switch {
-			case r.err != nil:
-			case kind == 0:
-				if apply {
-					// Map.Remove moves the last attribute into the gap;
-					// RemoveIf keeps the order, as the core's lists do.
-					attrs.RemoveIf(func(k string, _ pcommon.Value) bool { return k == string(key) })
-				}
-			case kind == 1:
-				var v *pcommon.Value
-				if apply {
-					pv := attrs.PutEmpty(r.strs.str(key))
-					v = &pv
-				}
-				r.value(v, 0)
-			default:
-				r.err = fmt.Errorf("%w: op %d", errEdits, kind)
+		case targetMetricName:
+			name, unit := r.bytes(), r.bytes()
+			if apply {
+				t.metric.SetName(string(name))
+				t.metric.SetUnit(string(unit))
 			}
+			continue
+		case targetAppendedPoints, targetAppendedMetrics:
+			body := r.bytes()
+			if r.err != nil {
+				continue // the loop ends on the error
+			}
+			if apply {
+				if len(appended) == 0 {
+					return nil, fmt.Errorf("%w: appended batches changed between passes", errEdits)
+				}
+				next := appended[0]
+				appended = appended[1:]
+				if kind == targetAppendedMetrics {
+					next.MoveAndAppendTo(t.metrics)
+				} else {
+					appendPoints(t.metric, next.At(0))
+				}
+				continue
+			}
+			metrics, err := appendedScope(body)
+			if err != nil {
+				return nil, err
+			}
+			if kind == targetAppendedPoints && (metrics.Len() != 1 || metrics.At(0).Type() != t.metric.Type()) {
+				return nil, fmt.Errorf("%w: appended points do not fit metric %d/%d/%d", errEdits, res, scope, item)
+			}
+			decoded = append(decoded, metrics)
+			continue
+		}
+		// The ops, or the previous list entry's again.
+		if r.peekU32() == repeatOps {
+			r.u32()
+			if ops == nil {
+				return nil, fmt.Errorf("%w: a repeat without ops before it", errEdits)
+			}
+		} else {
+			ops = r.ops(ops[:0])
+		}
+		if apply && r.err == nil {
+			applyOps(t.attrs, ops)
 		}
 	}
 	if r.err == nil && len(r.b) > 0 {
 		r.err = fmt.Errorf("%w: %d trailing bytes", errEdits, len(r.b))
 	}
-	return r.err
+	if decoded == nil {
+		decoded = []pmetric.MetricSlice{} // non-nil: the second pass applies
+	}
+	return decoded, r.err
+}
+
+// repeatOps in place of an op count: the previous list entry's ops again.
+const repeatOps = math.MaxUint32
+
+// editOp is one op of a list entry, read once and applied to every list
+// a repeat names. A set's value is kept as read for strings, booleans,
+// integers and doubles; any other kind is read again from raw when applied.
+type editOp struct {
+	op      uint8
+	key, to string
+	kind    uint8 // the value's type, as in the format
+	str     string
+	bits    uint64
+	raw     []byte
+}
+
+// ops reads one list entry's ops, appended to into.
+func (r *editReader) ops(into []editOp) []editOp {
+	n := r.u32()
+	for ; n > 0 && r.err == nil; n-- {
+		op := editOp{op: r.u8()}
+		op.key = r.strs.str(r.bytes())
+		switch op.op {
+		case 0:
+		case 1:
+			start := r.b
+			op.kind = r.peekU8()
+			switch op.kind {
+			case 1:
+				r.u8()
+				op.str = r.strs.str(r.bytes())
+			case 2:
+				r.u8()
+				op.bits = uint64(r.u8())
+			case 3, 4:
+				r.u8()
+				op.bits = r.u64()
+			default:
+				r.value(nil, 0)
+				if r.err == nil {
+					op.raw = start[:len(start)-len(r.b)]
+				}
+			}
+		case 2:
+			op.to = r.strs.str(r.bytes())
+		default:
+			r.err = fmt.Errorf("%w: op %d", errEdits, op.op)
+		}
+		into = append(into, op)
+	}
+	return into
+}
+
+// applyOps makes one list entry's changes.
+func applyOps(attrs pcommon.Map, ops []editOp) {
+	// One allocation for the keys this entry may add, not one growth step
+	// after another.
+	attrs.EnsureCapacity(attrs.Len() + len(ops))
+	for i := range ops {
+		op := &ops[i]
+		switch op.op {
+		case 0:
+			// Map.Remove moves the last attribute into the gap; RemoveIf
+			// keeps the order, as the core's lists do.
+			attrs.RemoveIf(func(k string, _ pcommon.Value) bool { return k == op.key })
+		case 1:
+			v := attrs.PutEmpty(op.key)
+			switch op.kind {
+			case 0:
+			case 1:
+				v.SetStr(op.str)
+			case 2:
+				v.SetBool(op.bits != 0)
+			case 3:
+				v.SetInt(int64(op.bits))
+			case 4:
+				v.SetDouble(math.Float64frombits(op.bits))
+			default:
+				raw := editReader{b: op.raw, strs: interner{}}
+				raw.value(&v, 0)
+			}
+		case 2:
+			rename(attrs, op.key, op.to)
+		}
+	}
+}
+
+// rename removes the attribute from and appends its value under to (absent
+// once from is removed; the same key: a move to the end).
+func rename(m pcommon.Map, from, to string) {
+	v, ok := m.Get(from)
+	if !ok {
+		return // as deleting an absent key
+	}
+	// A string, the usual value, is read out before the removal shifts
+	// the attributes; anything else is copied into a value of its own.
+	if v.Type() == pcommon.ValueTypeStr {
+		s := v.Str()
+		m.RemoveIf(func(k string, _ pcommon.Value) bool { return k == from })
+		m.PutStr(to, s)
+		return
+	}
+	own := pcommon.NewValueEmpty()
+	v.CopyTo(own)
+	m.RemoveIf(func(k string, _ pcommon.Value) bool { return k == from })
+	own.CopyTo(m.PutEmpty(to))
 }
 
 // editReader reads the little-endian edit format; the first problem
@@ -225,6 +474,21 @@ func (r *editReader) u32() uint32 {
 		return binary.LittleEndian.Uint32(b)
 	}
 	return 0
+}
+
+// peekU32 is the next u32 without reading it (0 when there is none).
+func (r *editReader) peekU32() uint32 {
+	if r.err != nil || len(r.b) < 4 {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(r.b)
+}
+
+func (r *editReader) peekU8() uint8 {
+	if r.err != nil || len(r.b) < 1 {
+		return 0
+	}
+	return r.b[0]
 }
 
 func (r *editReader) u64() uint64 {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
@@ -25,9 +26,10 @@ var editConfigs = []string{
 
 // capturedBatches are the recorded outputs of real instrumentation
 // libraries (tests/fixtures/captured) plus this package's GenAI batches.
-func capturedBatches(t *testing.T) (map[string]ptrace.Traces, map[string]plog.Logs) {
+func capturedBatches(t *testing.T) (map[string]ptrace.Traces, map[string]plog.Logs, map[string]pmetric.Metrics) {
 	traces := map[string]ptrace.Traces{"genai": genaiTraces()}
 	logs := map[string]plog.Logs{"genai": genaiLogs()}
+	metrics := map[string]pmetric.Metrics{"genai": genaiMetrics()}
 	dirs, err := filepath.Glob("../../tests/fixtures/captured/*")
 	require.NoError(t, err)
 	require.NotEmpty(t, dirs, "captured fixtures")
@@ -42,14 +44,19 @@ func capturedBatches(t *testing.T) (map[string]ptrace.Traces, map[string]plog.Lo
 			require.NoError(t, err)
 			logs[dir] = ld
 		}
+		if b, err := os.ReadFile(filepath.Join(dir, "metrics.pb")); err == nil {
+			md, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(b)
+			require.NoError(t, err)
+			metrics[dir] = md
+		}
 	}
-	return traces, logs
+	return traces, logs, metrics
 }
 
 // Edits applied to the batch give, byte for byte once marshaled, the
 // batch the core returns whole.
 func TestEditsGiveWhatTheCoreReturnsWhole(t *testing.T) {
-	traces, logs := capturedBatches(t)
+	traces, logs, metrics := capturedBatches(t)
 	edited := 0
 	for _, config := range editConfigs {
 		core, err := ffi.New([]byte(config))
@@ -108,9 +115,36 @@ func TestEditsGiveWhatTheCoreReturnsWhole(t *testing.T) {
 			require.NoError(t, err)
 			assert.True(t, bytes.Equal(want, gotBytes), "logs %s with %s: edited batch differs", name, config)
 		}
+		for name, md := range metrics {
+			in, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
+			require.NoError(t, err)
+			var want []byte
+			_, err = core.Process(ffi.Metrics, in, func(b []byte) error {
+				whole, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(b)
+				require.NoError(t, err)
+				want, err = (&pmetric.ProtoMarshaler{}).MarshalMetrics(whole)
+				return err
+			})
+			require.NoError(t, err)
+			got := pmetric.NewMetrics()
+			md.CopyTo(got)
+			outcome, err := core.Edit(ffi.Metrics, in, func(b []byte, edits bool) error {
+				require.True(t, edits, "metrics %s: whole batch instead of edits", name)
+				return applyMetricEdits(got, b)
+			})
+			require.NoError(t, err)
+			if !outcome.Changed {
+				require.Nil(t, want, "metrics %s", name)
+				continue
+			}
+			edited++
+			gotBytes, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(got)
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(want, gotBytes), "metrics %s with %s: edited batch differs", name, config)
+		}
 		require.NoError(t, core.Close())
 	}
-	assert.GreaterOrEqual(t, edited, 2*len(editConfigs), "edits were exercised")
+	assert.GreaterOrEqual(t, edited, 3*len(editConfigs), "edits were exercised")
 }
 
 // A malformed edit buffer, whatever is wrong with it, is an error and
@@ -148,8 +182,50 @@ func TestMalformedEditsChangeNothing(t *testing.T) {
 		gotBytes, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(got)
 		assert.Equal(t, in, gotBytes, "a failed edit changed the batch (%x)", b)
 	}
-	// Edits meant for traces do not fit logs.
+	// Edits meant for traces do not fit logs or metrics.
 	assert.Error(t, applyLogEdits(genaiLogs(), edits))
+	assert.Error(t, applyMetricEdits(genaiMetrics(), edits))
+}
+
+// The same for metric edits, whose appended batches are decoded in the
+// checking pass: a corrupt one is an error before anything changes.
+func TestMalformedMetricEditsChangeNothing(t *testing.T) {
+	core, err := ffi.New([]byte(`{}`))
+	require.NoError(t, err)
+	defer core.Close()
+	in, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(genaiMetrics())
+	require.NoError(t, err)
+	var edits []byte
+	_, err = core.Edit(ffi.Metrics, in, func(b []byte, isEdits bool) error {
+		require.True(t, isEdits)
+		edits = bytes.Clone(b)
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, edits)
+	bad := [][]byte{nil, append(bytes.Clone(edits), 0)}
+	for n := 1; n < len(edits); n += 7 {
+		bad = append(bad, edits[:n])
+	}
+	// The appended batch is last (the cost histogram the workload lacks):
+	// corrupt its protobuf bytes one by one.
+	for i := len(edits) - 1; i > len(edits)-40; i-- {
+		b := bytes.Clone(edits)
+		b[i] = 0xff
+		bad = append(bad, b)
+	}
+	failed := 0
+	for _, b := range bad {
+		got := genaiMetrics()
+		if err := applyMetricEdits(got, b); err == nil {
+			continue // a corrupted byte may still make valid edits
+		}
+		failed++
+		gotBytes, _ := (&pmetric.ProtoMarshaler{}).MarshalMetrics(got)
+		assert.Equal(t, in, gotBytes, "a failed edit changed the batch (%x)", b)
+	}
+	assert.Greater(t, failed, len(bad)/2)
+	assert.Error(t, applyTraceEdits(genaiTraces(), edits), "metric edits do not fit traces")
 }
 
 // The interner hands back equal strings, one shared string for repeats of

@@ -11,15 +11,10 @@ import (
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadata"
 )
 
-// Changed trace and log batches are edited in place (the core returns
-// edits, see edits.go), so those processors mutate their input. Metrics
-// come back from Rust as new bytes, unmarshaled into new pdata: that
-// processor never modifies its input, and the collector need not copy
-// data for it when a pipeline fans out.
-var (
-	editingCapabilities  = consumer.Capabilities{MutatesData: true}
-	readOnlyCapabilities = consumer.Capabilities{MutatesData: false}
-)
+// Changed batches are edited in place (the core returns edits, see
+// edits.go), so the processors mutate their input, as transform and
+// attributes do.
+var editingCapabilities = consumer.Capabilities{MutatesData: true}
 
 // NewFactory returns the genai processor factory.
 func NewFactory() processor.Factory {
@@ -57,7 +52,7 @@ func createMetrics(ctx context.Context, set processor.Settings, cfg component.Co
 	if err != nil {
 		return nil, err
 	}
-	return processorhelper.NewMetrics(ctx, set, cfg, next, p.processMetrics, options(p, readOnlyCapabilities)...)
+	return processorhelper.NewMetrics(ctx, set, cfg, next, p.processMetrics, options(p, editingCapabilities)...)
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {

@@ -80,7 +80,7 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 	}
 
 	// The captured batches of real instrumentations, and genai's own.
-	traces, logs := capturedBatches(t)
+	traces, logs, _ := capturedBatches(t)
 	traces["plain"], traces["genai words"] = testdata.GenerateTraces(10), words
 	logs["plain"], logs["genai words in bodies"] = testdata.GenerateLogs(10), bodies
 

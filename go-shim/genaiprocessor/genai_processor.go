@@ -112,7 +112,10 @@ func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 	err := p.process(ctx, ffi.Metrics, md.DataPointCount(),
 		func() ([]byte, error) { return p.marshal.metrics.MarshalMetrics(md) },
 		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
-			return core.Process(ffi.Metrics, in, func(b []byte) error {
+			return core.Edit(ffi.Metrics, in, func(b []byte, edits bool) error {
+				if edits {
+					return applyMetricEdits(md, b)
+				}
 				decoded, err := p.unmarshal.metrics.UnmarshalMetrics(b)
 				if err == nil {
 					out = decoded

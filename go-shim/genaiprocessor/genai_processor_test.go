@@ -202,18 +202,16 @@ func TestGenAIBatchesAreWhatTheCoreProduced(t *testing.T) {
 	require.Error(t, err, "no error was counted")
 }
 
-func TestOnlyTraceAndLogInputIsEdited(t *testing.T) {
+func TestChangedMetricInputIsEditedInPlace(t *testing.T) {
 	h := newHarness(t, defaultConfig(), true)
-	ctx := context.Background()
 	md := genaiMetrics()
-	// Metrics: MutatesData is false, and read-only input panics if
-	// anything writes to it.
-	md.MarkReadOnly()
-	require.NoError(t, h.metrics.ConsumeMetrics(ctx, md))
-	require.NoError(t, pmetrictest.CompareMetrics(genaiMetrics(), md))
-	assert.False(t, h.metrics.Capabilities().MutatesData)
-	// Traces and logs are edited in place: the collector copies their
-	// input for us when a pipeline fans out.
+	require.NoError(t, h.metrics.ConsumeMetrics(context.Background(), md))
+	// What went on is the input, edited: renamed, relabeled, cost added.
+	require.NoError(t, pmetrictest.CompareMetrics(h.mSink.AllMetrics()[0], md))
+	require.Error(t, pmetrictest.CompareMetrics(genaiMetrics(), md), "the input was not edited")
+	// So every signal declares that it mutates its input: the collector
+	// copies it for us when a pipeline fans out.
+	assert.True(t, h.metrics.Capabilities().MutatesData)
 	assert.True(t, h.traces.Capabilities().MutatesData)
 	assert.True(t, h.logs.Capabilities().MutatesData)
 }

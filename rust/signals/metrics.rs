@@ -23,6 +23,7 @@ pub fn process(p: &Processor, req: &mut ExportMetricsServiceRequest, batch: &mut
             // Legacy names are upgraded per scope: whether a mapping is safe
             // depends on the scope's other metrics.
             let mut touched = p.naming.upgrade_legacy_names(sm, &mut batch.stats);
+            batch.legacy_upgraded |= touched;
             for metric in &mut sm.metrics {
                 for_each_point_attrs(metric, |attrs| {
                     batch.stats.items += 1;

@@ -1,20 +1,32 @@
-//! The changes the stages made to a trace or log batch, as a list of edits
-//! the caller applies to the batch it already holds (pdata in the Go
-//! component) instead of decoding a whole new batch: for every attribute
-//! list that changed, which keys to delete and which to set, and the scopes
-//! whose schema URL is set. Applied with pdata's `Map` semantics (setting
-//! an existing key keeps its place, a new key is appended, deleting keeps
-//! the order of the rest), the edits give exactly the attribute lists the
-//! stages produced; a list whose result could not be reached that way
-//! (duplicate keys) makes the batch fall back to a full output.
+//! The changes the stages made to a batch, as a list of edits the caller
+//! applies to the batch it already holds (pdata in the Go component)
+//! instead of decoding a whole new batch: for every attribute list that
+//! changed, which keys to delete and which to set, and the scopes whose
+//! schema URL is set; for metrics also renamed metrics and the points and
+//! metrics the cost stage appended. Applied in order with pdata's `Map`
+//! semantics (setting an existing key keeps its place, a new key is
+//! appended, deleting keeps the order of the rest), the edits give exactly
+//! the attribute lists the stages produced; a list whose result could not
+//! be reached that way (duplicate keys) makes the batch fall back to a full
+//! output.
 //!
 //! Format, little-endian: `u32` entry count, then entries:
 //!
 //! ```text
 //! entry  := u8 target, u32 resource, u32 scope, u32 item, u32 event, body
-//!           target 0 resource, 1 span, 2 span event, 3 log record: body := u32 op count, ops
-//!           target 4 scope schema URL:                              body := bytes
+//!           target 0 resource, 1 span, 2 span event, 3 log record,
+//!                  5 metric data point (item: metric, event: point):   body := ops
+//!           target 4 scope schema URL:                                 body := bytes
+//!           target 6 metric name and unit (item: metric):              body := bytes name, bytes unit
+//!           target 7 points appended to a metric (item: metric),
+//!                  8 metrics appended to a scope:                      body := bytes batch
+//! batch  := an OTLP ExportMetricsServiceRequest (protobuf) holding one
+//!           resource with one scope: for 7 one metric of the target's
+//!           type whose points are appended, for 8 the metrics appended
+//! ops    := u32 n, op*  |  u32 0xffffffff (the ops of the previous list entry)
 //! op     := u8 0 (delete), bytes key | u8 1 (set), bytes key, value
+//!         | u8 2 (rename), bytes from, bytes to: remove `from`, append its
+//!           value under `to` (`to` is absent by then; equal keys: a move)
 //! value  := u8 0 (empty) | 1 string: bytes | 2 bool: u8 | 3 int: i64 | 4 double: f64
 //!         | 5 bytes: bytes | 6 array: u32 n, value* | 7 map: u32 n, (bytes key, value)*
 //! bytes  := u32 length, the bytes
@@ -38,9 +50,15 @@ pub enum Target {
     Span = 1,
     SpanEvent = 2,
     LogRecord = 3,
+    DataPoint = 5,
 }
 
 const SCHEMA_URL: u8 = 4;
+const METRIC_NAME: u8 = 6;
+const APPENDED_POINTS: u8 = 7;
+const APPENDED_METRICS: u8 = 8;
+/// In place of an op count: the ops of the previous list entry again.
+const REPEAT: u32 = u32::MAX;
 
 /// Indices of the list's messages (unused ones 0).
 #[derive(Debug, Clone, Copy, Default)]
@@ -61,6 +79,8 @@ pub struct Edits {
     added_keys: HashMap<Vec<u8>, bool, BuildHasherDefault<FxHasher>>,
     /// A change could not be expressed: the caller needs the full output.
     pub unrepresentable: bool,
+    /// Where the ops of the last list entry sit in `buf`.
+    last_ops: Option<std::ops::Range<usize>>,
 }
 
 impl Default for Edits {
@@ -70,6 +90,7 @@ impl Default for Edits {
             entries: 0,
             added_keys: HashMap::default(),
             unrepresentable: false,
+            last_ops: None,
         }
     }
 }
@@ -95,6 +116,27 @@ impl Edits {
         put_bytes(&mut self.buf, schema_url);
     }
 
+    /// Records that the metric at `at` is renamed, its unit set.
+    pub fn metric_name(&mut self, at: Location, name: &str, unit: &str) {
+        self.header(METRIC_NAME, at);
+        put_bytes(&mut self.buf, name.as_bytes());
+        put_bytes(&mut self.buf, unit.as_bytes());
+    }
+
+    /// Records points appended to the metric at `at`, given as an encoded
+    /// metric batch (see the format).
+    pub fn appended_points(&mut self, at: Location, batch: &[u8]) {
+        self.header(APPENDED_POINTS, at);
+        put_bytes(&mut self.buf, batch);
+    }
+
+    /// Records metrics appended to the scope at `at`, given as an encoded
+    /// metric batch (see the format).
+    pub fn appended_metrics(&mut self, at: Location, batch: &[u8]) {
+        self.header(APPENDED_METRICS, at);
+        put_bytes(&mut self.buf, batch);
+    }
+
     /// Records the edits turning a list into the stages' `result`, in
     /// which placeholders (empty keys without a value) stand for the
     /// attributes the stages did not see, in order; `decoded` are the ones
@@ -117,17 +159,22 @@ impl Edits {
             Some(&r) => r,
             None => *added_keys.entry(key.to_vec()).or_insert_with(|| reads(key)),
         };
-        match decoded.and_then(|d| ops(d, result, &mut reads)) {
+        let decoded = match decoded {
+            Some(d) => d,
+            None => return self.unrepresentable = true,
+        };
+        match ops(decoded, result, &mut reads).map(|ops| renames(decoded, ops)) {
             Some(ops) if ops.is_empty() => {}
             Some(ops) => {
                 self.header(target as u8, at);
+                let start = self.buf.len();
                 self.buf
                     .extend_from_slice(&(ops.len() as u32).to_le_bytes());
                 for op in ops {
                     match op {
-                        Op::Delete(key) => {
+                        Op::Delete(o) => {
                             self.buf.push(0);
-                            put_bytes(&mut self.buf, key);
+                            put_bytes(&mut self.buf, o.key);
                         }
                         Op::Set(kv) => {
                             self.buf.push(1);
@@ -137,7 +184,25 @@ impl Edits {
                                 kv.value.as_ref().and_then(|v| v.value.as_ref()),
                             );
                         }
+                        Op::Rename(from, to) => {
+                            self.buf.push(2);
+                            put_bytes(&mut self.buf, from);
+                            put_bytes(&mut self.buf, to.key.as_bytes());
+                        }
                     }
+                }
+                // Items of one kind mostly get the same ops (the same keys
+                // renamed, the same resource labels added): say so in
+                // four bytes instead of repeating them.
+                if self
+                    .last_ops
+                    .as_ref()
+                    .is_some_and(|r| self.buf[r.clone()] == self.buf[start..])
+                {
+                    self.buf.truncate(start);
+                    self.buf.extend_from_slice(&REPEAT.to_le_bytes());
+                } else {
+                    self.last_ops = Some(start..self.buf.len());
                 }
             }
             None => self.unrepresentable = true,
@@ -154,14 +219,17 @@ impl Edits {
 }
 
 enum Op<'a, 'k> {
-    Delete(&'k [u8]),
+    Delete(Original<'k>),
     Set(&'a KeyValue),
+    /// The attribute `.0` is removed and its value appended under the key
+    /// of `.1` (the same key: a move).
+    Rename(&'k [u8], &'a KeyValue),
 }
 
 fn key<'o>(op: &'o Op<'_, '_>) -> &'o [u8] {
     match op {
-        Op::Delete(k) => k,
-        Op::Set(kv) => kv.key.as_bytes(),
+        Op::Delete(o) => o.key,
+        Op::Set(kv) | Op::Rename(_, kv) => kv.key.as_bytes(),
     }
 }
 
@@ -177,13 +245,18 @@ const MAX_COMPARISONS: usize = 1 << 20;
 /// The ops from the `decoded` attributes to the stages' `result`: the
 /// stages keep the attributes they do not remove in order and append new
 /// ones, so one merge pass finds the deleted, changed and appended keys.
-/// `None` when the result is not of that shape, or a key the ops touch is
-/// repeated or could be held by a placeholder (`reads` says no).
+/// Where the result has no placeholders (the whole list was decoded, as
+/// for metric points), a key may also move: deleted, then appended again
+/// (the naming stage renames keys in place, so the keys after the first
+/// renamed one move to the end and back). `None` when the result is not
+/// of these shapes, or a key the ops touch is repeated or could be held by
+/// a placeholder (`reads` says no).
 fn ops<'a, 'k>(
     decoded: &[Original<'k>],
     result: &'a [KeyValue],
     reads: &mut dyn FnMut(&[u8]) -> bool,
 ) -> Option<Vec<Op<'a, 'k>>> {
+    let whole = !result.iter().any(is_placeholder);
     let mut after = result.iter().filter(|kv| !is_placeholder(kv)).peekable();
     let mut ops = Vec::with_capacity(result.len());
     let mut scratch = Vec::with_capacity(64);
@@ -196,7 +269,7 @@ fn ops<'a, 'k>(
                     ops.push(Op::Set(kv));
                 }
             }
-            None => ops.push(Op::Delete(o.key)),
+            None => ops.push(Op::Delete(*o)),
         }
     }
     let first_new = ops.len();
@@ -205,21 +278,81 @@ fn ops<'a, 'k>(
         return None;
     }
     // Each touched key once among the inputs the stages saw (pdata finds
-    // the first of duplicates) and once among the ops; a new key neither
-    // among the inputs (it would be a move) nor a placeholder's.
+    // the first of duplicates) and once among the ops, but for a move; a
+    // new key not among the inputs (unless moved) nor a placeholder's.
     for (n, op) in ops.iter().enumerate() {
         let k = key(op);
         let in_input = decoded.iter().filter(|o| same_key(o.key, k)).count();
-        let unique = ops[..n].iter().all(|other| !same_key(key(other), k));
-        let fits = match n < first_new {
-            true => in_input == 1,
-            false => in_input == 0 && reads(k),
+        let fits = if n < first_new {
+            in_input == 1 && ops[..n].iter().all(|other| !same_key(key(other), k))
+        } else {
+            let deleted = ops[..first_new]
+                .iter()
+                .any(|other| matches!(other, Op::Delete(d) if same_key(d.key, k)));
+            let fresh = match deleted {
+                true => whole && in_input == 1,
+                false => in_input == 0 && ops[..first_new].iter().all(|o| !same_key(key(o), k)),
+            };
+            fresh
+                && ops[first_new..n]
+                    .iter()
+                    .all(|other| !same_key(key(other), k))
+                && reads(k)
         };
-        if !(unique && fits) {
+        if !fits {
             return None;
         }
     }
     Some(ops)
+}
+
+/// Turns a deleted attribute and an appended one with the same value into
+/// a rename, which carries no value and, being the same from item to item,
+/// lets [`REPEAT`] stand for a whole list's ops. The deletion moves to the
+/// rename; so that nothing sees the attribute it leaves in place longer,
+/// the appended key must be new to the list (or the deleted key itself,
+/// a move) and the deleted key must not be set again.
+fn renames<'a, 'k>(decoded: &[Original<'k>], mut ops: Vec<Op<'a, 'k>>) -> Vec<Op<'a, 'k>> {
+    // The deleted attributes that may become a rename's source: not set
+    // again by a later op (other than a move of their own).
+    let mut sources: Vec<(usize, Original<'k>)> = ops
+        .iter()
+        .enumerate()
+        .filter_map(|(d, op)| match op {
+            Op::Delete(o) => Some((d, *o)),
+            _ => None,
+        })
+        .collect();
+    if sources.is_empty() {
+        return ops;
+    }
+    let mut taken = vec![false; ops.len()];
+    let mut scratch = Vec::with_capacity(64);
+    for n in 0..ops.len() {
+        let Op::Set(kv) = ops[n] else { continue };
+        let to = kv.key.as_bytes();
+        scratch.clear();
+        encode_any_value(kv.value.as_ref(), &mut scratch);
+        let to_in_input = decoded.iter().any(|o| same_key(o.key, to));
+        let Some(i) = sources.iter().position(|(d, from)| {
+            *d < n
+                && same_key(from.value, &scratch)
+                && (!to_in_input || same_key(from.key, to))
+                && (same_key(from.key, to)
+                    || !ops[d + 1..].iter().any(|op| same_key(key(op), from.key)))
+        }) else {
+            continue;
+        };
+        let (d, from) = sources.remove(i);
+        taken[d] = true;
+        ops[n] = Op::Rename(from.key, kv);
+    }
+    let mut i = 0;
+    ops.retain(|_| {
+        i += 1;
+        !taken[i - 1]
+    });
+    ops
 }
 
 /// An attribute's value as `KeyValue.value` holds it (the `AnyValue`
@@ -304,8 +437,9 @@ mod tests {
     fn shape(ops: &[Op]) -> Vec<String> {
         ops.iter()
             .map(|op| match op {
-                Op::Delete(k) => format!("-{}", String::from_utf8_lossy(k)),
+                Op::Delete(o) => format!("-{}", String::from_utf8_lossy(o.key)),
                 Op::Set(kv) => format!("+{}", kv.key),
+                Op::Rename(from, kv) => format!("{}>{}", String::from_utf8_lossy(from), kv.key),
             })
             .collect()
     }
@@ -378,12 +512,17 @@ mod tests {
             },
         ];
         assert!(ops(&dup, &[a.clone(), kv("z", "9")], &mut all).is_none());
-        // A new key placed before an original cannot come from appends.
+        // A new key placed before an original: the original moves to the
+        // end, which a placeholder forbids (it would stay before them).
         let decoded = [Original {
             key: b"a",
             value: &ea,
         }];
-        assert!(ops(&decoded, &[kv("n", "new"), a.clone()], &mut all).is_none());
+        let result = [kv("n", "new"), a.clone()];
+        let moved = ops(&decoded, &result, &mut all).expect("a move");
+        assert_eq!(shape(&moved), ["-a", "+n", "+a"]);
+        let held = [KeyValue::default(), kv("n", "new"), a.clone()];
+        assert!(ops(&decoded, &held, &mut all).is_none());
         // Nothing changed: no ops.
         assert!(ops(&decoded, &[a], &mut all).unwrap().is_empty());
     }

@@ -18,6 +18,7 @@ mod attrs;
 mod codec;
 pub mod edits;
 mod kv;
+pub mod metric_edits;
 mod splice;
 
 pub use splice::splice;

@@ -3,6 +3,7 @@
 //! `fast_path_diff` fuzz target can compare edits with whole outputs.
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_genai::Signal;
 use prost::Message;
@@ -62,17 +63,37 @@ impl<'a> EditReader<'a> {
 /// batch after them, in its `Debug` form.
 pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
     use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+    use opentelemetry_proto::tonic::metrics::v1::metric::Data;
     let mut traces = ExportTraceServiceRequest::default();
     let mut logs = ExportLogsServiceRequest::default();
+    let mut metrics = ExportMetricsServiceRequest::default();
     match signal {
         Signal::Traces => traces = ExportTraceServiceRequest::decode(input).unwrap(),
-        _ => logs = ExportLogsServiceRequest::decode(input).unwrap(),
+        Signal::Logs => logs = ExportLogsServiceRequest::decode(input).unwrap(),
+        Signal::Metrics => metrics = ExportMetricsServiceRequest::decode(input).unwrap(),
     }
+    // The one metric scope of an appended batch.
+    let appended = |b: &[u8]| {
+        let mut req = ExportMetricsServiceRequest::decode(b).unwrap();
+        assert_eq!(req.resource_metrics.len(), 1);
+        assert_eq!(req.resource_metrics[0].scope_metrics.len(), 1);
+        req.resource_metrics
+            .remove(0)
+            .scope_metrics
+            .remove(0)
+            .metrics
+    };
     let mut r = EditReader(edits);
+    // The ops of the last list entry, for a repeat.
+    let mut prev_ops: &[u8] = &[];
     for _ in 0..r.u32() {
         let target = r.u8();
         let [res, scope, item, event] = [r.u32(), r.u32(), r.u32(), r.u32()].map(|i| i as usize);
         let attrs: &mut Vec<KeyValue> = match (signal, target) {
+            (Signal::Metrics, 4) => {
+                metrics.resource_metrics[res].scope_metrics[scope].schema_url = r.string();
+                continue;
+            }
             (_, 4) => {
                 let url = r.string();
                 match signal {
@@ -82,6 +103,51 @@ pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
                     _ => logs.resource_logs[res].scope_logs[scope].schema_url = url,
                 }
                 continue;
+            }
+            (Signal::Metrics, 6) => {
+                let m = &mut metrics.resource_metrics[res].scope_metrics[scope].metrics[item];
+                m.name = r.string();
+                m.unit = r.string();
+                continue;
+            }
+            (Signal::Metrics, 7) => {
+                let m = &mut metrics.resource_metrics[res].scope_metrics[scope].metrics[item];
+                let mut tail = appended(r.bytes());
+                assert_eq!(tail.len(), 1);
+                match (m.data.as_mut().unwrap(), tail.remove(0).data.unwrap()) {
+                    (Data::Gauge(d), Data::Gauge(t)) => d.data_points.extend(t.data_points),
+                    (Data::Sum(d), Data::Sum(t)) => d.data_points.extend(t.data_points),
+                    (Data::Histogram(d), Data::Histogram(t)) => d.data_points.extend(t.data_points),
+                    (Data::ExponentialHistogram(d), Data::ExponentialHistogram(t)) => {
+                        d.data_points.extend(t.data_points)
+                    }
+                    (Data::Summary(d), Data::Summary(t)) => d.data_points.extend(t.data_points),
+                    _ => panic!("appended points of another type"),
+                }
+                continue;
+            }
+            (Signal::Metrics, 8) => {
+                let new = appended(r.bytes());
+                metrics.resource_metrics[res].scope_metrics[scope]
+                    .metrics
+                    .extend(new);
+                continue;
+            }
+            (Signal::Metrics, 0) => {
+                &mut metrics.resource_metrics[res]
+                    .resource
+                    .get_or_insert_with(Default::default)
+                    .attributes
+            }
+            (Signal::Metrics, 5) => {
+                let m = &mut metrics.resource_metrics[res].scope_metrics[scope].metrics[item];
+                match m.data.as_mut().unwrap() {
+                    Data::Gauge(d) => &mut d.data_points[event].attributes,
+                    Data::Sum(d) => &mut d.data_points[event].attributes,
+                    Data::Histogram(d) => &mut d.data_points[event].attributes,
+                    Data::ExponentialHistogram(d) => &mut d.data_points[event].attributes,
+                    Data::Summary(d) => &mut d.data_points[event].attributes,
+                }
             }
             (Signal::Traces, 0) => {
                 &mut traces.resource_spans[res]
@@ -109,15 +175,33 @@ pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
             }
             other => panic!("target {other:?}"),
         };
-        for _ in 0..r.u32() {
-            let kind = r.u8();
-            let key = r.string();
+        let before = r.0;
+        let repeat = r.u32() == u32::MAX;
+        let mut ops = match repeat {
+            true => EditReader(prev_ops),
+            false => EditReader(before),
+        };
+        let n = ops.u32();
+        for _ in 0..n {
+            let kind = ops.u8();
+            let key = ops.string();
             let at = attrs.iter().position(|kv| kv.key == key);
-            if kind == 0 {
-                attrs.remove(at.expect("deleted key exists"));
-                continue;
+            match kind {
+                0 => {
+                    attrs.remove(at.expect("deleted key exists"));
+                    continue;
+                }
+                2 => {
+                    let to = ops.string();
+                    let mut kv = attrs.remove(at.expect("renamed key exists"));
+                    assert!(attrs.iter().all(|a| a.key != to), "rename onto {to}");
+                    kv.key = to;
+                    attrs.push(kv);
+                    continue;
+                }
+                _ => {}
             }
-            let value = Some(AnyValue { value: r.value() });
+            let value = Some(AnyValue { value: ops.value() });
             match at {
                 Some(i) => attrs[i].value = value,
                 None => attrs.push(KeyValue {
@@ -127,10 +211,49 @@ pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
                 }),
             }
         }
+        if !repeat {
+            let used = before.len() - ops.0.len();
+            prev_ops = &before[..used];
+            r.0 = ops.0;
+        }
     }
     assert!(r.0.is_empty(), "trailing bytes in the edits");
     match signal {
         Signal::Traces => format!("{traces:?}"),
-        _ => format!("{logs:?}"),
+        Signal::Logs => format!("{logs:?}"),
+        Signal::Metrics => format!("{metrics:?}"),
     }
+}
+
+/// The target of every entry of an edit buffer, in order.
+#[allow(dead_code)] // not every test binary asks
+pub fn targets(edits: &[u8]) -> Vec<u8> {
+    let mut r = EditReader(edits);
+    let mut out = Vec::new();
+    for _ in 0..r.u32() {
+        let target = r.u8();
+        r.take(16);
+        out.push(target);
+        match target {
+            4 | 7 | 8 => drop(r.bytes()),
+            6 => drop((r.bytes(), r.bytes())),
+            _ => {
+                let n = match r.u32() {
+                    u32::MAX => 0, // a repeat: no ops follow
+                    n => n,
+                };
+                for _ in 0..n {
+                    let kind = r.u8();
+                    r.bytes();
+                    match kind {
+                        1 => drop(r.value()),
+                        2 => drop(r.bytes()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    assert!(r.0.is_empty(), "trailing bytes in the edits");
+    out
 }

@@ -314,11 +314,10 @@ func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) er
 	return p.call(sig, false, batch, func(out []byte, _ bool) error { return decode(out) })
 }
 
-// Edit is Process for traces and logs, except that a changed batch comes,
-// when the core can express it so, as edits to apply to the input
-// (Outcome.Edits set; format in rust/wire/edits.rs) instead of a whole
-// batch; otherwise as from Process. Either goes to the callback, valid only
-// during it. Metrics go through Process.
+// Edit is Process, except that a changed batch comes, when the core can
+// express it so, as edits to apply to the input (Outcome.Edits set; format
+// in rust/wire/edits.rs) instead of a whole batch; otherwise as from
+// Process. Either goes to the callback, valid only during it.
 func (p *Processor) Edit(sig Signal, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
 	return p.call(sig, true, batch, use)
 }
@@ -335,11 +334,13 @@ func (p *Processor) call(sig Signal, edit bool, batch []byte, use func(out []byt
 	switch {
 	case sig == Traces && edit:
 		st = C.genai_edit_traces(handle, ptr, n, &res)
+	case sig == Metrics && edit:
+		st = C.genai_edit_metrics(handle, ptr, n, &res)
 	case sig == Logs && edit:
 		st = C.genai_edit_logs(handle, ptr, n, &res)
 	case sig == Traces:
 		st = C.genai_process_traces(handle, ptr, n, &res)
-	case sig == Metrics && !edit:
+	case sig == Metrics:
 		st = C.genai_process_metrics(handle, ptr, n, &res)
 	case sig == Logs:
 		st = C.genai_process_logs(handle, ptr, n, &res)

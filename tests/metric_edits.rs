@@ -1,0 +1,196 @@
+//! Metric batches answered as edits (`Processor::process_edits`, the call
+//! the Go component makes): applied to the input with pdata's semantics,
+//! the edits must give exactly the batch the processor would otherwise
+//! return whole, with the same counters; batches edits cannot express come
+//! back whole. Batches: the metrics workload, GenAI mixed with plain
+//! metrics, a scope that already has a cost histogram (derived points are
+//! appended to it), and the captured output of real instrumentations.
+
+mod support;
+
+use std::path::PathBuf;
+
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::metrics::v1::{
+    metric::Data, number_data_point, AggregationTemporality, Metric, NumberDataPoint, Sum,
+};
+use otelcol_genai::{Processor, Signal};
+use prost::Message;
+use support::edits::apply_edits;
+use support::workloads::{genai_metrics, plain_workload};
+
+const CONFIGS: &[&str] = &[
+    "{}",
+    r#"{"naming":{"enabled":false}}"#,
+    r#"{"cost":{"enabled":false}}"#,
+    r#"{"naming":{"scope_labels":false,"compat_sdk_name":""}}"#,
+    r#"{"naming":{"metrics":"all","upgrade_legacy":false}}"#,
+    r#"{"normalize":{"overwrite":true,"remove_originals":true},"cost":{"breakdown":true}}"#,
+];
+
+fn batches() -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![(
+        "genai_metrics".to_string(),
+        genai_metrics(300).encode_to_vec(),
+    )];
+    let (_, plain, _) = plain_workload(50);
+    let mut mixed = genai_metrics(40);
+    mixed.resource_metrics.extend(plain.resource_metrics);
+    mixed
+        .resource_metrics
+        .extend(genai_metrics(7).resource_metrics);
+    out.push(("mixed".into(), mixed.encode_to_vec()));
+    out.push((
+        "with a cost histogram".into(),
+        with_cost_histogram().encode_to_vec(),
+    ));
+    out.push(("legacy counters".into(), legacy_counters().encode_to_vec()));
+    let captured = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captured");
+    for dir in std::fs::read_dir(&captured).expect("captured fixtures") {
+        let dir = dir.unwrap().path();
+        if let Ok(bytes) = std::fs::read(dir.join("metrics.pb")) {
+            out.push((dir.file_name().unwrap().to_string_lossy().into(), bytes));
+        }
+    }
+    out
+}
+
+/// The workload with, in every scope, a cost histogram of the token usage
+/// histogram's temporality holding one point of another model: the derived
+/// points join it.
+fn with_cost_histogram() -> ExportMetricsServiceRequest {
+    let mut req = genai_metrics(60);
+    for sm in req
+        .resource_metrics
+        .iter_mut()
+        .flat_map(|rm| &mut rm.scope_metrics)
+    {
+        let Some(temporality) = sm.metrics.iter().find_map(|m| match &m.data {
+            Some(Data::Histogram(h)) if m.name == "gen_ai.client.token.usage" => {
+                Some(h.aggregation_temporality)
+            }
+            _ => None,
+        }) else {
+            continue;
+        };
+        let point = support::hist_point(
+            vec![support::kv("gen_ai.request.model", "elsewhere-priced")],
+            0.5,
+            1,
+        );
+        let mut cost = support::histogram("gen_ai.usage.cost", "USD", vec![point]);
+        if let Some(Data::Histogram(h)) = cost.data.as_mut() {
+            h.aggregation_temporality = temporality;
+        }
+        sm.metrics.insert(0, cost);
+    }
+    req
+}
+
+/// OpenLIT's legacy request and token counters, which the legacy upgrade
+/// turns into histograms.
+fn legacy_counters() -> ExportMetricsServiceRequest {
+    let counter = |name: &str, value: i64| Metric {
+        name: name.into(),
+        unit: "1".into(),
+        data: Some(Data::Sum(Sum {
+            data_points: vec![NumberDataPoint {
+                attributes: vec![
+                    support::kv("gen_ai.provider.name", "openai"),
+                    support::kv("gen_ai.request.model", "gpt-4o"),
+                ],
+                time_unix_nano: 1_700_000_060_000_000_000,
+                value: Some(number_data_point::Value::AsInt(value)),
+                ..Default::default()
+            }],
+            aggregation_temporality: AggregationTemporality::Cumulative as i32,
+            is_monotonic: true,
+        })),
+        ..Default::default()
+    };
+    support::metrics(
+        vec![support::kv("service.name", "chatbot")],
+        vec![
+            counter("gen_ai.total.requests", 7),
+            counter("gen_ai.usage.prompt_tokens", 700),
+        ],
+    )
+}
+
+/// Runs `input` both ways; returns whether it came as edits.
+fn check(p: &Processor, input: &[u8], what: &str) -> Option<bool> {
+    let full = p.process(Signal::Metrics, input).expect("accepted");
+    let edited = p.process_edits(Signal::Metrics, input).expect("accepted");
+    assert_eq!(edited.stats, full.stats, "{what}: counters");
+    assert_eq!(edited.unknown_models, full.unknown_models, "{what}");
+    assert_eq!(
+        edited.output.is_some(),
+        full.output.is_some(),
+        "{what}: changed flag"
+    );
+    let output = edited.output.as_ref()?;
+    if !edited.edits {
+        assert_eq!(Some(output), full.output.as_ref(), "{what}: whole output");
+        return Some(false);
+    }
+    let got = apply_edits(Signal::Metrics, input, output);
+    let want = format!(
+        "{:?}",
+        ExportMetricsServiceRequest::decode(&full.output.unwrap()[..]).unwrap()
+    );
+    assert!(got == want, "{what}: edits give\n{got}\nnot\n{want}");
+    Some(true)
+}
+
+#[test]
+fn metric_edits_applied_to_the_input_give_the_output() {
+    let batches = batches();
+    assert!(batches.len() >= 5, "captured fixtures missing");
+    let (mut as_edits, mut whole) = (0, 0);
+    for config in CONFIGS {
+        let p = Processor::from_json(config.as_bytes()).expect("valid config");
+        for (name, input) in &batches {
+            match check(&p, input, &format!("{name} with {config}")) {
+                Some(true) => as_edits += 1,
+                Some(false) => whole += 1,
+                None => {}
+            }
+        }
+    }
+    eprintln!("{as_edits} metric batches as edits, {whole} whole");
+    // Only the legacy counters (they become histograms) are sent whole,
+    // under the configurations that upgrade legacy names.
+    assert!(
+        as_edits >= 5 * CONFIGS.len() - 2 && whole == CONFIGS.len() - 2,
+        "{as_edits} as edits, {whole} whole"
+    );
+}
+
+#[test]
+fn derived_points_join_an_existing_cost_histogram() {
+    let p = Processor::from_json(b"{}").unwrap();
+    let input = with_cost_histogram().encode_to_vec();
+    let out = p.process_edits(Signal::Metrics, &input).unwrap();
+    assert!(out.edits);
+    // Target 7 (points appended to a metric) occurs, and no cost metric is
+    // appended to a scope that has one.
+    let targets = support::edits::targets(&out.output.unwrap());
+    assert!(targets.contains(&7), "{targets:?}");
+    assert!(!targets.contains(&8), "{targets:?}");
+}
+
+#[test]
+fn a_point_repeating_a_key_the_edits_move_comes_back_whole() {
+    let p = Processor::from_json(b"{}").unwrap();
+    let mut req = genai_metrics(4);
+    let Some(Data::Histogram(h)) = req.resource_metrics[0].scope_metrics[0].metrics[0]
+        .data
+        .as_mut()
+    else {
+        panic!("the workload starts with a histogram");
+    };
+    let first = h.data_points[0].attributes[0].clone();
+    h.data_points[0].attributes.push(first);
+    let input = req.encode_to_vec();
+    assert_eq!(check(&p, &input, "repeated key"), Some(false));
+}
