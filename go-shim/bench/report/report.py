@@ -290,9 +290,9 @@ def main():
             w(f"| {wl} | {cfg} | {ns / 1e6:.3f} ms | {max(runs) / min(runs):.2f} | {fmt_rate(ITEMS / (ns / 1e9))} | {b} | {a} | {rel} |")
     w("")
     w("*Ceiling*: purego time / roundtrip time, the largest speed-up over pure Go that genai could reach "
-      "if it marshaled and unmarshaled the whole batch, even with a Rust core that cost nothing. Metrics "
-      "still do; changed traces and logs are marshaled once and edited in place (edits from the core), "
-      "so they are not bound by it.\n")
+      "if it marshaled and unmarshaled the whole batch, even with a Rust core that cost nothing. It no "
+      "longer does: changed batches of every signal are marshaled once and edited in place (edits from "
+      "the core), so they are not bound by it.\n")
     w("| workload | genai speed-up over pure Go (bar >= 3x) | normalization: genai_normalize vs purego_normalize (bar >= 1x) | genai time / roundtrip time | ceiling with full marshal + unmarshal |")
     w("|---|---|---|---|---|")
     for wl in WORKLOADS[:3]:
