@@ -137,12 +137,14 @@ func inProcess(t *testing.T, ms []pmetric.Metrics, ts []ptrace.Traces, ls []plog
 	require.NoError(t, mp.Start(ctx, host))
 	require.NoError(t, tp.Start(ctx, host))
 	require.NoError(t, lp.Start(ctx, host))
+	// The processors edit their input in place (MutatesData): they get
+	// copies, as a collector's fan-out gives them, so the caller's batches
+	// can still be sent to the binary.
 	for _, md := range ms {
-		require.NoError(t, mp.ConsumeMetrics(ctx, md))
+		c := pmetric.NewMetrics()
+		md.CopyTo(c)
+		require.NoError(t, mp.ConsumeMetrics(ctx, c))
 	}
-	// The trace and log processors edit their input in place
-	// (MutatesData): they get copies, as a collector's fan-out gives them,
-	// so the caller's batches can still be sent to the binary.
 	for _, td := range ts {
 		c := ptrace.NewTraces()
 		td.CopyTo(c)

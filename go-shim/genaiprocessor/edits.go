@@ -388,9 +388,15 @@ func (r *editReader) ops(into []editOp) []editOp {
 
 // applyOps makes one list entry's changes.
 func applyOps(attrs pcommon.Map, ops []editOp) {
-	// One allocation for the keys this entry may add, not one growth step
+	// One allocation for the keys this entry adds, not one growth step
 	// after another.
-	attrs.EnsureCapacity(attrs.Len() + len(ops))
+	added := 0
+	for i := range ops {
+		if ops[i].op == 1 {
+			added++
+		}
+	}
+	attrs.EnsureCapacity(attrs.Len() + added)
 	for i := range ops {
 		op := &ops[i]
 		switch op.op {
@@ -423,22 +429,34 @@ func applyOps(attrs pcommon.Map, ops []editOp) {
 // rename removes the attribute from and appends its value under to (absent
 // once from is removed; the same key: a move to the end).
 func rename(m pcommon.Map, from, to string) {
-	v, ok := m.Get(from)
-	if !ok {
-		return // as deleting an absent key
-	}
-	// A string, the usual value, is read out before the removal shifts
-	// the attributes; anything else is copied into a value of its own.
-	if v.Type() == pcommon.ValueTypeStr {
-		s := v.Str()
-		m.RemoveIf(func(k string, _ pcommon.Value) bool { return k == from })
+	// The value is read out while the removal finds the attribute, before
+	// it shifts the rest: a string (the usual case) as is, anything else
+	// copied into a value of its own.
+	var (
+		found bool
+		s     string
+		own   pcommon.Value
+	)
+	m.RemoveIf(func(k string, v pcommon.Value) bool {
+		if found || k != from {
+			return false
+		}
+		found = true
+		if v.Type() == pcommon.ValueTypeStr {
+			s = v.Str()
+		} else {
+			own = pcommon.NewValueEmpty()
+			v.CopyTo(own)
+		}
+		return true
+	})
+	switch {
+	case !found: // as deleting an absent key
+	case own == (pcommon.Value{}):
 		m.PutStr(to, s)
-		return
+	default:
+		own.CopyTo(m.PutEmpty(to))
 	}
-	own := pcommon.NewValueEmpty()
-	v.CopyTo(own)
-	m.RemoveIf(func(k string, _ pcommon.Value) bool { return k == from })
-	own.CopyTo(m.PutEmpty(to))
 }
 
 // editReader reads the little-endian edit format; the first problem

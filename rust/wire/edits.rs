@@ -35,7 +35,7 @@
 //! Indices count the messages of each kind in their parent, in wire order.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
@@ -81,6 +81,8 @@ pub struct Edits {
     pub unrepresentable: bool,
     /// Where the ops of the last list entry sit in `buf`.
     last_ops: Option<std::ops::Range<usize>>,
+    /// Encoded values being compared.
+    scratch: Vec<u8>,
 }
 
 impl Default for Edits {
@@ -91,6 +93,7 @@ impl Default for Edits {
             added_keys: HashMap::default(),
             unrepresentable: false,
             last_ops: None,
+            scratch: Vec::with_capacity(64),
         }
     }
 }
@@ -163,7 +166,8 @@ impl Edits {
             Some(d) => d,
             None => return self.unrepresentable = true,
         };
-        match ops(decoded, result, &mut reads).map(|ops| renames(decoded, ops)) {
+        let scratch = &mut self.scratch;
+        match ops(decoded, result, &mut reads, scratch).map(|ops| renames(decoded, ops, scratch)) {
             Some(ops) if ops.is_empty() => {}
             Some(ops) => {
                 self.header(target as u8, at);
@@ -255,17 +259,17 @@ fn ops<'a, 'k>(
     decoded: &[Original<'k>],
     result: &'a [KeyValue],
     reads: &mut dyn FnMut(&[u8]) -> bool,
+    scratch: &mut Vec<u8>,
 ) -> Option<Vec<Op<'a, 'k>>> {
     let whole = !result.iter().any(is_placeholder);
     let mut after = result.iter().filter(|kv| !is_placeholder(kv)).peekable();
     let mut ops = Vec::with_capacity(result.len());
-    let mut scratch = Vec::with_capacity(64);
     for o in decoded {
         match after.next_if(|kv| same_key(kv.key.as_bytes(), o.key)) {
             Some(kv) => {
                 scratch.clear();
-                encode_any_value(kv.value.as_ref(), &mut scratch);
-                if !same_key(&scratch, o.value) {
+                encode_any_value(kv.value.as_ref(), scratch);
+                if !same_key(scratch, o.value) {
                     ops.push(Op::Set(kv));
                 }
             }
@@ -274,6 +278,16 @@ fn ops<'a, 'k>(
     }
     let first_new = ops.len();
     ops.extend(after.map(Op::Set));
+    // Without placeholders or repeated keys on either side every check
+    // below holds (a key both in the input and appended was deleted by
+    // the merge: kept, it would be in the result twice): skip them, as
+    // for metric points, where they were most of the cost.
+    if whole
+        && distinct(decoded.iter().map(|o| o.key))
+        && distinct(result.iter().map(|kv| kv.key.as_bytes()))
+    {
+        return Some(ops);
+    }
     if ops.len().saturating_mul(decoded.len() + ops.len()) > MAX_COMPARISONS {
         return None;
     }
@@ -306,52 +320,77 @@ fn ops<'a, 'k>(
     Some(ops)
 }
 
-/// Turns a deleted attribute and an appended one with the same value into
-/// a rename, which carries no value and, being the same from item to item,
+/// Whether no two `keys` are equal; `false` also for lists too long to
+/// check this way. Pairwise on hashes, then bytes: lists are short.
+fn distinct<'x>(keys: impl ExactSizeIterator<Item = &'x [u8]>) -> bool {
+    const MAX: usize = 64;
+    if keys.len() > MAX {
+        return false;
+    }
+    let mut seen = [(0u64, &[][..]); MAX];
+    for (n, k) in keys.enumerate() {
+        let mut h = FxHasher::default();
+        h.write(k);
+        let h = h.finish();
+        if seen[..n].iter().any(|&(sh, sk)| sh == h && same_key(sk, k)) {
+            return false;
+        }
+        seen[n] = (h, k);
+    }
+    true
+}
+
+/// Turns a deleted attribute and a later appended one with the same value
+/// into a rename (pairs taken in order), which carries no value and, being the same from item to item,
 /// lets [`REPEAT`] stand for a whole list's ops. The deletion moves to the
 /// rename; so that nothing sees the attribute it leaves in place longer,
 /// the appended key must be new to the list (or the deleted key itself,
 /// a move) and the deleted key must not be set again.
-fn renames<'a, 'k>(decoded: &[Original<'k>], mut ops: Vec<Op<'a, 'k>>) -> Vec<Op<'a, 'k>> {
-    // The deleted attributes that may become a rename's source: not set
-    // again by a later op (other than a move of their own).
-    let mut sources: Vec<(usize, Original<'k>)> = ops
-        .iter()
-        .enumerate()
-        .filter_map(|(d, op)| match op {
-            Op::Delete(o) => Some((d, *o)),
-            _ => None,
-        })
-        .collect();
-    if sources.is_empty() {
+fn renames<'a, 'k>(
+    decoded: &[Original<'k>],
+    mut ops: Vec<Op<'a, 'k>>,
+    scratch: &mut Vec<u8>,
+) -> Vec<Op<'a, 'k>> {
+    // Which ops became a rename's source, as bits: longer lists keep
+    // their deletes and sets.
+    if ops.len() > 64 || !ops.iter().any(|op| matches!(op, Op::Delete(_))) {
         return ops;
     }
-    let mut taken = vec![false; ops.len()];
-    let mut scratch = Vec::with_capacity(64);
+    let mut taken = 0u64;
+    // Deletes and appends pair up in order (the naming stage renames in
+    // place), so the search for a source resumes after the last one.
+    let mut next = 0;
     for n in 0..ops.len() {
         let Op::Set(kv) = ops[n] else { continue };
         let to = kv.key.as_bytes();
         scratch.clear();
-        encode_any_value(kv.value.as_ref(), &mut scratch);
-        let to_in_input = decoded.iter().any(|o| same_key(o.key, to));
-        let Some(i) = sources.iter().position(|(d, from)| {
-            *d < n
-                && same_key(from.value, &scratch)
-                && (!to_in_input || same_key(from.key, to))
+        encode_any_value(kv.value.as_ref(), scratch);
+        // Values first: they rarely match, and the key checks scan lists.
+        let source = (next..n).find(|&d| {
+            let Op::Delete(from) = ops[d] else {
+                return false;
+            };
+            same_key(from.value, scratch)
                 && (same_key(from.key, to)
-                    || !ops[d + 1..].iter().any(|op| same_key(key(op), from.key)))
-        }) else {
-            continue;
-        };
-        let (d, from) = sources.remove(i);
-        taken[d] = true;
-        ops[n] = Op::Rename(from.key, kv);
+                    || (!decoded.iter().any(|o| same_key(o.key, to))
+                        && !ops[d + 1..].iter().any(|op| same_key(key(op), from.key))))
+        });
+        if let Some(d) = source {
+            let Op::Delete(from) = ops[d] else {
+                unreachable!("found as a delete")
+            };
+            taken |= 1 << d;
+            next = d + 1;
+            ops[n] = Op::Rename(from.key, kv);
+        }
     }
-    let mut i = 0;
-    ops.retain(|_| {
-        i += 1;
-        !taken[i - 1]
-    });
+    if taken != 0 {
+        let mut i = 0;
+        ops.retain(|_| {
+            i += 1;
+            taken & (1 << (i - 1)) == 0
+        });
+    }
     ops
 }
 
@@ -448,6 +487,14 @@ mod tests {
         true
     }
 
+    fn ops<'a, 'k>(
+        decoded: &[Original<'k>],
+        result: &'a [KeyValue],
+        reads: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Option<Vec<Op<'a, 'k>>> {
+        super::ops(decoded, result, reads, &mut Vec::new())
+    }
+
     #[test]
     fn deletes_sets_and_appends_replay_to_the_result() {
         let (a, b, c) = (kv("a", "1"), kv("b", "2"), kv("c", "3"));
@@ -467,7 +514,13 @@ mod tests {
         let ops = ops(&decoded, &result, &mut all).expect("representable");
         assert_eq!(shape(&ops), ["-a", "+b", "+c"]);
         // A new key the walk would not decode might be a placeholder's.
-        assert!(super::ops(&decoded, &result, &mut |k: &[u8]| k != b"c").is_none());
+        let none_of_c = super::ops(
+            &decoded,
+            &result,
+            &mut |k: &[u8]| k != b"c",
+            &mut Vec::new(),
+        );
+        assert!(none_of_c.is_none());
     }
 
     #[test]
