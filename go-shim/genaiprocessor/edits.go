@@ -260,6 +260,7 @@ func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmet
 	}
 	var decoded []pmetric.MetricSlice
 	var ops []editOp // the last list entry's ops, for a repeat
+	var rb rebuilder
 	for n := r.u32(); n > 0 && r.err == nil; n-- {
 		kind := r.u8()
 		res, scope, item, event := r.u32(), r.u32(), r.u32(), r.u32()
@@ -322,7 +323,7 @@ func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmet
 			ops = r.ops(ops[:0])
 		}
 		if apply && r.err == nil {
-			applyOps(t.attrs, ops)
+			applyOps(t.attrs, ops, &rb)
 		}
 	}
 	if r.err == nil && len(r.b) > 0 {
@@ -386,17 +387,16 @@ func (r *editReader) ops(into []editOp) []editOp {
 	return into
 }
 
-// applyOps makes one list entry's changes.
-func applyOps(attrs pcommon.Map, ops []editOp) {
-	// One allocation for the keys this entry adds, not one growth step
-	// after another.
-	added := 0
+// applyOps makes one list entry's changes. Sets alone are made on the map;
+// a list with deletes or renames is rebuilt once (rebuild), where one
+// removal after another would shift the attributes each time.
+func applyOps(attrs pcommon.Map, ops []editOp, rb *rebuilder) {
 	for i := range ops {
-		if ops[i].op == 1 {
-			added++
+		if ops[i].op != 1 && rb != nil && rb.apply(attrs, ops) {
+			return
 		}
 	}
-	attrs.EnsureCapacity(attrs.Len() + added)
+	attrs.EnsureCapacity(attrs.Len() + len(ops))
 	for i := range ops {
 		op := &ops[i]
 		switch op.op {
@@ -405,58 +405,135 @@ func applyOps(attrs pcommon.Map, ops []editOp) {
 			// keeps the order, as the core's lists do.
 			attrs.RemoveIf(func(k string, _ pcommon.Value) bool { return k == op.key })
 		case 1:
-			v := attrs.PutEmpty(op.key)
-			switch op.kind {
-			case 0:
-			case 1:
-				v.SetStr(op.str)
-			case 2:
-				v.SetBool(op.bits != 0)
-			case 3:
-				v.SetInt(int64(op.bits))
-			case 4:
-				v.SetDouble(math.Float64frombits(op.bits))
-			default:
-				raw := editReader{b: op.raw, strs: interner{}}
-				raw.value(&v, 0)
-			}
+			op.set(attrs.PutEmpty(op.key))
 		case 2:
 			rename(attrs, op.key, op.to)
 		}
 	}
 }
 
+// set gives v the value of a set op.
+func (op *editOp) set(v pcommon.Value) {
+	switch op.kind {
+	case 0:
+	case 1:
+		v.SetStr(op.str)
+	case 2:
+		v.SetBool(op.bits != 0)
+	case 3:
+		v.SetInt(int64(op.bits))
+	case 4:
+		v.SetDouble(math.Float64frombits(op.bits))
+	default:
+		raw := editReader{b: op.raw, strs: interner{}}
+		raw.value(&v, 0)
+	}
+}
+
 // rename removes the attribute from and appends its value under to (absent
 // once from is removed; the same key: a move to the end).
 func rename(m pcommon.Map, from, to string) {
-	// The value is read out while the removal finds the attribute, before
-	// it shifts the rest: a string (the usual case) as is, anything else
-	// copied into a value of its own.
-	var (
-		found bool
-		s     string
-		own   pcommon.Value
-	)
-	m.RemoveIf(func(k string, v pcommon.Value) bool {
-		if found || k != from {
-			return false
+	v, ok := m.Get(from)
+	if !ok {
+		return // as deleting an absent key
+	}
+	own := pcommon.NewValueEmpty()
+	v.MoveTo(own)
+	first := true
+	m.RemoveIf(func(k string, _ pcommon.Value) bool {
+		if first && k == from {
+			first = false
+			return true
 		}
-		found = true
-		if v.Type() == pcommon.ValueTypeStr {
-			s = v.Str()
-		} else {
-			own = pcommon.NewValueEmpty()
-			v.CopyTo(own)
-		}
+		return false
+	})
+	own.MoveTo(m.PutEmpty(to))
+}
+
+// rebuilder replays a list entry's ops on the list's keys, then builds the
+// resulting map in one pass, moving the values it keeps: the same result
+// as the ops made one by one with Map's semantics (a delete removes every
+// attribute of its key, a rename the first, a set changes the first or
+// appends), without shifting the attributes for every removal. A result
+// with a repeated key is left to the ops one by one (building the map
+// would merge them). Its slices are reused from list to list.
+type rebuilder struct {
+	entries []rebuilt
+	old     []pcommon.Value
+}
+
+// rebuilt is one attribute of the result: its key, and where its value
+// comes from (an index into old, or the set op).
+type rebuilt struct {
+	key string
+	old int // -1: from set
+	set *editOp
+}
+
+func (rb *rebuilder) apply(attrs pcommon.Map, ops []editOp) bool {
+	rb.entries, rb.old = rb.entries[:0], rb.old[:0]
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		rb.entries = append(rb.entries, rebuilt{key: k, old: len(rb.old)})
+		rb.old = append(rb.old, v)
 		return true
 	})
-	switch {
-	case !found: // as deleting an absent key
-	case own == (pcommon.Value{}):
-		m.PutStr(to, s)
-	default:
-		own.CopyTo(m.PutEmpty(to))
+	find := func(k string) int {
+		for i := range rb.entries {
+			if rb.entries[i].key == k {
+				return i
+			}
+		}
+		return -1
 	}
+	for i := range ops {
+		op := &ops[i]
+		switch op.op {
+		case 0:
+			kept := rb.entries[:0]
+			for _, e := range rb.entries {
+				if e.key != op.key {
+					kept = append(kept, e)
+				}
+			}
+			rb.entries = kept
+		case 1:
+			if at := find(op.key); at >= 0 {
+				rb.entries[at].old, rb.entries[at].set = -1, op
+			} else {
+				rb.entries = append(rb.entries, rebuilt{key: op.key, old: -1, set: op})
+			}
+		case 2:
+			at := find(op.key)
+			if at < 0 {
+				continue // as deleting an absent key
+			}
+			e := rb.entries[at]
+			rb.entries = append(rb.entries[:at], rb.entries[at+1:]...)
+			e.key = op.to
+			rb.entries = append(rb.entries, e)
+		}
+	}
+	for i := range rb.entries {
+		for j := range i {
+			if rb.entries[i].key == rb.entries[j].key {
+				clear(rb.old)
+				return false
+			}
+		}
+	}
+	m := pcommon.NewMap()
+	m.EnsureCapacity(len(rb.entries))
+	for _, e := range rb.entries {
+		v := m.PutEmpty(e.key)
+		if e.set != nil {
+			e.set.set(v)
+		} else {
+			rb.old[e.old].MoveTo(v)
+		}
+	}
+	m.MoveTo(attrs)
+	clear(rb.old) // no references into the old attributes
+	return true
 }
 
 // editReader reads the little-endian edit format; the first problem

@@ -3,6 +3,7 @@ package genaiprocessor
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -250,4 +252,69 @@ func TestInternerSharesShortRepeatsWithinBounds(t *testing.T) {
 	assert.Equal(t, "one more", x1)
 	assert.NotSame(t, data(x1), data(x2), "a full interner keeps nothing new")
 	assert.Len(t, in, maxInternedCount)
+}
+
+// The rebuilt list equals the ops made one by one, on random lists and
+// ops; a list with a repeated key is left to the ops one by one, which
+// keep both attributes.
+func TestRebuiltListsEqualOpsOneByOne(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	keys := []string{"a", "b", "c", "d", "e", "f"}
+	var rb rebuilder
+	for n := 0; n < 2000; n++ {
+		m := pcommon.NewMap()
+		for _, k := range keys[:rng.IntN(len(keys))] {
+			m.PutStr(k, "v-"+k)
+		}
+		// Valid ops, as the core sends: a rename's target is absent.
+		present := map[string]bool{}
+		m.Range(func(k string, _ pcommon.Value) bool { present[k] = true; return true })
+		var ops []editOp
+		for range rng.IntN(6) {
+			k := keys[rng.IntN(len(keys))]
+			switch rng.IntN(3) {
+			case 0:
+				ops = append(ops, editOp{op: 0, key: k})
+				delete(present, k)
+			case 1:
+				ops = append(ops, editOp{op: 1, key: k, kind: 1, str: fmt.Sprint("set-", n)})
+				present[k] = true
+			case 2:
+				to := keys[rng.IntN(len(keys))] + "_"
+				if present[k] && !present[to] {
+					ops = append(ops, editOp{op: 2, key: k, to: to})
+					delete(present, k)
+					present[to] = true
+				}
+			}
+		}
+		want := pcommon.NewMap()
+		m.CopyTo(want)
+		applyOps(want, ops, nil) // nil: one by one
+		got := pcommon.NewMap()
+		m.CopyTo(got)
+		require.True(t, rb.apply(got, ops))
+		assert.Equal(t, want.AsRaw(), got.AsRaw())
+		var wk, gk []string
+		want.Range(func(k string, _ pcommon.Value) bool { wk = append(wk, k); return true })
+		got.Range(func(k string, _ pcommon.Value) bool { gk = append(gk, k); return true })
+		assert.Equal(t, wk, gk, "order")
+	}
+
+	// Two attributes "dup" and one "x.y", as only decoded bytes can give.
+	md := pmetric.NewMetrics()
+	dp := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty().SetEmptyGauge().DataPoints().AppendEmpty()
+	dp.Attributes().PutStr("dup", "1")
+	dp.Attributes().PutStr("dXp", "2")
+	dp.Attributes().PutStr("x.y", "3")
+	b, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
+	require.NoError(t, err)
+	md, err = (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(bytes.Replace(b, []byte("dXp"), []byte("dup"), 1))
+	require.NoError(t, err)
+	attrs := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Gauge().DataPoints().At(0).Attributes()
+	require.Equal(t, 3, attrs.Len())
+	applyOps(attrs, []editOp{{op: 2, key: "x.y", to: "x_y"}}, &rb)
+	var got []string
+	attrs.Range(func(k string, v pcommon.Value) bool { got = append(got, k+"="+v.Str()); return true })
+	assert.Equal(t, []string{"dup=1", "dup=2", "x_y=3"}, got)
 }
