@@ -83,6 +83,21 @@ pub struct Edits {
     last_ops: Option<std::ops::Range<usize>>,
     /// Encoded values being compared.
     scratch: Vec<u8>,
+    /// The list [`Edits::replays`] built from the last entry's ops: keys
+    /// and values, by where they come from.
+    replayed: Vec<(Bytes, Bytes)>,
+    /// The input keys `replayed` was built from (each a `u32` length and
+    /// the bytes), when it belongs to the last entry's ops.
+    replayed_from: Option<Vec<u8>>,
+}
+
+/// Where [`Edits::replays`] finds a key or value: the input attribute at
+/// an index (its key, or its value's protobuf bytes), or bytes of `buf`
+/// (in the edit format).
+#[derive(Debug, Clone, Copy)]
+enum Bytes {
+    Input(usize),
+    Buf(usize, usize),
 }
 
 impl Default for Edits {
@@ -94,6 +109,8 @@ impl Default for Edits {
             unrepresentable: false,
             last_ops: None,
             scratch: Vec::with_capacity(64),
+            replayed: Vec::new(),
+            replayed_from: None,
         }
     }
 }
@@ -157,14 +174,23 @@ impl Edits {
         if self.unrepresentable {
             return;
         }
+        let decoded = match decoded {
+            Some(d) => d,
+            None => return self.unrepresentable = true,
+        };
+        // Items of one kind mostly get the same ops (the same keys renamed,
+        // the same resource labels added): when the last entry's ops give
+        // this list's result too, say so in four bytes without computing
+        // them.
+        if !result.iter().any(is_placeholder) && self.replays(decoded, result) {
+            self.header(target as u8, at);
+            self.buf.extend_from_slice(&REPEAT.to_le_bytes());
+            return;
+        }
         let added_keys = &mut self.added_keys;
         let mut reads = |key: &[u8]| match added_keys.get(key) {
             Some(&r) => r,
             None => *added_keys.entry(key.to_vec()).or_insert_with(|| reads(key)),
-        };
-        let decoded = match decoded {
-            Some(d) => d,
-            None => return self.unrepresentable = true,
         };
         let scratch = &mut self.scratch;
         match ops(decoded, result, &mut reads, scratch).map(|ops| renames(decoded, ops, scratch)) {
@@ -195,9 +221,9 @@ impl Edits {
                         }
                     }
                 }
-                // Items of one kind mostly get the same ops (the same keys
-                // renamed, the same resource labels added): say so in
-                // four bytes instead of repeating them.
+                // The same ops as the last entry's after all (a list
+                // the replay could not tell, such as one with a
+                // placeholder).
                 if self
                     .last_ops
                     .as_ref()
@@ -207,10 +233,101 @@ impl Edits {
                     self.buf.extend_from_slice(&REPEAT.to_le_bytes());
                 } else {
                     self.last_ops = Some(start..self.buf.len());
+                    self.replayed_from = None;
                 }
             }
             None => self.unrepresentable = true,
         }
+    }
+
+    /// Whether the last list entry's ops, applied to `decoded` as the Go
+    /// component applies them, give exactly `result` (keys, order and
+    /// values), all of it decoded.
+    fn replays(&mut self, decoded: &[Original<'_>], result: &[KeyValue]) -> bool {
+        let Some(range) = self.last_ops.clone() else {
+            return false;
+        };
+        // Ops act on keys alone: input keys the last replay had give the
+        // same list of sources, and only the values need comparing.
+        let same_keys = self.replayed_from.as_ref().is_some_and(|from| {
+            let mut r = OpReader { buf: from, at: 0 };
+            decoded.iter().all(
+                |o| matches!(r.bytes(), Some(Bytes::Buf(s, e)) if same_key(&from[s..e], o.key)),
+            ) && r.at == from.len()
+        });
+        if same_keys {
+            return self.gives(decoded, result);
+        }
+        self.replayed_from = None;
+        let (buf, list) = (&self.buf, &mut self.replayed);
+        let bytes = |b: Bytes| match b {
+            Bytes::Input(i) => decoded[i].key,
+            Bytes::Buf(from, to) => &buf[from..to],
+        };
+        list.clear();
+        list.extend((0..decoded.len()).map(|i| (Bytes::Input(i), Bytes::Input(i))));
+        let mut r = OpReader {
+            buf,
+            at: range.start,
+        };
+        let Some(n) = r.u32() else { return false };
+        for _ in 0..n {
+            let (Some(op), Some(key)) = (r.u8(), r.bytes()) else {
+                return false;
+            };
+            let k = bytes(key);
+            let first = list.iter().position(|&(lk, _)| same_key(bytes(lk), k));
+            match (op, first) {
+                (0, _) => list.retain(|&(lk, _)| !same_key(bytes(lk), k)),
+                (1, Some(i)) => match r.value() {
+                    Some(v) => list[i].1 = v,
+                    None => return false,
+                },
+                (1, None) => match r.value() {
+                    Some(v) => list.push((key, v)),
+                    None => return false,
+                },
+                (2, Some(i)) => {
+                    let Some(to) = r.bytes() else { return false };
+                    let (_, v) = list.remove(i);
+                    let t = bytes(to);
+                    if list.iter().any(|&(lk, _)| same_key(bytes(lk), t)) {
+                        return false;
+                    }
+                    list.push((to, v));
+                }
+                _ => return false,
+            }
+        }
+        let mut from = Vec::new();
+        for o in decoded {
+            put_bytes(&mut from, o.key);
+        }
+        self.replayed_from = Some(from);
+        self.gives(decoded, result)
+    }
+
+    /// Whether `replayed`, read with `decoded`'s values, is `result`.
+    fn gives(&mut self, decoded: &[Original<'_>], result: &[KeyValue]) -> bool {
+        let (buf, scratch) = (&self.buf, &mut self.scratch);
+        let bytes = |b: Bytes, key: bool| match b {
+            Bytes::Input(i) if key => decoded[i].key,
+            Bytes::Input(i) => decoded[i].value,
+            Bytes::Buf(from, to) => &buf[from..to],
+        };
+        self.replayed.len() == result.len()
+            && self.replayed.iter().zip(result).all(|(&(k, v), kv)| {
+                if !same_key(bytes(k, true), kv.key.as_bytes()) {
+                    return false;
+                }
+                scratch.clear();
+                let value = kv.value.as_ref();
+                match v {
+                    Bytes::Input(_) => encode_any_value(value, scratch),
+                    Bytes::Buf(..) => put_value(scratch, value.and_then(|v| v.value.as_ref())),
+                }
+                same_key(bytes(v, false), scratch)
+            })
     }
 
     fn header(&mut self, target: u8, at: Location) {
@@ -219,6 +336,72 @@ impl Edits {
         for i in [at.resource, at.scope, at.item, at.event] {
             self.buf.extend_from_slice(&i.to_le_bytes());
         }
+    }
+}
+
+/// Reads back ops this module wrote, as ranges of the buffer.
+struct OpReader<'b> {
+    buf: &'b [u8],
+    at: usize,
+}
+
+impl OpReader<'_> {
+    fn take(&mut self, n: usize) -> Option<(usize, usize)> {
+        let from = self.at;
+        let to = from.checked_add(n).filter(|&to| to <= self.buf.len())?;
+        self.at = to;
+        Some((from, to))
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        let (from, _) = self.take(1)?;
+        Some(self.buf[from])
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        let (from, to) = self.take(4)?;
+        Some(u32::from_le_bytes(self.buf[from..to].try_into().ok()?))
+    }
+
+    fn bytes(&mut self) -> Option<Bytes> {
+        let n = self.u32()? as usize;
+        let (from, to) = self.take(n)?;
+        Some(Bytes::Buf(from, to))
+    }
+
+    /// One value (see `put_value`), as the range it takes.
+    fn value(&mut self) -> Option<Bytes> {
+        let from = self.at;
+        self.skip_value()?;
+        Some(Bytes::Buf(from, self.at))
+    }
+
+    fn skip_value(&mut self) -> Option<()> {
+        match self.u8()? {
+            0 => {}
+            1 | 5 => {
+                self.bytes()?;
+            }
+            2 => {
+                self.take(1)?;
+            }
+            3 | 4 => {
+                self.take(8)?;
+            }
+            6 => {
+                for _ in 0..self.u32()? {
+                    self.skip_value()?;
+                }
+            }
+            7 => {
+                for _ in 0..self.u32()? {
+                    self.bytes()?;
+                    self.skip_value()?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
     }
 }
 
