@@ -323,7 +323,7 @@ func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmet
 			ops = r.ops(ops[:0])
 		}
 		if apply && r.err == nil {
-			applyOps(t.attrs, ops, &rb)
+			applyOps(t.attrs, ops, &rb, r.strs)
 		}
 	}
 	if r.err == nil && len(r.b) > 0 {
@@ -390,9 +390,9 @@ func (r *editReader) ops(into []editOp) []editOp {
 // applyOps makes one list entry's changes. Sets alone are made on the map;
 // a list with deletes or renames is rebuilt once (rebuild), where one
 // removal after another would shift the attributes each time.
-func applyOps(attrs pcommon.Map, ops []editOp, rb *rebuilder) {
+func applyOps(attrs pcommon.Map, ops []editOp, rb *rebuilder, strs interner) {
 	for i := range ops {
-		if ops[i].op != 1 && rb != nil && rb.apply(attrs, ops) {
+		if ops[i].op != 1 && rb != nil && rb.apply(attrs, ops, strs) {
 			return
 		}
 	}
@@ -405,15 +405,16 @@ func applyOps(attrs pcommon.Map, ops []editOp, rb *rebuilder) {
 			// keeps the order, as the core's lists do.
 			attrs.RemoveIf(func(k string, _ pcommon.Value) bool { return k == op.key })
 		case 1:
-			op.set(attrs.PutEmpty(op.key))
+			op.set(attrs.PutEmpty(op.key), strs)
 		case 2:
 			rename(attrs, op.key, op.to)
 		}
 	}
 }
 
-// set gives v the value of a set op.
-func (op *editOp) set(v pcommon.Value) {
+// set gives v the value of a set op (strs shares the strings of values
+// read again).
+func (op *editOp) set(v pcommon.Value, strs interner) {
 	switch op.kind {
 	case 0:
 	case 1:
@@ -425,7 +426,7 @@ func (op *editOp) set(v pcommon.Value) {
 	case 4:
 		v.SetDouble(math.Float64frombits(op.bits))
 	default:
-		raw := editReader{b: op.raw, strs: interner{}}
+		raw := editReader{b: op.raw, strs: strs}
 		raw.value(&v, 0)
 	}
 }
@@ -470,7 +471,7 @@ type rebuilt struct {
 	set *editOp
 }
 
-func (rb *rebuilder) apply(attrs pcommon.Map, ops []editOp) bool {
+func (rb *rebuilder) apply(attrs pcommon.Map, ops []editOp, strs interner) bool {
 	rb.entries, rb.old = rb.entries[:0], rb.old[:0]
 	attrs.Range(func(k string, v pcommon.Value) bool {
 		rb.entries = append(rb.entries, rebuilt{key: k, old: len(rb.old)})
@@ -526,7 +527,7 @@ func (rb *rebuilder) apply(attrs pcommon.Map, ops []editOp) bool {
 	for _, e := range rb.entries {
 		v := m.PutEmpty(e.key)
 		if e.set != nil {
-			e.set.set(v)
+			e.set.set(v, strs)
 		} else {
 			rb.old[e.old].MoveTo(v)
 		}

@@ -290,10 +290,10 @@ func TestRebuiltListsEqualOpsOneByOne(t *testing.T) {
 		}
 		want := pcommon.NewMap()
 		m.CopyTo(want)
-		applyOps(want, ops, nil) // nil: one by one
+		applyOps(want, ops, nil, interner{}) // nil: one by one
 		got := pcommon.NewMap()
 		m.CopyTo(got)
-		require.True(t, rb.apply(got, ops))
+		require.True(t, rb.apply(got, ops, interner{}))
 		assert.Equal(t, want.AsRaw(), got.AsRaw())
 		var wk, gk []string
 		want.Range(func(k string, _ pcommon.Value) bool { wk = append(wk, k); return true })
@@ -313,7 +313,7 @@ func TestRebuiltListsEqualOpsOneByOne(t *testing.T) {
 	require.NoError(t, err)
 	attrs := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Gauge().DataPoints().At(0).Attributes()
 	require.Equal(t, 3, attrs.Len())
-	applyOps(attrs, []editOp{{op: 2, key: "x.y", to: "x_y"}}, &rb)
+	applyOps(attrs, []editOp{{op: 2, key: "x.y", to: "x_y"}}, &rb, interner{})
 	var got []string
 	attrs.Range(func(k string, v pcommon.Value) bool { got = append(got, k+"="+v.Str()); return true })
 	assert.Equal(t, []string{"dup=1", "dup=2", "x_y=3"}, got)
