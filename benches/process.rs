@@ -71,18 +71,16 @@ fn bench(c: &mut Criterion) {
                 )
             });
         }
-        // What the Go component calls for spans and logs: all stages, the
-        // changes returned as edits.
-        if *signal != Signal::Metrics {
-            let p = Processor::from_json(b"{}").expect("default config");
-            group.bench_function("edits", |b| {
-                b.iter_batched_ref(
-                    || (),
-                    |_| p.process_edits(*signal, input).expect("workload decodes"),
-                    BatchSize::SmallInput,
-                )
-            });
-        }
+        // What the Go component calls: all stages, the changes returned as
+        // edits.
+        let p = Processor::from_json(b"{}").expect("default config");
+        group.bench_function("edits", |b| {
+            b.iter_batched_ref(
+                || (),
+                |_| p.process_edits(*signal, input).expect("workload decodes"),
+                BatchSize::SmallInput,
+            )
+        });
         // The floor: decode + encode with prost and nothing else.
         group.bench_function("prost_roundtrip", |b| {
             b.iter(|| roundtrip(*signal, input));
