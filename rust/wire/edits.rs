@@ -182,7 +182,8 @@ impl Edits {
         // the same resource labels added): when the last entry's ops give
         // this list's result too, say so in four bytes without computing
         // them.
-        if !result.iter().any(is_placeholder) && self.replays(decoded, result) {
+        let whole = !result.iter().any(is_placeholder);
+        if whole && self.replays(decoded, result) {
             self.header(target as u8, at);
             self.buf.extend_from_slice(&REPEAT.to_le_bytes());
             return;
@@ -193,7 +194,9 @@ impl Edits {
             None => *added_keys.entry(key.to_vec()).or_insert_with(|| reads(key)),
         };
         let scratch = &mut self.scratch;
-        match ops(decoded, result, &mut reads, scratch).map(|ops| renames(decoded, ops, scratch)) {
+        match ops(decoded, result, whole, &mut reads, scratch)
+            .map(|ops| renames(decoded, ops, scratch))
+        {
             Some(ops) if ops.is_empty() => {}
             Some(ops) => {
                 self.header(target as u8, at);
@@ -432,8 +435,8 @@ const MAX_COMPARISONS: usize = 1 << 20;
 /// The ops from the `decoded` attributes to the stages' `result`: the
 /// stages keep the attributes they do not remove in order and append new
 /// ones, so one merge pass finds the deleted, changed and appended keys.
-/// Where the result has no placeholders (the whole list was decoded, as
-/// for metric points), a key may also move: deleted, then appended again
+/// Where the result has no placeholders (`whole`: the whole list was
+/// decoded, as for metric points), a key may also move: deleted, then appended again
 /// (the naming stage renames keys in place, so the keys after the first
 /// renamed one move to the end and back). `None` when the result is not
 /// of these shapes, or a key the ops touch is repeated or could be held by
@@ -441,10 +444,10 @@ const MAX_COMPARISONS: usize = 1 << 20;
 fn ops<'a, 'k>(
     decoded: &[Original<'k>],
     result: &'a [KeyValue],
+    whole: bool,
     reads: &mut dyn FnMut(&[u8]) -> bool,
     scratch: &mut Vec<u8>,
 ) -> Option<Vec<Op<'a, 'k>>> {
-    let whole = !result.iter().any(is_placeholder);
     let mut after = result.iter().filter(|kv| !is_placeholder(kv)).peekable();
     let mut ops = Vec::with_capacity(result.len());
     for o in decoded {
@@ -675,7 +678,8 @@ mod tests {
         result: &'a [KeyValue],
         reads: &mut dyn FnMut(&[u8]) -> bool,
     ) -> Option<Vec<Op<'a, 'k>>> {
-        super::ops(decoded, result, reads, &mut Vec::new())
+        let whole = !result.iter().any(is_placeholder);
+        super::ops(decoded, result, whole, reads, &mut Vec::new())
     }
 
     #[test]
@@ -700,6 +704,7 @@ mod tests {
         let none_of_c = super::ops(
             &decoded,
             &result,
+            false,
             &mut |k: &[u8]| k != b"c",
             &mut Vec::new(),
         );
