@@ -55,94 +55,81 @@ func capturedBatches(t *testing.T) (map[string]ptrace.Traces, map[string]plog.Lo
 	return traces, logs, metrics
 }
 
+// signalCodec is what editsAgree needs of one signal's pdata type.
+type signalCodec[T any] struct {
+	sig       ffi.Signal
+	marshal   func(T) ([]byte, error)
+	unmarshal func([]byte) (T, error)
+	clone     func(T) T
+	apply     func(T, []byte) error
+}
+
+var (
+	tracesCodec = signalCodec[ptrace.Traces]{ffi.Traces,
+		(&ptrace.ProtoMarshaler{}).MarshalTraces, (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces,
+		func(td ptrace.Traces) ptrace.Traces { c := ptrace.NewTraces(); td.CopyTo(c); return c },
+		applyTraceEdits}
+	logsCodec = signalCodec[plog.Logs]{ffi.Logs,
+		(&plog.ProtoMarshaler{}).MarshalLogs, (&plog.ProtoUnmarshaler{}).UnmarshalLogs,
+		func(ld plog.Logs) plog.Logs { c := plog.NewLogs(); ld.CopyTo(c); return c },
+		applyLogEdits}
+	metricsCodec = signalCodec[pmetric.Metrics]{ffi.Metrics,
+		(&pmetric.ProtoMarshaler{}).MarshalMetrics, (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics,
+		func(md pmetric.Metrics) pmetric.Metrics { c := pmetric.NewMetrics(); md.CopyTo(c); return c },
+		applyMetricEdits}
+)
+
+// editsAgree checks that the core's edits, applied to a copy of batch,
+// give byte for byte (once marshaled) the batch it returns whole; it
+// returns whether the core changed the batch.
+func editsAgree[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batch T, what string) bool {
+	in, err := c.marshal(batch)
+	require.NoError(t, err)
+	var want []byte
+	_, err = core.Process(c.sig, in, func(b []byte) error {
+		whole, err := c.unmarshal(b)
+		require.NoError(t, err)
+		want, err = c.marshal(whole)
+		return err
+	})
+	require.NoError(t, err)
+	got := c.clone(batch)
+	outcome, err := core.Edit(c.sig, in, func(b []byte, edits bool) error {
+		require.True(t, edits, "%s: whole batch instead of edits", what)
+		return c.apply(got, b)
+	})
+	require.NoError(t, err)
+	if !outcome.Changed {
+		require.Nil(t, want, what)
+		return false
+	}
+	gotBytes, err := c.marshal(got)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(want, gotBytes), "%s: edited batch differs", what)
+	return true
+}
+
 // Edits applied to the batch give, byte for byte once marshaled, the
 // batch the core returns whole.
 func TestEditsGiveWhatTheCoreReturnsWhole(t *testing.T) {
 	traces, logs, metrics := capturedBatches(t)
 	edited := 0
+	count := func(changed bool) {
+		if changed {
+			edited++
+		}
+	}
 	for _, config := range editConfigs {
 		core, err := ffi.New([]byte(config))
 		require.NoError(t, err)
 		for name, td := range traces {
-			in, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-			require.NoError(t, err)
-			var want []byte
-			_, err = core.Process(ffi.Traces, in, func(b []byte) error {
-				whole, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(b)
-				require.NoError(t, err)
-				want, err = (&ptrace.ProtoMarshaler{}).MarshalTraces(whole)
-				return err
-			})
-			require.NoError(t, err)
-			got := ptrace.NewTraces()
-			td.CopyTo(got)
-			outcome, err := core.Edit(ffi.Traces, in, func(b []byte, edits bool) error {
-				require.True(t, edits, "traces %s: whole batch instead of edits", name)
-				return applyTraceEdits(got, b)
-			})
-			require.NoError(t, err)
-			if !outcome.Changed {
-				require.Nil(t, want, "traces %s", name)
-				continue
-			}
-			edited++
-			gotBytes, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(got)
-			require.NoError(t, err)
-			assert.True(t, bytes.Equal(want, gotBytes), "traces %s with %s: edited batch differs", name, config)
+			count(editsAgree(t, core, tracesCodec, td, "traces "+name+" with "+config))
 		}
 		for name, ld := range logs {
-			in, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
-			require.NoError(t, err)
-			var want []byte
-			_, err = core.Process(ffi.Logs, in, func(b []byte) error {
-				whole, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(b)
-				require.NoError(t, err)
-				want, err = (&plog.ProtoMarshaler{}).MarshalLogs(whole)
-				return err
-			})
-			require.NoError(t, err)
-			got := plog.NewLogs()
-			ld.CopyTo(got)
-			outcome, err := core.Edit(ffi.Logs, in, func(b []byte, edits bool) error {
-				require.True(t, edits, "logs %s: whole batch instead of edits", name)
-				return applyLogEdits(got, b)
-			})
-			require.NoError(t, err)
-			if !outcome.Changed {
-				require.Nil(t, want, "logs %s", name)
-				continue
-			}
-			edited++
-			gotBytes, err := (&plog.ProtoMarshaler{}).MarshalLogs(got)
-			require.NoError(t, err)
-			assert.True(t, bytes.Equal(want, gotBytes), "logs %s with %s: edited batch differs", name, config)
+			count(editsAgree(t, core, logsCodec, ld, "logs "+name+" with "+config))
 		}
 		for name, md := range metrics {
-			in, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
-			require.NoError(t, err)
-			var want []byte
-			_, err = core.Process(ffi.Metrics, in, func(b []byte) error {
-				whole, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(b)
-				require.NoError(t, err)
-				want, err = (&pmetric.ProtoMarshaler{}).MarshalMetrics(whole)
-				return err
-			})
-			require.NoError(t, err)
-			got := pmetric.NewMetrics()
-			md.CopyTo(got)
-			outcome, err := core.Edit(ffi.Metrics, in, func(b []byte, edits bool) error {
-				require.True(t, edits, "metrics %s: whole batch instead of edits", name)
-				return applyMetricEdits(got, b)
-			})
-			require.NoError(t, err)
-			if !outcome.Changed {
-				require.Nil(t, want, "metrics %s", name)
-				continue
-			}
-			edited++
-			gotBytes, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(got)
-			require.NoError(t, err)
-			assert.True(t, bytes.Equal(want, gotBytes), "metrics %s with %s: edited batch differs", name, config)
+			count(editsAgree(t, core, metricsCodec, md, "metrics "+name+" with "+config))
 		}
 		require.NoError(t, core.Close())
 	}
