@@ -109,6 +109,20 @@ func editsAgree[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batc
 	return true
 }
 
+// editsOf is batch marshaled and the edits the core answers it with.
+func editsOf[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batch T) (in, edits []byte) {
+	in, err := c.marshal(batch)
+	require.NoError(t, err)
+	_, err = core.Edit(c.sig, in, func(b []byte, isEdits bool) error {
+		require.True(t, isEdits)
+		edits = bytes.Clone(b)
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, edits)
+	return in, edits
+}
+
 // Edits applied to the batch give, byte for byte once marshaled, the
 // batch the core returns whole.
 func TestEditsGiveWhatTheCoreReturnsWhole(t *testing.T) {
@@ -142,17 +156,7 @@ func TestMalformedEditsChangeNothing(t *testing.T) {
 	core, err := ffi.New([]byte(`{}`))
 	require.NoError(t, err)
 	defer core.Close()
-	td := genaiTraces()
-	in, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-	require.NoError(t, err)
-	var edits []byte
-	_, err = core.Edit(ffi.Traces, in, func(b []byte, isEdits bool) error {
-		require.True(t, isEdits)
-		edits = bytes.Clone(b)
-		return nil
-	})
-	require.NoError(t, err)
-	require.NotEmpty(t, edits)
+	in, edits := editsOf(t, core, tracesCodec, genaiTraces())
 
 	bad := [][]byte{nil, {1}, append(bytes.Clone(edits), 0)}
 	for n := 1; n < len(edits); n++ {
@@ -182,16 +186,7 @@ func TestMalformedMetricEditsChangeNothing(t *testing.T) {
 	core, err := ffi.New([]byte(`{}`))
 	require.NoError(t, err)
 	defer core.Close()
-	in, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(genaiMetrics())
-	require.NoError(t, err)
-	var edits []byte
-	_, err = core.Edit(ffi.Metrics, in, func(b []byte, isEdits bool) error {
-		require.True(t, isEdits)
-		edits = bytes.Clone(b)
-		return nil
-	})
-	require.NoError(t, err)
-	require.NotEmpty(t, edits)
+	in, edits := editsOf(t, core, metricsCodec, genaiMetrics())
 	bad := [][]byte{nil, append(bytes.Clone(edits), 0)}
 	for n := 1; n < len(edits); n += 7 {
 		bad = append(bad, edits[:n])
