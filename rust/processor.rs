@@ -153,9 +153,17 @@ impl Processor {
         }
     }
 
-    /// Metrics as edits: the reference path, then the difference between
-    /// its result and the input ([`crate::wire::metric_edits`]).
+    /// Metrics as edits: walked on the wire ([`crate::wire::metric_walk`]),
+    /// or else the reference path, then the difference between its result
+    /// and the input ([`crate::wire::metric_edits`]).
     fn metric_edits(&self, input: &[u8]) -> Result<Outcome, ProcessError> {
+        let mut batch = Batch::default();
+        if let Ok(edits) = wire::metric_walk::edits(self, input, &mut batch) {
+            let edited = edits.is_some();
+            let mut outcome = batch.finish(edits);
+            outcome.edits = edited;
+            return Ok(outcome);
+        }
         let mut batch = Batch::default();
         let mut req = decode::<ExportMetricsServiceRequest>(input)?;
         if !signals::metrics::process(self, &mut req, &mut batch) {
@@ -169,6 +177,13 @@ impl Processor {
         let mut outcome = batch.finish(Some(edits.unwrap_or_else(|| req.encode_to_vec())));
         outcome.edits = edited;
         Ok(outcome)
+    }
+
+    /// Whether [`Self::process_edits`] answers this metric batch from the
+    /// wire walk rather than the prost path (for tests).
+    #[doc(hidden)]
+    pub fn walks_metrics(&self, input: &[u8]) -> bool {
+        wire::metric_walk::edits(self, input, &mut Batch::default()).is_ok()
     }
 
     /// Whether a stage may read a resource, span, span event or log record

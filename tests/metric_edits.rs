@@ -12,8 +12,10 @@ use std::path::PathBuf;
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric::Data, number_data_point, AggregationTemporality, Metric, NumberDataPoint, Sum,
+    metric::Data, number_data_point, AggregationTemporality, ExponentialHistogram,
+    ExponentialHistogramDataPoint, Gauge, Metric, NumberDataPoint, Sum, Summary, SummaryDataPoint,
 };
+use otelcol_genai::naming::legacy;
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
 use support::edits::apply_edits;
@@ -45,6 +47,10 @@ fn batches() -> Vec<(String, Vec<u8>)> {
         with_cost_histogram().encode_to_vec(),
     ));
     out.push(("legacy counters".into(), legacy_counters().encode_to_vec()));
+    out.push((
+        "every point type".into(),
+        every_point_type().encode_to_vec(),
+    ));
     let captured = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captured");
     for dir in std::fs::read_dir(&captured).expect("captured fixtures") {
         let dir = dir.unwrap().path();
@@ -87,6 +93,109 @@ fn with_cost_histogram() -> ExportMetricsServiceRequest {
     req
 }
 
+/// GenAI metrics of every type: gauges, a monotonic sum (renamed with
+/// `_total`), a summary, exponential histograms of token usage (priced
+/// into a new cost histogram) and of cost (of another model), a metric
+/// without data, and metadata overriding the Prometheus type.
+fn every_point_type() -> ExportMetricsServiceRequest {
+    let attrs = |token_type: &str| {
+        vec![
+            support::kv("gen_ai.system", "openai"),
+            support::kv("gen_ai.request.model", "gpt-4o"),
+            support::kv("gen_ai.token.type", token_type),
+        ]
+    };
+    let number = |token_type: &str| NumberDataPoint {
+        attributes: attrs(token_type),
+        time_unix_nano: 1_700_000_060_000_000_000,
+        value: Some(number_data_point::Value::AsDouble(3.0)),
+        ..Default::default()
+    };
+    let exponential = |token_type: &str, sum: f64| ExponentialHistogramDataPoint {
+        attributes: attrs(token_type),
+        start_time_unix_nano: 1_700_000_000_000_000_000,
+        time_unix_nano: 1_700_000_060_000_000_000,
+        count: 4,
+        sum: Some(sum),
+        scale: 2,
+        ..Default::default()
+    };
+    let metric = |name: &str, unit: &str, data: Data| Metric {
+        name: name.into(),
+        unit: unit.into(),
+        data: Some(data),
+        ..Default::default()
+    };
+    let temporality = AggregationTemporality::Delta as i32;
+    let mut typed = metric(
+        "gen_ai.client.operation.count",
+        "{operation}",
+        Data::Sum(Sum {
+            data_points: vec![number("input")],
+            aggregation_temporality: temporality,
+            is_monotonic: true,
+        }),
+    );
+    typed.metadata = vec![support::kv("prometheus.type", "unknown")];
+    support::metrics(
+        vec![support::kv("service.name", "chatbot")],
+        vec![
+            metric(
+                "gen_ai.usage.cost",
+                "USD",
+                Data::ExponentialHistogram(ExponentialHistogram {
+                    data_points: vec![ExponentialHistogramDataPoint {
+                        attributes: vec![support::kv("gen_ai.request.model", "elsewhere")],
+                        ..exponential("input", 0.1)
+                    }],
+                    aggregation_temporality: temporality,
+                }),
+            ),
+            metric(
+                "gen_ai.server.queue.size",
+                "1",
+                Data::Gauge(Gauge {
+                    data_points: vec![number("input"), number("output")],
+                }),
+            ),
+            metric(
+                "gen_ai.client.request.count",
+                "{request}",
+                Data::Sum(Sum {
+                    data_points: vec![number("output")],
+                    aggregation_temporality: temporality,
+                    is_monotonic: true,
+                }),
+            ),
+            typed,
+            metric(
+                "gen_ai.server.request.duration",
+                "s",
+                Data::Summary(Summary {
+                    data_points: vec![SummaryDataPoint {
+                        attributes: attrs("input"),
+                        count: 2,
+                        sum: 0.5,
+                        ..Default::default()
+                    }],
+                }),
+            ),
+            metric(
+                "gen_ai.client.token.usage",
+                "{token}",
+                Data::ExponentialHistogram(ExponentialHistogram {
+                    data_points: vec![exponential("input", 1200.0), exponential("output", 300.0)],
+                    aggregation_temporality: temporality,
+                }),
+            ),
+            Metric {
+                name: "gen_ai.client.empty".into(),
+                ..Default::default()
+            },
+        ],
+    )
+}
+
 /// OpenLIT's legacy request and token counters, which the legacy upgrade
 /// turns into histograms.
 fn legacy_counters() -> ExportMetricsServiceRequest {
@@ -115,6 +224,15 @@ fn legacy_counters() -> ExportMetricsServiceRequest {
             counter("gen_ai.usage.prompt_tokens", 700),
         ],
     )
+}
+
+fn has_legacy_names(input: &[u8]) -> bool {
+    let req = ExportMetricsServiceRequest::decode(input).unwrap();
+    req.resource_metrics
+        .iter()
+        .flat_map(|rm| &rm.scope_metrics)
+        .flat_map(|sm| &sm.metrics)
+        .any(|m| legacy::legacy_names().any(|n| n == m.name))
 }
 
 /// Runs `input` both ways; returns whether it came as edits.
@@ -146,10 +264,21 @@ fn check(p: &Processor, input: &[u8], what: &str) -> Option<bool> {
 fn metric_edits_applied_to_the_input_give_the_output() {
     let batches = batches();
     assert!(batches.len() >= 5, "captured fixtures missing");
-    let (mut as_edits, mut whole) = (0, 0);
+    let (mut as_edits, mut whole, mut walked) = (0, 0, 0);
     for config in CONFIGS {
         let p = Processor::from_json(config.as_bytes()).expect("valid config");
         for (name, input) in &batches {
+            // The wire walk answers every batch but those with legacy
+            // metrics to upgrade, which take the prost path.
+            let upgrades = !config.contains(r#""naming":{"enabled":false"#)
+                && !config.contains(r#""upgrade_legacy":false"#);
+            let walks = !(upgrades && has_legacy_names(input));
+            assert_eq!(
+                p.walks_metrics(input),
+                walks,
+                "{name} with {config}: walked"
+            );
+            walked += usize::from(walks);
             match check(&p, input, &format!("{name} with {config}")) {
                 Some(true) => as_edits += 1,
                 Some(false) => whole += 1,
@@ -157,7 +286,7 @@ fn metric_edits_applied_to_the_input_give_the_output() {
             }
         }
     }
-    eprintln!("{as_edits} metric batches as edits, {whole} whole");
+    eprintln!("{as_edits} metric batches as edits ({walked} walked on the wire), {whole} whole");
     // Only the legacy counters (they become histograms) are sent whole,
     // under the configurations that upgrade legacy names.
     assert!(
@@ -177,6 +306,21 @@ fn derived_points_join_an_existing_cost_histogram() {
     let targets = support::edits::targets(&out.output.unwrap());
     assert!(targets.contains(&7), "{targets:?}");
     assert!(!targets.contains(&8), "{targets:?}");
+}
+
+#[test]
+fn every_point_type_is_walked_renamed_and_priced() {
+    let p = Processor::from_json(b"{}").unwrap();
+    let input = every_point_type().encode_to_vec();
+    assert!(p.walks_metrics(&input));
+    let out = p.process_edits(Signal::Metrics, &input).unwrap();
+    assert!(out.edits);
+    assert_eq!(out.stats.cost_points_derived, 1, "{:?}", out.stats);
+    // Point labels (5), metric renames (6) and the new cost histogram (8).
+    let targets = support::edits::targets(&out.output.unwrap());
+    for target in [5, 6, 8] {
+        assert!(targets.contains(&target), "{targets:?}");
+    }
 }
 
 #[test]

@@ -145,6 +145,12 @@ pub fn legacy_names() -> impl Iterator<Item = &'static str> {
         .chain([REQUESTS])
 }
 
+/// Whether `name` is a legacy name: only a scope holding one can be
+/// changed by [`upgrade_scope`].
+pub fn is_legacy_name(name: &str) -> bool {
+    legacy_names().any(|n| n == name)
+}
+
 /// Upgrades the legacy metrics of one scope; returns whether anything changed.
 pub fn upgrade_scope(sm: &mut ScopeMetrics) -> bool {
     let present = |sm: &ScopeMetrics, name: &str| sm.metrics.iter().any(|m| m.name == name);

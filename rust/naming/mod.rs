@@ -23,6 +23,7 @@ pub mod sanitize;
 pub mod select;
 pub mod units;
 
+use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
     metric::Data, Metric, ResourceMetrics, ScopeMetrics,
 };
@@ -69,32 +70,63 @@ impl Naming {
     /// points; counts renamed metrics in `stats.metrics_renamed`. Returns
     /// whether anything changed.
     pub fn apply(&self, rm: &mut ResourceMetrics, stats: &mut Stats) -> bool {
-        if !self.config.enabled {
+        let resource_attrs = rm.resource.as_ref().map_or(&[][..], |r| &r.attributes);
+        let Some(mut labels) = self.resource_labels(resource_attrs) else {
             return false;
-        }
-        let empty = Vec::new();
-        let resource_attrs = rm.resource.as_ref().map_or(&empty, |r| &r.attributes);
-        let compat = (!self.config.compat_sdk_name.is_empty()).then_some((
-            self.config.compat_sdk_name.as_str(),
-            self.config.original_sdk_name_label.as_str(),
-        ));
-        let mut labels =
-            PointLabels::for_resource(resource_attrs, &self.config.resource_attributes, compat);
+        };
         let mut changed = false;
         for sm in &mut rm.scope_metrics {
-            labels.set_scope(sm.scope.as_ref(), self.config.scope_labels);
+            self.set_scope(&mut labels, sm.scope.as_ref());
             for metric in &mut sm.metrics {
-                if !self.selector.selects(&metric.name) {
+                let Some(renamed) = self.rename(metric, stats) else {
                     continue;
-                }
-                if rename_metric(metric) {
-                    stats.metrics_renamed += 1;
-                    changed = true;
-                }
+                };
+                changed |= renamed;
                 for_each_point_attrs(metric, |a| changed |= labels.apply(a));
             }
         }
         changed
+    }
+
+    /// The labels the points of one resource get (the scope's are set per
+    /// scope with [`Self::set_scope`]); `None` when the stage is off.
+    pub fn resource_labels(&self, resource_attrs: &[KeyValue]) -> Option<PointLabels> {
+        if !self.config.enabled {
+            return None;
+        }
+        let compat = (!self.config.compat_sdk_name.is_empty()).then_some((
+            self.config.compat_sdk_name.as_str(),
+            self.config.original_sdk_name_label.as_str(),
+        ));
+        Some(PointLabels::for_resource(
+            resource_attrs,
+            &self.config.resource_attributes,
+            compat,
+        ))
+    }
+
+    /// Sets the scope labels of `labels` for the scope's points.
+    pub fn set_scope(&self, labels: &mut PointLabels, scope: Option<&InstrumentationScope>) {
+        labels.set_scope(scope, self.config.scope_labels);
+    }
+
+    /// Gives a selected metric its Prometheus-style name, counting it in
+    /// `stats.metrics_renamed` when that changed it; returns whether it
+    /// changed, or `None` when the metric is not selected (its points then
+    /// keep their labels). Only the name, unit, type and metadata are read.
+    pub fn rename(&self, metric: &mut Metric, stats: &mut Stats) -> Option<bool> {
+        if !self.config.enabled || !self.selector.selects(&metric.name) {
+            return None;
+        }
+        let renamed = rename_metric(metric);
+        stats.metrics_renamed += u64::from(renamed);
+        Some(renamed)
+    }
+
+    /// Whether [`Self::upgrade_legacy_names`] may change a scope holding a
+    /// metric called `name`.
+    pub fn may_upgrade(&self, name: &str) -> bool {
+        self.config.enabled && self.config.upgrade_legacy && legacy::is_legacy_name(name)
     }
 
     /// Needles for the prefilter; `None` when every metric batch must be seen.

@@ -54,10 +54,15 @@ struct Point<'a> {
 }
 
 impl Pricer {
+    /// Whether [`Self::derive_cost_metrics`] may append anything.
+    pub fn derives_metrics(&self) -> bool {
+        self.enabled && self.derive_metrics
+    }
+
     /// Appends `gen_ai.usage.cost` histogram points derived from token usage
     /// histograms of this scope; returns whether anything was added.
     pub fn derive_cost_metrics(&self, sm: &mut ScopeMetrics, batch: &mut Batch) -> bool {
-        if !self.enabled || !self.derive_metrics {
+        if !self.derives_metrics() {
             return false;
         }
         if !sm

@@ -31,6 +31,26 @@ impl<'a> Field<'a> {
     }
 }
 
+impl Field<'_> {
+    /// The value of a varint or 64-bit field, as prost reads `uint64`,
+    /// `fixed64` and `double` (its bits); any other type means the input
+    /// does not have the shape OTLP gives this field.
+    pub fn number_value(&self) -> Result<u64, Fallback> {
+        match self.wire_type {
+            VARINT => {
+                let mut f = fields(self.raw);
+                f.varint()?; // the tag
+                f.varint()
+            }
+            I64 => {
+                let bytes = self.raw.last_chunk::<8>().ok_or(Fallback)?;
+                Ok(u64::from_le_bytes(*bytes))
+            }
+            _ => Err(Fallback),
+        }
+    }
+}
+
 /// The fields of one message, in wire order.
 pub struct Fields<'a> {
     buf: &'a [u8],

@@ -225,7 +225,7 @@ impl<'a> Walk<'a> {
 }
 
 /// `metric` with only its points from `from` on.
-fn tail_of(metric: &Metric, from: usize) -> Metric {
+pub(super) fn tail_of(metric: &Metric, from: usize) -> Metric {
     let data = metric.data.as_ref().map(|d| match d {
         Data::Gauge(g) => Data::Gauge(Gauge {
             data_points: g.data_points[from..].to_vec(),
@@ -255,7 +255,7 @@ fn tail_of(metric: &Metric, from: usize) -> Metric {
 }
 
 /// `metrics` as the one scope of the one resource of a metric batch.
-fn batch_of(metrics: Vec<Metric>) -> Vec<u8> {
+pub(super) fn batch_of(metrics: Vec<Metric>) -> Vec<u8> {
     ExportMetricsServiceRequest {
         resource_metrics: vec![ResourceMetrics {
             scope_metrics: vec![ScopeMetrics {

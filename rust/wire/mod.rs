@@ -1,7 +1,8 @@
-//! The wire-level path for spans and logs: walks a batch's protobuf bytes
-//! down to the attribute lists, hands the stages only the attributes they
-//! may read (decoded directly, or by prost
-//! when unusual), and copies every other byte through.
+//! The wire-level paths: for spans and logs ([`splice`]), walks a batch's
+//! protobuf bytes down to the attribute lists, hands the stages only the
+//! attributes they may read (decoded directly, or by prost when unusual),
+//! and copies every other byte through; for metrics ([`metric_walk`]),
+//! decodes only what the stages read and answers with edits.
 //!
 //! The prost path in [`crate::signals`] stays the reference: on input whose
 //! shape the walk does not fully understand (groups, malformed framing, a
@@ -19,6 +20,7 @@ mod codec;
 pub mod edits;
 mod kv;
 pub mod metric_edits;
+pub mod metric_walk;
 mod splice;
 
 pub use splice::splice;

@@ -1,0 +1,487 @@
+//! Metric batches answered as edits without decoding them whole. The
+//! stages read few parts of a metric batch: attribute lists, metric names,
+//! units, types and metadata, scopes, and the numbers of token usage
+//! points (for cost). This walk decodes only those, runs the stages' own
+//! code on them point by point, and writes the edits as it goes
+//! ([`super::edits`]); values, buckets and exemplars are never decoded,
+//! and each point's attributes reuse the strings of the last point's.
+//! Decoding whole batches with prost was a third of the metrics call, and
+//! most of its allocations.
+//!
+//! What it cannot do gives [`Fallback`], and the caller takes the prost
+//! path and diffs its result ([`super::metric_edits`]), the reference this
+//! walk is tested against (`tests/metric_edits.rs`, the `fast_path_diff`
+//! fuzz target): scopes with legacy metrics (upgrading them may turn
+//! counters into histograms), lists edits cannot express, and input not
+//! framed as prost would read it.
+
+use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::metrics::v1::{
+    metric::Data, ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram,
+    HistogramDataPoint, Metric, NumberDataPoint, ScopeMetrics, Sum, Summary, SummaryDataPoint,
+};
+use prost::Message;
+
+use super::codec::{fields, Field, I64, VARINT};
+use super::edits::{Edits, Location, Original, Target};
+use super::metric_edits::{batch_of, tail_of};
+use super::{kv, Fallback};
+use crate::naming::points::PointLabels;
+use crate::normalize::Place;
+use crate::pricing::keys::{COST_METRIC, TOKEN_USAGE_METRIC};
+use crate::processor::{Batch, Processor};
+use crate::signals::mark_schema;
+use crate::signals::metrics::{for_each_point_attrs, point_attrs};
+
+/// The edits the stages make to the metric batch `input`, or `None` when
+/// they change nothing; counters go to `batch`.
+pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Vec<u8>>, Fallback> {
+    let mut walk = Walk {
+        p,
+        batch,
+        edits: Edits::default(),
+        originals: Vec::new(),
+        list: Vec::new(),
+        changed: false,
+    };
+    let mut r = 0;
+    for f in fields(input) {
+        let f = f?;
+        if f.number == 1 {
+            walk.resource(f.message()?, r)?;
+            r += 1;
+        }
+    }
+    if walk.edits.unrepresentable {
+        return Err(Fallback);
+    }
+    Ok(walk.changed.then(|| walk.edits.finish()))
+}
+
+struct Walk<'p, 'a> {
+    p: &'p Processor,
+    batch: &'p mut Batch,
+    edits: Edits,
+    /// The attributes of the point being walked, as they came.
+    originals: Vec<Original<'a>>,
+    /// The point's attributes as the stages leave them; the next point's
+    /// are decoded into the same strings.
+    list: Vec<KeyValue>,
+    /// Whether a stage said it changed something (the prost path's answer).
+    changed: bool,
+}
+
+/// A token usage or cost metric reduced to what the cost stage reads,
+/// kept until the scope has been walked.
+struct Priced {
+    metric: Metric,
+    /// Its index in the scope.
+    index: u32,
+    /// Its name and unit after naming, and whether naming selected it.
+    renamed: (String, String, bool),
+}
+
+/// The numbers of a histogram point the cost stage reads.
+#[derive(Default)]
+struct Numbers {
+    start: u64,
+    time: u64,
+    count: u64,
+    sum: Option<f64>,
+}
+
+impl<'a> Walk<'_, 'a> {
+    fn resource(&mut self, buf: &'a [u8], r: u32) -> Result<(), Fallback> {
+        let mut resource = None;
+        let mut scopes = Vec::new();
+        for f in fields(buf) {
+            let f = f?;
+            match f.number {
+                1 if resource.is_none() => resource = Some(f.message()?),
+                1 => return Err(Fallback), // merged by prost
+                2 => scopes.push(f.message()?),
+                _ => {}
+            }
+        }
+        let at = Location {
+            resource: r,
+            ..Default::default()
+        };
+        let mut attrs = Vec::new();
+        let mut originals = Vec::new();
+        if let Some(res) = resource {
+            for f in fields(res) {
+                let f = f?;
+                if f.number == 1 {
+                    let i = attrs.len();
+                    attrs.push(KeyValue::default());
+                    originals.push(read_attr(f, &mut attrs[i])?);
+                }
+            }
+            self.changed |=
+                self.p
+                    .normalizer
+                    .apply(&mut attrs, Place::Resource, &mut self.batch.stats);
+        }
+        // Naming copies the normalized resource attributes to the points.
+        let mut labels = self.p.naming.resource_labels(&attrs);
+        for (s, scope) in scopes.into_iter().enumerate() {
+            let at = Location {
+                scope: s as u32,
+                ..at
+            };
+            self.scope(scope, labels.as_mut(), at)?;
+        }
+        if !(originals.is_empty() && attrs.is_empty()) {
+            self.edits
+                .list(Target::Resource, at, Some(&originals), &attrs, &|_| true);
+        }
+        Ok(())
+    }
+
+    fn scope(
+        &mut self,
+        buf: &'a [u8],
+        mut labels: Option<&mut PointLabels>,
+        at: Location,
+    ) -> Result<(), Fallback> {
+        let (mut scope, mut schema_url) = (None, None);
+        let mut metrics = Vec::new();
+        for f in fields(buf) {
+            let f = f?;
+            match f.number {
+                1 if scope.is_none() => scope = Some(f.message()?),
+                3 if schema_url.is_none() => schema_url = Some(f.message()?),
+                1 | 3 => return Err(Fallback),
+                2 => metrics.push(f.message()?),
+                _ => {}
+            }
+        }
+        if let Some(labels) = labels.as_deref_mut() {
+            let scope = scope.map(InstrumentationScope::decode).transpose();
+            let scope = scope.map_err(|_| Fallback)?;
+            self.p.naming.set_scope(labels, scope.as_ref());
+        }
+        let mut priced = Vec::new();
+        let mut touched = false;
+        for (m, metric) in metrics.into_iter().enumerate() {
+            let at = Location {
+                item: m as u32,
+                ..at
+            };
+            touched |= self.metric(metric, labels.as_deref(), at, &mut priced)?;
+        }
+        touched |= self.derive_costs(priced, labels.as_deref(), at);
+        let mut url = String::new();
+        if schema_url.unwrap_or_default().is_empty() && mark_schema(&mut url, touched) {
+            self.edits.schema_url(at, url.as_bytes());
+        }
+        self.changed |= touched;
+        Ok(())
+    }
+
+    /// Renames one metric and edits its points; returns whether
+    /// normalization changed a point (the scope is then touched).
+    fn metric(
+        &mut self,
+        buf: &'a [u8],
+        labels: Option<&PointLabels>,
+        at: Location,
+        priced: &mut Vec<Priced>,
+    ) -> Result<bool, Fallback> {
+        let (mut name, mut unit, mut data) = (None, None, None);
+        let mut metadata = Vec::new();
+        for f in fields(buf) {
+            let f = f?;
+            match f.number {
+                1 if name.is_none() => name = Some(f.message()?),
+                3 if unit.is_none() => unit = Some(f.message()?),
+                1 | 3 => return Err(Fallback),
+                // A oneof given twice: prost merges.
+                5 | 7 | 9 | 10 | 11 if data.is_some() => return Err(Fallback),
+                5 | 7 | 9 | 10 | 11 => data = Some((f.number, f.message()?)),
+                12 => metadata.push(KeyValue::decode(f.message()?).map_err(|_| Fallback)?),
+                _ => {}
+            }
+        }
+        let (name, unit) = (text(name)?, text(unit)?);
+        if self.p.naming.may_upgrade(name) {
+            return Err(Fallback);
+        }
+        let (head, points) = match data {
+            Some((number, buf)) => (Some(data_header(number, buf)?), buf),
+            None => (None, &[][..]),
+        };
+        let mut metric = Metric {
+            name: name.to_string(),
+            unit: unit.to_string(),
+            metadata,
+            data: head,
+            ..Default::default()
+        };
+        let costed =
+            self.p.pricer.derives_metrics() && (name == TOKEN_USAGE_METRIC || name == COST_METRIC);
+        let original = costed.then(|| metric.clone());
+        let selected = self
+            .p
+            .naming
+            .rename(&mut metric, &mut self.batch.stats)
+            .map(|renamed| self.changed |= renamed)
+            .is_some();
+        if metric.name != name || metric.unit != unit {
+            self.edits.metric_name(at, &metric.name, &metric.unit);
+        }
+        let mut original = original.map(|m| Priced {
+            metric: m,
+            index: at.item,
+            renamed: (metric.name, metric.unit, selected),
+        });
+        let Some(kind) = metric.data.as_ref().map(attributes_field) else {
+            priced.extend(original);
+            return Ok(false);
+        };
+        let labels = labels.filter(|_| selected);
+        let mut touched = false;
+        let mut p = 0;
+        for f in fields(points) {
+            let f = f?;
+            if f.number != 1 {
+                continue;
+            }
+            let numbers = self.read_point(f.message()?, kind)?;
+            self.batch.stats.items += 1;
+            touched |=
+                self.p
+                    .normalizer
+                    .apply(&mut self.list, Place::DataPoint, &mut self.batch.stats);
+            if let Some(Priced { metric, .. }) = original.as_mut() {
+                push_point(metric, self.list.clone(), numbers);
+            }
+            if let Some(labels) = labels {
+                self.changed |= labels.apply(&mut self.list);
+            }
+            if !(self.originals.is_empty() && self.list.is_empty()) {
+                let at = Location { event: p, ..at };
+                self.edits.list(
+                    Target::DataPoint,
+                    at,
+                    Some(&self.originals),
+                    &self.list,
+                    &|_| true,
+                );
+            }
+            p += 1;
+        }
+        priced.extend(original);
+        Ok(touched)
+    }
+
+    /// Decodes a point's attributes (field `kind`) into `self.list` and
+    /// `self.originals`, and the numbers a histogram point has.
+    fn read_point(&mut self, buf: &'a [u8], kind: u32) -> Result<Numbers, Fallback> {
+        self.originals.clear();
+        let mut numbers = Numbers::default();
+        let mut n = 0;
+        for f in fields(buf) {
+            let f = f?;
+            match f.number {
+                number if number == kind => {
+                    if n == self.list.len() {
+                        self.list.push(KeyValue::default());
+                    }
+                    self.originals.push(read_attr(f, &mut self.list[n])?);
+                    n += 1;
+                }
+                // Start, time, count and sum: fixed64 and double in both
+                // kinds of histogram point.
+                2..=5 if kind != 7 => {
+                    let v = fixed64(f)?;
+                    match f.number {
+                        2 => numbers.start = v,
+                        3 => numbers.time = v,
+                        4 => numbers.count = v,
+                        _ => numbers.sum = Some(f64::from_bits(v)),
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.list.truncate(n);
+        Ok(numbers)
+    }
+
+    /// Runs the cost stage over the scope's token usage and cost metrics
+    /// and records what it appended, named and labelled as naming leaves
+    /// it; returns whether it appended anything.
+    fn derive_costs(
+        &mut self,
+        priced: Vec<Priced>,
+        labels: Option<&PointLabels>,
+        at: Location,
+    ) -> bool {
+        let before: Vec<usize> = priced
+            .iter()
+            .map(|m| point_attrs(&m.metric).len())
+            .collect();
+        let (mut metrics, mut renamed) = (Vec::new(), Vec::new());
+        for m in priced {
+            metrics.push(m.metric);
+            renamed.push((m.index, m.renamed));
+        }
+        let mut scope = ScopeMetrics {
+            metrics,
+            ..Default::default()
+        };
+        if !self.p.pricer.derive_cost_metrics(&mut scope, self.batch) {
+            return false;
+        }
+        let mut metrics = scope.metrics;
+        let mut appended = metrics.split_off(before.len());
+        for ((metric, from), (index, (name, unit, selected))) in
+            metrics.into_iter().zip(before).zip(renamed)
+        {
+            if point_attrs(&metric).len() == from {
+                continue;
+            }
+            let mut tail = tail_of(&metric, from);
+            (tail.name, tail.unit) = (name, unit);
+            if let Some(labels) = labels.filter(|_| selected) {
+                for_each_point_attrs(&mut tail, |a| {
+                    labels.apply(a);
+                });
+            }
+            let at = Location { item: index, ..at };
+            self.edits.appended_points(at, &batch_of(vec![tail]));
+        }
+        if !appended.is_empty() {
+            for metric in &mut appended {
+                let selected = self.p.naming.rename(metric, &mut self.batch.stats);
+                if let Some(labels) = labels.filter(|_| selected.is_some()) {
+                    for_each_point_attrs(metric, |a| {
+                        labels.apply(a);
+                    });
+                }
+            }
+            self.edits.appended_metrics(at, &batch_of(appended));
+        }
+        true
+    }
+}
+
+/// Decodes one attribute field into `slot` (reusing its strings) and
+/// returns its key and value bytes. Edits describe attributes by those,
+/// so an attribute of any other layout goes to the prost path.
+fn read_attr<'a>(f: Field<'a>, slot: &mut KeyValue) -> Result<Original<'a>, Fallback> {
+    let entry = f.message()?;
+    let (key, value) = kv::split(entry).ok_or(Fallback)?;
+    kv::decode_into(entry, Some((key, value)), slot).or(Err(Fallback))?;
+    Ok(Original {
+        key,
+        value: value.unwrap_or_default(),
+    })
+}
+
+/// A string field's text (empty when absent), if it is UTF-8.
+fn text(bytes: Option<&[u8]>) -> Result<&str, Fallback> {
+    std::str::from_utf8(bytes.unwrap_or_default()).or(Err(Fallback))
+}
+
+/// A `fixed64` or `double` field's bits.
+fn fixed64(f: Field<'_>) -> Result<u64, Fallback> {
+    match f.wire_type {
+        I64 => f.number_value(),
+        _ => Err(Fallback),
+    }
+}
+
+/// The metric data in field `number` (the `data` oneof) without its
+/// points: the type, temporality and monotonicity naming and the cost
+/// stage read.
+fn data_header(number: u32, buf: &[u8]) -> Result<Data, Fallback> {
+    let (mut temporality, mut monotonic) = (0, false);
+    if matches!(number, 7 | 9 | 10) {
+        for f in fields(buf) {
+            let f = f?;
+            let value = || match f.wire_type {
+                VARINT => f.number_value(),
+                _ => Err(Fallback),
+            };
+            match f.number {
+                // An enum: prost keeps the low 32 bits.
+                2 => temporality = value()? as i32,
+                3 if number == 7 => monotonic = value()? != 0,
+                _ => {}
+            }
+        }
+    }
+    Ok(match number {
+        5 => Data::Gauge(Gauge::default()),
+        7 => Data::Sum(Sum {
+            aggregation_temporality: temporality,
+            is_monotonic: monotonic,
+            ..Default::default()
+        }),
+        9 => Data::Histogram(Histogram {
+            aggregation_temporality: temporality,
+            ..Default::default()
+        }),
+        10 => Data::ExponentialHistogram(ExponentialHistogram {
+            aggregation_temporality: temporality,
+            ..Default::default()
+        }),
+        _ => Data::Summary(Summary::default()),
+    })
+}
+
+/// The field number of a point's attributes; histogram points also hold
+/// the numbers [`Walk::read_point`] reads, number points do not (7).
+fn attributes_field(data: &Data) -> u32 {
+    match data {
+        Data::Gauge(_) | Data::Sum(_) | Data::Summary(_) => 7,
+        Data::Histogram(_) => 9,
+        Data::ExponentialHistogram(_) => 1,
+    }
+}
+
+/// A point of either kind of histogram (they share no trait) holding what
+/// the cost stage reads.
+macro_rules! histogram_point {
+    ($point:ident, $attributes:expr, $n:expr) => {
+        $point {
+            attributes: $attributes,
+            start_time_unix_nano: $n.start,
+            time_unix_nano: $n.time,
+            count: $n.count,
+            sum: $n.sum,
+            ..Default::default()
+        }
+    };
+}
+
+/// Appends a point of the metric's type holding what the cost stage reads.
+fn push_point(metric: &mut Metric, attributes: Vec<KeyValue>, n: Numbers) {
+    match metric.data.as_mut() {
+        Some(Data::Gauge(g)) => g.data_points.push(NumberDataPoint {
+            attributes,
+            ..Default::default()
+        }),
+        Some(Data::Sum(s)) => s.data_points.push(NumberDataPoint {
+            attributes,
+            ..Default::default()
+        }),
+        Some(Data::Histogram(h)) => {
+            h.data_points
+                .push(histogram_point!(HistogramDataPoint, attributes, n))
+        }
+        Some(Data::ExponentialHistogram(h)) => h.data_points.push(histogram_point!(
+            ExponentialHistogramDataPoint,
+            attributes,
+            n
+        )),
+        Some(Data::Summary(s)) => s.data_points.push(SummaryDataPoint {
+            attributes,
+            ..Default::default()
+        }),
+        None => {}
+    }
+}
