@@ -114,6 +114,21 @@ fn rename_keys(attrs: &mut [KeyValue]) -> bool {
         if is_label_name(&attrs[i].key) {
             continue;
         }
+        if let Some(same_length) = label_in_place(&attrs[i].key) {
+            // The common case, without building the label: it is taken
+            // when another key reads as it, byte for byte.
+            let key = &attrs[i].key;
+            if !attrs
+                .iter()
+                .any(|kv| is_label_of(&kv.key, key, same_length))
+            {
+                let mut bytes = std::mem::take(&mut attrs[i].key).into_bytes();
+                bytes.iter_mut().for_each(|b| *b = same_length(*b));
+                attrs[i].key = String::from_utf8(bytes).expect("ASCII in, ASCII out");
+                changed = true;
+            }
+            continue;
+        }
         let label = label_name(&attrs[i].key);
         if label == attrs[i].key || attrs.iter().any(|kv| kv.key == label) {
             continue;
@@ -122,6 +137,25 @@ fn rename_keys(attrs: &mut [KeyValue]) -> bool {
         changed = true;
     }
     changed
+}
+
+/// For an ASCII key starting with a letter, whose label is the key with
+/// some bytes replaced by `_`, the byte mapping that gives it (`None`
+/// for other keys: `label_name` builds theirs).
+fn label_in_place(key: &str) -> Option<fn(u8) -> u8> {
+    let first = *key.as_bytes().first()?;
+    (first.is_ascii_alphabetic() && key.is_ascii()).then_some(|b: u8| {
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            b
+        } else {
+            b'_'
+        }
+    })
+}
+
+/// Whether `candidate` is `key` mapped byte by byte with `map`.
+fn is_label_of(candidate: &str, key: &str, map: fn(u8) -> u8) -> bool {
+    candidate.len() == key.len() && candidate.bytes().zip(key.bytes()).all(|(c, k)| c == map(k))
 }
 
 #[cfg(test)]
@@ -171,6 +205,27 @@ mod tests {
             ]
         );
         assert!(!PointLabels::default().apply(&mut a), "idempotent");
+    }
+
+    /// The in-place renaming gives what `label_name` gives, and the keys
+    /// it leaves to `label_name` get theirs too.
+    #[test]
+    fn every_key_gets_its_label_name() {
+        for key in [
+            "gen_ai.request.model",
+            "a-b/c:d",
+            "x",
+            "1st.key",
+            "_private.key",
+            "__reserved.key",
+            ".leading",
+            "modèle.nom",
+            "already_a_label",
+        ] {
+            let mut a = vec![kv(key, string("v"))];
+            rename_keys(&mut a);
+            assert_eq!(a[0].key, label_name(key), "{key}");
+        }
     }
 
     #[test]
