@@ -276,6 +276,23 @@ enum GenaiStatus genai_attribute_key_is_genai(GenaiHandle handle,
                                               struct GenaiBuffer *err);
 
 /*
+ Whether the metric name given by the `name_len` bytes at `name` is a
+ GenAI metric name; the answer goes to `*is_genai`. A metric batch none
+ of whose metric names is one and none of whose resource or data point
+ attribute keys is a GenAI key (`genai_attribute_key_is_genai`) comes
+ back unchanged from `genai_process_metrics`, so a caller that checks
+ them (and remembers the answers) can pass it on without serializing it.
+
+ # Safety
+ As for `genai_attribute_key_is_genai`, with `name` for `key`.
+ */
+enum GenaiStatus genai_metric_name_is_genai(GenaiHandle handle,
+                                            const uint8_t *name,
+                                            size_t name_len,
+                                            bool *is_genai,
+                                            struct GenaiBuffer *err);
+
+/*
  Releases every buffer of a result and leaves it empty; null is ignored.
 
  # Safety

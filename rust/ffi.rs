@@ -464,7 +464,55 @@ pub unsafe extern "C" fn genai_attribute_key_is_genai(
     is_genai: *mut bool,
     err: *mut GenaiBuffer,
 ) -> GenaiStatus {
-    if is_genai.is_null() {
+    // SAFETY: forwarded caller contract.
+    unsafe { tell(handle, key, key_len, is_genai, err, Processor::is_genai_key) }
+}
+
+/// Whether the metric name given by the `name_len` bytes at `name` is a
+/// GenAI metric name; the answer goes to `*is_genai`. A metric batch none
+/// of whose metric names is one and none of whose resource or data point
+/// attribute keys is a GenAI key (`genai_attribute_key_is_genai`) comes
+/// back unchanged from `genai_process_metrics`, so a caller that checks
+/// them (and remembers the answers) can pass it on without serializing it.
+///
+/// # Safety
+/// As for `genai_attribute_key_is_genai`, with `name` for `key`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_metric_name_is_genai(
+    handle: GenaiHandle,
+    name: *const u8,
+    name_len: usize,
+    is_genai: *mut bool,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        tell(
+            handle,
+            name,
+            name_len,
+            is_genai,
+            err,
+            Processor::is_genai_metric_name,
+        )
+    }
+}
+
+/// Writes `question`'s answer on the `len` bytes at `bytes` to `*answer`.
+///
+/// # Safety
+/// `bytes` points to `len` readable bytes (or is null with length 0);
+/// `answer` is null or points to a writable `bool`; `err` is null or points
+/// to a writable `GenaiBuffer`.
+unsafe fn tell(
+    handle: GenaiHandle,
+    bytes: *const u8,
+    len: usize,
+    answer: *mut bool,
+    err: *mut GenaiBuffer,
+    question: fn(&Processor, &[u8]) -> bool,
+) -> GenaiStatus {
+    if answer.is_null() {
         return GenaiStatus::InvalidArgument;
     }
     let (status, msg) = guarded(|| {
@@ -475,10 +523,10 @@ pub unsafe extern "C" fn genai_attribute_key_is_genai(
             )
         })?;
         // SAFETY: forwarded caller contract.
-        let key = unsafe { input(key, key_len) }?;
-        let answer = processor.is_genai_key(key);
-        // SAFETY: `is_genai` is non-null (checked above) and writable by contract.
-        unsafe { is_genai.write(answer) };
+        let bytes = unsafe { input(bytes, len) }?;
+        let told = question(&processor, bytes);
+        // SAFETY: `answer` is non-null (checked above) and writable by contract.
+        unsafe { answer.write(told) };
         Ok(())
     });
     // SAFETY: forwarded caller contract.

@@ -63,10 +63,15 @@ impl Prefilter {
         }
     }
 
-    /// Whether `bytes` (an attribute key of a span, event or log record)
-    /// holds one of the span and log needles.
+    /// Whether `bytes` (an attribute key) holds one of the span and log
+    /// needles.
     pub fn events_may_apply(&self, bytes: &[u8]) -> bool {
         self.events.as_ref().is_none_or(|m| m.is_match(bytes))
+    }
+
+    /// Whether `bytes` (a metric name) holds one of the metric needles.
+    pub fn metrics_may_apply(&self, bytes: &[u8]) -> bool {
+        self.metrics.as_ref().is_none_or(|m| m.is_match(bytes))
     }
 }
 

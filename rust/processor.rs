@@ -204,6 +204,18 @@ impl Processor {
         self.prefilter.events_may_apply(key)
     }
 
+    /// Whether a metric name holds one of the prefilter's metric needles
+    /// (as every name the naming stage selects or upgrades and the cost
+    /// stage reads does; every name, when naming selects all metrics). A
+    /// metric batch is processed only when one of its metric names is one,
+    /// or one of its resource or data point attribute keys is a GenAI key
+    /// ([`Self::is_genai_key`]); any other comes back unchanged, whatever
+    /// its values say. The Go component relies on this to pass such
+    /// batches on without marshaling them (`genai_metric_name_is_genai`).
+    pub fn is_genai_metric_name(&self, name: &[u8]) -> bool {
+        self.prefilter.metrics_may_apply(name)
+    }
+
     /// The reference path: the whole batch decoded into prost types,
     /// walked by [`crate::signals`] and re-encoded when changed. What the
     /// wire path is tested against.

@@ -380,6 +380,51 @@ fn handles_created_and_destroyed_concurrently_stay_distinct() {
     assert_eq!(ids.len(), n);
 }
 
+#[test]
+fn genai_metric_names_are_told_apart() {
+    let h = Handle::new("{}").unwrap();
+    let ok = |answer| (GenaiStatus::Ok, answer, String::new());
+    for name in [
+        "gen_ai.client.token.usage",
+        "gen_ai.usage.cost",
+        "gen_ai_client_operation_duration_seconds",
+    ] {
+        assert_eq!(is_genai_metric(h.0, name), ok(true), "{name}");
+    }
+    for name in ["http.server.request.duration", "process.cpu.time", ""] {
+        assert_eq!(is_genai_metric(h.0, name), ok(false), "{name}");
+    }
+    // Naming every metric makes every name one.
+    let all = Handle::new(r#"{"naming":{"metrics":"all"}}"#).unwrap();
+    assert_eq!(is_genai_metric(all.0, "process.cpu.time"), ok(true));
+    let (status, _, msg) = is_genai_metric(u64::MAX, "gen_ai.usage.cost");
+    assert_eq!(status, GenaiStatus::InvalidHandle);
+    assert!(msg.contains("unknown genai handle"), "{msg}");
+    // SAFETY: the library must reject a null answer pointer without
+    // writing through it.
+    let null_answer = unsafe {
+        genai_metric_name_is_genai(
+            h.0,
+            b"m".as_ptr(),
+            1,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(null_answer, GenaiStatus::InvalidArgument);
+}
+
+/// Asks the library whether `name` is a GenAI metric name.
+fn is_genai_metric(handle: GenaiHandle, name: &str) -> (GenaiStatus, bool, String) {
+    let mut answer = false;
+    let mut err = empty_buffer();
+    // SAFETY: name is a live slice; answer and err are writable locals.
+    let status = unsafe {
+        genai_metric_name_is_genai(handle, name.as_ptr(), name.len(), &mut answer, &mut err)
+    };
+    (status, answer, take_string(&mut err))
+}
+
 /// Asks the library whether `key` is a GenAI attribute key.
 fn is_genai(handle: GenaiHandle, key: &str) -> (GenaiStatus, bool, String) {
     let mut answer = false;

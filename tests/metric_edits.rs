@@ -323,6 +323,57 @@ fn every_point_type_is_walked_renamed_and_priced() {
     }
 }
 
+/// The promise the Go component relies on to skip marshaling: a metric
+/// batch none of whose metric names is a GenAI one and none of whose
+/// resource or point attribute keys is a GenAI key comes back unchanged,
+/// with no counters, whatever its values, descriptions and scopes say.
+#[test]
+fn batches_without_genai_names_or_keys_come_back_unchanged() {
+    let mut req = plain_workload(30).1;
+    for rm in &mut req.resource_metrics {
+        let resource = rm.resource.get_or_insert_default();
+        resource
+            .attributes
+            .push(support::kv("deployment.environment", "gen_ai.prod"));
+        for sm in &mut rm.scope_metrics {
+            sm.scope.get_or_insert_default().name = "gen_ai.instrumentation".into();
+            for m in &mut sm.metrics {
+                m.description = "gen_ai.client.token.usage".into();
+                if let Some(Data::Histogram(h)) = m.data.as_mut() {
+                    for p in &mut h.data_points {
+                        p.attributes
+                            .push(support::kv("app.note", "gen_ai.usage.input_tokens"));
+                    }
+                }
+            }
+        }
+    }
+    let input = req.encode_to_vec();
+    let p = Processor::from_json(b"{}").unwrap();
+    for (what, out) in [
+        ("whole", p.process(Signal::Metrics, &input).unwrap()),
+        ("edits", p.process_edits(Signal::Metrics, &input).unwrap()),
+    ] {
+        assert!(out.output.is_none(), "{what}: changed");
+        assert_eq!(out.stats, Default::default(), "{what}: counters");
+    }
+    assert!(p.walks_metrics(&input));
+    // One GenAI point key, or naming every metric, makes it a GenAI batch.
+    let mut keyed = req.clone();
+    if let Some(Data::Histogram(h)) = keyed.resource_metrics[0].scope_metrics[0].metrics[0]
+        .data
+        .as_mut()
+    {
+        h.data_points[0]
+            .attributes
+            .push(support::kv("gen_ai.system", "openai"));
+    }
+    let all = Processor::from_json(br#"{"naming":{"metrics":"all"}}"#).unwrap();
+    for (p, input) in [(&p, keyed.encode_to_vec()), (&all, input)] {
+        assert_eq!(check(p, &input, "genai content"), Some(true));
+    }
+}
+
 #[test]
 fn a_point_repeating_a_key_the_edits_move_comes_back_whole() {
     let p = Processor::from_json(b"{}").unwrap();

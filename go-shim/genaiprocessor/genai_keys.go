@@ -3,16 +3,18 @@ package genaiprocessor
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // The core processes a trace or log batch only when one of its resource,
-// span, span event or log record attribute keys is a GenAI key; any other
-// batch comes back unchanged (rust/processor.rs, Processor::is_genai_key).
-// Checking the keys here, with the core's answers cached per key, costs a
-// map lookup per attribute instead of marshaling the batch: most of what a
-// shared collector carries is not GenAI traffic. Metrics always go to the
-// core: the naming stage reacts to metric names and values too.
+// span, span event or log record attribute keys is a GenAI key, and a
+// metric batch only when one of its metric names is a GenAI metric name or
+// one of its resource or data point attribute keys a GenAI key; any other
+// batch comes back unchanged (rust/processor.rs, Processor::is_genai_key
+// and is_genai_metric_name). Checking names and keys here, with the core's
+// answers cached, costs a map lookup per attribute instead of marshaling
+// the batch: most of what a shared collector carries is not GenAI traffic.
 
 // mayChangeTraces is false when no attribute key of td is a GenAI key.
 func (p *genaiProcessor) mayChangeTraces(td ptrace.Traces) bool {
@@ -58,6 +60,37 @@ func (p *genaiProcessor) mayChangeLogs(ld plog.Logs) bool {
 			for k := 0; k < records.Len(); k++ {
 				if has(records.At(k).Attributes()) {
 					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// mayChangeMetrics is false when no metric name of md is a GenAI metric
+// name and no resource or data point attribute key a GenAI key.
+func (p *genaiProcessor) mayChangeMetrics(md pmetric.Metrics) bool {
+	has := p.genaiKeyIn()
+	core := p.core.Load()
+	rms := md.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		rm := rms.At(i)
+		if has(rm.Resource().Attributes()) {
+			return true
+		}
+		sms := rm.ScopeMetrics()
+		for j := 0; j < sms.Len(); j++ {
+			metrics := sms.At(j).Metrics()
+			for k := 0; k < metrics.Len(); k++ {
+				metric := metrics.At(k)
+				if is, err := core.IsGenAIMetricName(metric.Name()); is || err != nil {
+					return true
+				}
+				n, attrs := points(metric)
+				for p := range n {
+					if has(attrs(p)) {
+						return true
+					}
 				}
 			}
 		}

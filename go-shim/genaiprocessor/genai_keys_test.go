@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/testdata"
 	"go.opentelemetry.io/otel/attribute"
@@ -37,25 +38,28 @@ func TestBatchesWithoutGenAIKeysSkipTheCore(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, h.traces.ConsumeTraces(ctx, testdata.GenerateTraces(20)))
 	require.NoError(t, h.logs.ConsumeLogs(ctx, testdata.GenerateLogs(20)))
+	require.NoError(t, h.metrics.ConsumeMetrics(ctx, testdata.GenerateMetrics(20)))
 	assert.Empty(t, rustCalls(t, h), "plain batches are not marshaled for the core")
 	assertSignalSum(t, h.tel, "otelcol_processor_genai_batches", "traces", 1)
 	assertSignalSum(t, h.tel, "otelcol_processor_genai_items", "logs", 20)
 	metadatatest.AssertEqualProcessorGenaiBatchesSkipped(t, h.tel, []metricdata.DataPoint[int64]{
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("signal", "traces"))},
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("signal", "logs"))},
+		{Value: 1, Attributes: attribute.NewSet(attribute.String("signal", "metrics"))},
 	}, metricdatatest.IgnoreTimestamp())
 
 	require.NoError(t, h.traces.ConsumeTraces(ctx, genaiTraces()))
 	require.NoError(t, h.logs.ConsumeLogs(ctx, genaiLogs()))
-	assert.Equal(t, map[string]uint64{"traces": 1, "logs": 1}, rustCalls(t, h))
+	require.NoError(t, h.metrics.ConsumeMetrics(ctx, genaiMetrics()))
+	assert.Equal(t, map[string]uint64{"traces": 1, "logs": 1, "metrics": 1}, rustCalls(t, h))
 	assertSignalSum(t, h.tel, "otelcol_processor_genai_batches_skipped", "traces", 1)
 }
 
 // The skip must never change what comes out: on every batch it would skip,
 // the core itself leaves the batch unchanged. Batches: plain traffic,
-// GenAI words outside attribute keys, keys normalization reads but which
-// do not make a GenAI batch, and the captured output of real
-// instrumentation libraries (which must not be skipped).
+// GenAI words outside attribute keys and metric names, keys normalization
+// reads but which do not make a GenAI batch, and the captured output of
+// real instrumentation libraries (which must not be skipped).
 func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 	doc, err := defaultConfig().coreJSON()
 	require.NoError(t, err)
@@ -79,10 +83,24 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 		bodies.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(i).Body().SetStr("llm.usage.total_tokens 7")
 	}
 
+	metricWords := testdata.GenerateMetrics(10)
+	rm := metricWords.ResourceMetrics().At(0)
+	rm.Resource().Attributes().PutStr("deployment.environment", "gen_ai.prod")
+	rm.ScopeMetrics().At(0).Scope().SetName("gen_ai.instrumentation")
+	for i := 0; i < rm.ScopeMetrics().At(0).Metrics().Len(); i++ {
+		metric := rm.ScopeMetrics().At(0).Metrics().At(i)
+		metric.SetDescription("gen_ai.client.token.usage")
+		n, attrs := points(metric)
+		for p := range n {
+			attrs(p).PutStr("note", "gen_ai.usage.input_tokens")
+		}
+	}
+
 	// The captured batches of real instrumentations, and genai's own.
-	traces, logs, _ := capturedBatches(t)
+	traces, logs, metrics := capturedBatches(t)
 	traces["plain"], traces["genai words"] = testdata.GenerateTraces(10), words
 	logs["plain"], logs["genai words in bodies"] = testdata.GenerateLogs(10), bodies
+	metrics["plain"], metrics["genai words"] = testdata.GenerateMetrics(10), metricWords
 
 	skipped := map[string]bool{}
 	for name, td := range traces {
@@ -105,8 +123,19 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 			assert.False(t, outcome.Changed, "logs %s: skipped, yet the core changes it", name)
 		}
 	}
+	for name, md := range metrics {
+		b, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
+		require.NoError(t, err)
+		outcome, err := core.Process(ffi.Metrics, b, func([]byte) error { return nil })
+		require.NoError(t, err)
+		if !p.mayChangeMetrics(md) {
+			skipped["metrics "+name] = true
+			assert.False(t, outcome.Changed, "metrics %s: skipped, yet the core changes it", name)
+		}
+	}
 	assert.Equal(t, map[string]bool{
 		"traces plain": true, "traces genai words": true,
 		"logs plain": true, "logs genai words in bodies": true,
+		"metrics plain": true, "metrics genai words": true,
 	}, skipped, "exactly the non-GenAI batches are skipped")
 }

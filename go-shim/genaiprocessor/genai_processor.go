@@ -108,6 +108,11 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 }
 
 func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
+	if !p.mayChangeMetrics(md) {
+		p.tel.batch(ctx, ffi.Metrics, md.DataPointCount())
+		p.tel.skipped(ctx, ffi.Metrics)
+		return md, nil
+	}
 	out := md
 	err := p.process(ctx, ffi.Metrics, md.DataPointCount(),
 		func() ([]byte, error) { return p.marshal.metrics.MarshalMetrics(md) },

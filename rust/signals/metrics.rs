@@ -9,9 +9,25 @@ use crate::normalize::Place;
 use crate::processor::{Batch, Processor};
 use crate::signals::mark_schema;
 
+/// Whether a metric name or a resource or data point attribute key is a
+/// GenAI one (`Processor::is_genai_metric_name`): only then is the batch
+/// processed.
+fn has_genai_content(p: &Processor, req: &ExportMetricsServiceRequest) -> bool {
+    let any = |attrs: &[KeyValue]| attrs.iter().any(|kv| p.is_genai_key(kv.key.as_bytes()));
+    req.resource_metrics.iter().any(|rm| {
+        rm.resource.as_ref().is_some_and(|r| any(&r.attributes))
+            || rm.scope_metrics.iter().flat_map(|sm| &sm.metrics).any(|m| {
+                p.is_genai_metric_name(m.name.as_bytes()) || point_attrs(m).into_iter().any(any)
+            })
+    })
+}
+
 /// Runs the three stages over every resource's metrics, in order:
 /// normalize (attributes and legacy names), derive cost, rename.
 pub fn process(p: &Processor, req: &mut ExportMetricsServiceRequest, batch: &mut Batch) -> bool {
+    if !has_genai_content(p, req) {
+        return false;
+    }
     let mut changed = false;
     for rm in &mut req.resource_metrics {
         if let Some(res) = rm.resource.as_mut() {

@@ -43,6 +43,7 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
         originals: Vec::new(),
         list: Vec::new(),
         changed: false,
+        genai_seen: false,
     };
     let mut r = 0;
     for f in fields(input) {
@@ -51,6 +52,12 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
             walk.resource(f.message()?, r)?;
             r += 1;
         }
+    }
+    if !walk.genai_seen {
+        // Not a GenAI batch (see `Processor::is_genai_metric_name`):
+        // whatever the stages did to it is dropped, counters included.
+        *walk.batch = Batch::default();
+        return Ok(None);
     }
     if walk.edits.unrepresentable {
         return Err(Fallback);
@@ -69,6 +76,9 @@ struct Walk<'p, 'a> {
     list: Vec<KeyValue>,
     /// Whether a stage said it changed something (the prost path's answer).
     changed: bool,
+    /// Whether a GenAI metric name or attribute key was met: without one
+    /// the batch is not processed.
+    genai_seen: bool,
 }
 
 /// A token usage or cost metric reduced to what the cost stage reads,
@@ -118,6 +128,7 @@ impl<'a> Walk<'_, 'a> {
                     originals.push(read_attr(f, &mut attrs[i])?);
                 }
             }
+            self.genai_seen = self.genai_seen || any_genai_key(self.p, &originals);
             self.changed |=
                 self.p
                     .normalizer
@@ -208,6 +219,7 @@ impl<'a> Walk<'_, 'a> {
         if self.p.naming.may_upgrade(name) {
             return Err(Fallback);
         }
+        self.genai_seen = self.genai_seen || self.p.is_genai_metric_name(name.as_bytes());
         let (head, points) = match data {
             Some((number, buf)) => (Some(data_header(number, buf)?), buf),
             None => (None, &[][..]),
@@ -307,6 +319,7 @@ impl<'a> Walk<'_, 'a> {
             }
         }
         self.list.truncate(n);
+        self.genai_seen = self.genai_seen || any_genai_key(self.p, &self.originals);
         Ok(numbers)
     }
 
@@ -366,6 +379,10 @@ impl<'a> Walk<'_, 'a> {
         }
         true
     }
+}
+
+fn any_genai_key(p: &Processor, originals: &[Original<'_>]) -> bool {
+    originals.iter().any(|o| p.is_genai_key(o.key))
 }
 
 /// Decodes one attribute field into `slot` (reusing its strings) and

@@ -187,20 +187,25 @@ func ValidateConfig(config []byte) error {
 type Processor struct {
 	handle C.GenaiHandle
 	closed atomic.Bool
-	// genaiKeys remembers IsGenAIKey's answers, which never change for a
-	// handle: an immutable map, so that the lookups, one per attribute key
-	// of every batch, take no lock. New answers wait in pendingKeys (under
-	// keysMu) until there are enough of them to make a copy worth it: the
-	// copying stays linear in the number of keys. At most maxCachedKeys
-	// keys: beyond, keys of unbounded cardinality cost a core call each
-	// instead of memory.
-	genaiKeys   atomic.Pointer[map[string]bool]
-	keysMu      sync.Mutex
-	pendingKeys map[string]bool
+	// The answers of IsGenAIKey and IsGenAIMetricName, which never change
+	// for a handle.
+	genaiKeys, genaiNames answers
 }
 
-// maxCachedKeys bounds the IsGenAIKey cache. Instrumentations use a few
-// hundred attribute keys at most.
+// answers remembers a question's answers per string: an immutable map, so
+// that the lookups, one per attribute key or metric name of every batch,
+// take no lock. New answers wait in pending (under mu) until there are
+// enough of them to make a copy worth it: the copying stays linear in the
+// number of strings. At most maxCachedKeys strings: beyond, strings of
+// unbounded cardinality cost a core call each instead of memory.
+type answers struct {
+	known   atomic.Pointer[map[string]bool]
+	mu      sync.Mutex
+	pending map[string]bool
+}
+
+// maxCachedKeys bounds each cache of answers. Instrumentations use a few
+// hundred attribute keys and metric names at most.
 const maxCachedKeys = 8192
 
 // New creates a core processor from a JSON configuration.
@@ -222,16 +227,47 @@ func New(config []byte) (*Processor, error) {
 // caller may pass it on without marshaling it.
 func (p *Processor) IsGenAIKey(key string) (bool, error) {
 	if p == nil {
-		return false, &Error{Status: StatusInvalidHandle, Message: "nil genai processor"}
+		return false, errNilProcessor
 	}
-	if cached := p.genaiKeys.Load(); cached != nil {
-		if v, ok := (*cached)[key]; ok {
+	return p.genaiKeys.ask(p.handle, key, askKey)
+}
+
+// IsGenAIMetricName tells whether a metric name is a GenAI metric name to
+// the core. A metric batch none of whose metric names is one and none of
+// whose resource or data point attribute keys is a GenAI key
+// (IsGenAIKey) comes back from Process unchanged, so the caller may pass
+// it on without marshaling it.
+func (p *Processor) IsGenAIMetricName(name string) (bool, error) {
+	if p == nil {
+		return false, errNilProcessor
+	}
+	return p.genaiNames.ask(p.handle, name, askMetricName)
+}
+
+var errNilProcessor = &Error{Status: StatusInvalidHandle, Message: "nil genai processor"}
+
+// A core question about a string: genai_attribute_key_is_genai or
+// genai_metric_name_is_genai.
+type question func(C.GenaiHandle, *C.uint8_t, C.size_t, *C.bool, *C.GenaiBuffer) C.enum_GenaiStatus
+
+func askKey(h C.GenaiHandle, s *C.uint8_t, n C.size_t, answer *C.bool, errBuf *C.GenaiBuffer) C.enum_GenaiStatus {
+	return C.genai_attribute_key_is_genai(h, s, n, answer, errBuf)
+}
+
+func askMetricName(h C.GenaiHandle, s *C.uint8_t, n C.size_t, answer *C.bool, errBuf *C.GenaiBuffer) C.enum_GenaiStatus {
+	return C.genai_metric_name_is_genai(h, s, n, answer, errBuf)
+}
+
+// ask answers from the cache, or asks the core and remembers.
+func (a *answers) ask(handle C.GenaiHandle, s string, q question) (bool, error) {
+	if known := a.known.Load(); known != nil {
+		if v, ok := (*known)[s]; ok {
 			return v, nil
 		}
 	}
-	p.keysMu.Lock()
-	v, ok := p.pendingKeys[key]
-	p.keysMu.Unlock()
+	a.mu.Lock()
+	v, ok := a.pending[s]
+	a.mu.Unlock()
 	if ok {
 		return v, nil
 	}
@@ -239,54 +275,54 @@ func (p *Processor) IsGenAIKey(key string) (bool, error) {
 		answer C.bool
 		errBuf C.GenaiBuffer
 	)
-	// The key's bytes hold no Go pointers, so cgo lets C read them in place.
-	ptr := (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(key)))
-	if st := C.genai_attribute_key_is_genai(p.handle, ptr, C.size_t(len(key)), &answer, &errBuf); st != C.GENAI_STATUS_OK {
+	// The string's bytes hold no Go pointers, so cgo lets C read them in place.
+	ptr := (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(s)))
+	if st := q(handle, ptr, C.size_t(len(s)), &answer, &errBuf); st != C.GENAI_STATUS_OK {
 		return false, takeError(st, &errBuf)
 	}
-	p.remember(key, bool(answer))
+	a.remember(s, bool(answer))
 	return bool(answer), nil
 }
 
-// remember adds one answer to the IsGenAIKey cache.
-func (p *Processor) remember(key string, answer bool) {
-	p.keysMu.Lock()
-	defer p.keysMu.Unlock()
-	old := p.genaiKeys.Load()
+// remember adds one answer to the cache.
+func (a *answers) remember(s string, answer bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	old := a.known.Load()
 	var n int
 	if old != nil {
 		n = len(*old)
 	}
-	if n+len(p.pendingKeys) >= maxCachedKeys {
+	if n+len(a.pending) >= maxCachedKeys {
 		return
 	}
-	if p.pendingKeys == nil {
-		p.pendingKeys = map[string]bool{}
+	if a.pending == nil {
+		a.pending = map[string]bool{}
 	}
-	// A copy of the key: the caller's string may alias a batch's memory.
-	p.pendingKeys[strings.Clone(key)] = answer
-	if len(p.pendingKeys) < n/4+16 {
+	// A copy of the string: the caller's may alias a batch's memory.
+	a.pending[strings.Clone(s)] = answer
+	if len(a.pending) < n/4+16 {
 		return
 	}
-	next := make(map[string]bool, n+len(p.pendingKeys))
+	next := make(map[string]bool, n+len(a.pending))
 	if old != nil {
 		for k, v := range *old {
 			next[k] = v
 		}
 	}
-	for k, v := range p.pendingKeys {
+	for k, v := range a.pending {
 		next[k] = v
 	}
-	p.genaiKeys.Store(&next)
-	clear(p.pendingKeys)
+	a.known.Store(&next)
+	clear(a.pending)
 }
 
-// cachedKeys is how many IsGenAIKey answers are remembered.
-func (p *Processor) cachedKeys() int {
-	p.keysMu.Lock()
-	defer p.keysMu.Unlock()
-	n := len(p.pendingKeys)
-	if m := p.genaiKeys.Load(); m != nil {
+// size is how many answers are remembered.
+func (a *answers) size() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := len(a.pending)
+	if m := a.known.Load(); m != nil {
 		n += len(*m)
 	}
 	return n

@@ -110,12 +110,12 @@ func TestIsGenAIKeyAnswersAndRemembers(t *testing.T) {
 			assert.Equal(t, want, got, key)
 		}
 	}
-	assert.Equal(t, 5, p.cachedKeys())
+	assert.Equal(t, 5, p.genaiKeys.size())
 	for i := range maxCachedKeys + 10 {
 		_, err := p.IsGenAIKey(fmt.Sprintf("app.field_%d", i))
 		require.NoError(t, err)
 	}
-	assert.Equal(t, maxCachedKeys, p.cachedKeys(), "the cache stops growing")
+	assert.Equal(t, maxCachedKeys, p.genaiKeys.size(), "the cache stops growing")
 	got, err := p.IsGenAIKey("gen_ai.provider.name")
 	require.NoError(t, err)
 	assert.True(t, got, "keys beyond the bound are still answered")
@@ -124,5 +124,31 @@ func TestIsGenAIKeyAnswersAndRemembers(t *testing.T) {
 	assert.Equal(t, StatusInvalidHandle, StatusOf(err), "a closed handle is refused by the core")
 	var nilProc *Processor
 	_, err = nilProc.IsGenAIKey("gen_ai.system")
+	assert.Equal(t, StatusInvalidHandle, StatusOf(err))
+}
+
+func TestIsGenAIMetricNameAnswersAndRemembers(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	for name, want := range map[string]bool{
+		"gen_ai.client.token.usage": true, "gen_ai_usage_cost_USD": true,
+		"http.server.request.duration": false,
+	} {
+		for range 2 { // the second answer comes from the cache
+			got, err := p.IsGenAIMetricName(name)
+			require.NoError(t, err)
+			assert.Equal(t, want, got, name)
+		}
+	}
+	assert.Equal(t, 3, p.genaiNames.size())
+	assert.Zero(t, p.genaiKeys.size(), "names and keys are remembered apart")
+	all, err := New([]byte(`{"naming":{"metrics":"all"}}`))
+	require.NoError(t, err)
+	got, err := all.IsGenAIMetricName("http.server.request.duration")
+	require.NoError(t, err)
+	assert.True(t, got, "naming every metric makes every name a GenAI one")
+	require.NoError(t, all.Close())
+	var nilProc *Processor
+	_, err = nilProc.IsGenAIMetricName("gen_ai.usage.cost")
 	assert.Equal(t, StatusInvalidHandle, StatusOf(err))
 }

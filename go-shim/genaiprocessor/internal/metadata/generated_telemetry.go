@@ -84,7 +84,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorGenaiBatchesSkipped, err = builder.meter.Int64Counter(
 		"otelcol_processor_genai_batches_skipped",
-		metric.WithDescription("Trace and log batches passed on without a call to the Rust core because none of their attribute keys is a GenAI key, by signal. [Development]"),
+		metric.WithDescription("Batches passed on without a call to the Rust core because none of their attribute keys is a GenAI key (nor, for metrics, their metric names GenAI metric names), by signal. [Development]"),
 		metric.WithUnit("{batch}"),
 	)
 	errs = errors.Join(errs, err)

@@ -57,7 +57,7 @@ func AssertEqualProcessorGenaiBatches(t *testing.T, tt *componenttest.Telemetry,
 func AssertEqualProcessorGenaiBatchesSkipped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_genai_batches_skipped",
-		Description: "Trace and log batches passed on without a call to the Rust core because none of their attribute keys is a GenAI key, by signal. [Development]",
+		Description: "Batches passed on without a call to the Rust core because none of their attribute keys is a GenAI key (nor, for metrics, their metric names GenAI metric names), by signal. [Development]",
 		Unit:        "{batch}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
