@@ -155,34 +155,29 @@ func applyMetricEdits(md pmetric.Metrics, b []byte) error {
 
 // pointAttributes are the attributes of metric's point i.
 func pointAttributes(metric pmetric.Metric, i int) (pcommon.Map, bool) {
-	n, at := points(metric)
+	var n int
+	var at func(int) pcommon.Map
+	switch metric.Type() {
+	case pmetric.MetricTypeGauge:
+		ps := metric.Gauge().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	case pmetric.MetricTypeSum:
+		ps := metric.Sum().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	case pmetric.MetricTypeHistogram:
+		ps := metric.Histogram().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	case pmetric.MetricTypeExponentialHistogram:
+		ps := metric.ExponentialHistogram().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	case pmetric.MetricTypeSummary:
+		ps := metric.Summary().DataPoints()
+		n, at = ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
+	}
 	if i >= n {
 		return pcommon.Map{}, false
 	}
 	return at(i), true
-}
-
-// points gives the number of metric's data points and the attributes of
-// each, whatever the metric's type.
-func points(metric pmetric.Metric) (int, func(int) pcommon.Map) {
-	switch metric.Type() {
-	case pmetric.MetricTypeGauge:
-		ps := metric.Gauge().DataPoints()
-		return ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
-	case pmetric.MetricTypeSum:
-		ps := metric.Sum().DataPoints()
-		return ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
-	case pmetric.MetricTypeHistogram:
-		ps := metric.Histogram().DataPoints()
-		return ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
-	case pmetric.MetricTypeExponentialHistogram:
-		ps := metric.ExponentialHistogram().DataPoints()
-		return ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
-	case pmetric.MetricTypeSummary:
-		ps := metric.Summary().DataPoints()
-		return ps.Len(), func(i int) pcommon.Map { return ps.At(i).Attributes() }
-	}
-	return 0, nil
 }
 
 // appendPoints moves the points of src to the end of dst's, of the same type.

@@ -86,9 +86,12 @@ func (p *genaiProcessor) mayChangeMetrics(md pmetric.Metrics) bool {
 				if is, err := core.IsGenAIMetricName(metric.Name()); is || err != nil {
 					return true
 				}
-				n, attrs := points(metric)
-				for p := range n {
-					if has(attrs(p)) {
+				for n := 0; ; n++ {
+					attrs, ok := pointAttributes(metric, n)
+					if !ok {
+						break
+					}
+					if has(attrs) {
 						return true
 					}
 				}

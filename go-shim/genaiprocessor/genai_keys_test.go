@@ -90,9 +90,12 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 	for i := 0; i < rm.ScopeMetrics().At(0).Metrics().Len(); i++ {
 		metric := rm.ScopeMetrics().At(0).Metrics().At(i)
 		metric.SetDescription("gen_ai.client.token.usage")
-		n, attrs := points(metric)
-		for p := range n {
-			attrs(p).PutStr("note", "gen_ai.usage.input_tokens")
+		for n := 0; ; n++ {
+			attrs, ok := pointAttributes(metric, n)
+			if !ok {
+				break
+			}
+			attrs.PutStr("note", "gen_ai.usage.input_tokens")
 		}
 	}
 
