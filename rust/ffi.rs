@@ -144,7 +144,10 @@ fn lookup(handle: GenaiHandle) -> Option<Arc<Processor>> {
 }
 
 /// Runs `f`, turning a panic into `GENAI_STATUS_PANIC` and its message.
+/// Every entry point comes through here, so the allocator is configured
+/// before the library's first allocation, whichever call makes it.
 fn guarded(f: impl FnOnce() -> Result<(), (GenaiStatus, String)>) -> (GenaiStatus, Option<String>) {
+    crate::alloc::configure();
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => (GenaiStatus::Ok, None),
         Ok(Err((status, msg))) => (status, Some(msg)),

@@ -21,6 +21,7 @@
 //! the reference). [`prefilter`] lets batches without any GenAI content
 //! skip decoding entirely.
 
+mod alloc;
 pub mod attrs;
 pub mod config;
 pub mod error;
@@ -38,9 +39,3 @@ pub use config::Config;
 pub use error::{ConfigError, ProcessError};
 pub use processor::{Outcome, Processor, Signal};
 pub use stats::Stats;
-
-/// mimalloc for every Rust allocation of the library (the Go side keeps
-/// its own allocator): see the `mimalloc` feature in Cargo.toml.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
