@@ -83,6 +83,10 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
   step "Rust library, reference workloads as .pb files, collector binary"
   run cargo build --release --lib --features mimalloc
   run env GENAI_BENCH_WORKLOADS="$WORK" cargo test --release --features mimalloc --test bench_workloads -- --ignored write_bench_workloads
+  # Go does not hash the static library it links (see ffi.libraryDigest):
+  # stamping its digest makes the Go benchmarks relink when it changed.
+  digest=$(sha256sum target/release/libotelcol_genai.a | cut -d' ' -f1)
+  export GOFLAGS="$GOFLAGS -ldflags=-X=github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi.libraryDigest=sha256:$digest"
   bin=build/otelcol-genai/otelcol-genai
   if [[ ! -x $bin || target/release/libotelcol_genai.a -nt $bin ]]; then
     run scripts/build-collector.sh

@@ -389,3 +389,69 @@ fn a_point_repeating_a_key_the_edits_move_comes_back_whole() {
     let input = req.encode_to_vec();
     assert_eq!(check(&p, &input, "repeated key"), Some(false));
 }
+
+/// Points with the same keys: the walk repeats the last point's edits
+/// instead of computing labels again (`Edits::repeat_positional`), which
+/// must still leave every point its own values and its own scope's labels:
+/// values differing where the last point's were equal (request and
+/// response model), a value normalization rewrites (an older provider
+/// spelling), the SDK-name attribute whose value naming reads for the
+/// dashboard-compatibility label (with `compat_sdk_name` and no SDK name on
+/// the resource), and the same keys met again in the next scope and the
+/// next resource.
+#[test]
+fn points_of_the_same_keys_keep_their_own_values() {
+    use otelcol_genai::attrs::{kv, set, string};
+
+    let mut req = genai_metrics(4);
+    let rm = &mut req.resource_metrics[0];
+    let resource = rm.resource.as_mut().unwrap();
+    resource
+        .attributes
+        .retain(|kv| kv.key != "telemetry.sdk.name");
+    let sm = &mut rm.scope_metrics[0];
+    for (m, sdk) in [(0, false), (1, true)] {
+        let Some(Data::Histogram(h)) = sm.metrics[m].data.as_mut() else {
+            panic!("the workload starts with two histograms");
+        };
+        let template = h.data_points[0].clone();
+        let point = |i: usize, provider: &str, request: &str, response: &str| {
+            let mut p = template.clone();
+            set(&mut p.attributes, "gen_ai.provider.name", string(provider));
+            set(&mut p.attributes, "gen_ai.request.model", string(request));
+            set(&mut p.attributes, "gen_ai.response.model", string(response));
+            if sdk {
+                let name = if i == 6 { "traceloop" } else { "openlit" };
+                p.attributes.push(kv("telemetry.sdk.name", string(name)));
+            }
+            p
+        };
+        h.data_points = vec![
+            point(0, "openai", "gpt-4o", "gpt-4o"),
+            point(1, "openai", "gpt-4o", "gpt-4o-2024-08-06"),
+            point(2, "openai", "gpt-4o-mini", "gpt-4o-mini"),
+            point(3, "azure_openai", "gpt-4o", "gpt-4o"),
+            point(4, "openai", "gpt-4o", "gpt-4o-mini"),
+            point(5, "openai", "gpt-4o-mini", "gpt-4o"),
+            point(6, "openai", "gpt-4o-mini", "gpt-4o"),
+        ];
+    }
+    // The scope ends and the next one starts with points of the same keys.
+    sm.metrics.truncate(2);
+    let first = sm.metrics[0].clone();
+    sm.metrics.push(first);
+    let mut next_scope = sm.clone();
+    next_scope.scope.as_mut().unwrap().version = "9.9.9".into();
+    rm.scope_metrics = vec![rm.scope_metrics[0].clone(), next_scope];
+    let mut next_resource = rm.clone();
+    let resource = next_resource.resource.as_mut().unwrap();
+    set(&mut resource.attributes, "service.name", string("another"));
+    req.resource_metrics = vec![req.resource_metrics[0].clone(), next_resource];
+    let input = req.encode_to_vec();
+    let compat = r#"{"naming":{"compat_sdk_name":"openlit"}}"#;
+    for config in CONFIGS.iter().chain([&compat]) {
+        let p = Processor::from_json(config.as_bytes()).unwrap();
+        assert!(p.walks_metrics(&input), "{config}");
+        check(&p, &input, &format!("same keys with {config}"));
+    }
+}

@@ -32,8 +32,8 @@ mod edits;
 #[allow(dead_code)] // the fuzz target uses the fallible form only
 mod pdata_order;
 
-fn processors() -> &'static [Processor; 4] {
-    static P: OnceLock<[Processor; 4]> = OnceLock::new();
+fn processors() -> &'static [Processor; 5] {
+    static P: OnceLock<[Processor; 5]> = OnceLock::new();
     P.get_or_init(|| {
         [
             br#"{"normalize":{"environment":"off"}}"#.as_slice(),
@@ -43,6 +43,8 @@ fn processors() -> &'static [Processor; 4] {
                 {"gw.tokens.in":"gen_ai.usage.input_tokens","gw.model":"gen_ai.request.model"}}]},
                "cost":{"override":true,"breakdown":true}}"#,
             br#"{"normalize":{"environment":"off","overwrite":true}}"#,
+            // naming reads the SDK name's value on points
+            br#"{"normalize":{"environment":"off"},"naming":{"compat_sdk_name":"openlit"}}"#,
         ]
         .map(|c| Processor::from_json(c).unwrap())
     })
@@ -85,7 +87,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let signal = [Signal::Traces, Signal::Metrics, Signal::Logs][usize::from(selector % 3)];
-    let p = &processors()[usize::from(selector / 3 % 4)];
+    let p = &processors()[usize::from(selector / 3 % 5)];
     check(p, signal, bytes);
     // The same batch as a collector hands it over: pdata's field order.
     if signal != Signal::Metrics {

@@ -74,6 +74,15 @@ impl PointLabels {
             .push(("scope_version".into(), or_unknown(&scope.version)));
     }
 
+    /// Whether [`Self::apply`] reads the value of a point attribute with
+    /// this key (after renaming): only the SDK-name labels' are read.
+    /// Everything else it does depends on a point's keys alone.
+    pub fn reads_value_of(&self, key: &str) -> bool {
+        self.compat
+            .as_ref()
+            .is_some_and(|(_, original_label, _)| key == SDK_NAME_LABEL || key == original_label)
+    }
+
     /// Rewrites one point's attributes; returns whether anything changed.
     pub fn apply(&self, attrs: &mut Vec<KeyValue>) -> bool {
         let mut changed = rename_keys(attrs);

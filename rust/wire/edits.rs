@@ -89,6 +89,10 @@ pub struct Edits {
     /// The input keys `replayed` was built from (each a `u32` length and
     /// the bytes), when it belongs to the last entry's ops.
     replayed_from: Option<Vec<u8>>,
+    /// The last list entry was a replay that keeps every input attribute
+    /// in its place, under its key or a new one, and adds only values its
+    /// ops state (see [`Edits::repeat_positional`]).
+    positional: bool,
 }
 
 /// Where [`Edits::replays`] finds a key or value: the input attribute at
@@ -111,6 +115,7 @@ impl Default for Edits {
             scratch: Vec::with_capacity(64),
             replayed: Vec::new(),
             replayed_from: None,
+            positional: false,
         }
     }
 }
@@ -183,7 +188,13 @@ impl Edits {
         // this list's result too, say so in four bytes without computing
         // them.
         let whole = !result.iter().any(is_placeholder);
+        self.positional = false;
         if whole && self.replays(decoded, result) {
+            self.positional = self.replayed.len() >= decoded.len()
+                && self.replayed.iter().enumerate().all(|(j, (_, v))| match v {
+                    Bytes::Input(i) => *i == j,
+                    Bytes::Buf(..) => j >= decoded.len(),
+                });
             self.header(target as u8, at);
             self.buf.extend_from_slice(&REPEAT.to_le_bytes());
             return;
@@ -243,6 +254,38 @@ impl Edits {
         }
     }
 
+    /// Records the last list entry's ops again for a list the caller has
+    /// not run the stages on, when it knows their result would be
+    /// positional: each attribute in its place, under the key the stages
+    /// give any list of these keys, followed by the attributes they add to
+    /// every such list. The ops then give that result only if the last
+    /// entry was a replay of that shape on the same keys (so its ops were
+    /// checked against a stages' result): otherwise nothing is written and
+    /// the answer is false.
+    pub fn repeat_positional(
+        &mut self,
+        target: Target,
+        at: Location,
+        decoded: &[Original<'_>],
+    ) -> bool {
+        if self.unrepresentable || !self.positional || !self.replayed_from_keys(decoded) {
+            return false;
+        }
+        self.header(target as u8, at);
+        self.buf.extend_from_slice(&REPEAT.to_le_bytes());
+        true
+    }
+
+    /// Whether `decoded` has the keys, in order, the last replay was built from.
+    fn replayed_from_keys(&self, decoded: &[Original<'_>]) -> bool {
+        self.replayed_from.as_ref().is_some_and(|from| {
+            let mut r = OpReader { buf: from, at: 0 };
+            decoded.iter().all(
+                |o| matches!(r.bytes(), Some(Bytes::Buf(s, e)) if same_key(&from[s..e], o.key)),
+            ) && r.at == from.len()
+        })
+    }
+
     /// Whether the last list entry's ops, applied to `decoded` as the Go
     /// component applies them, give exactly `result` (keys, order and
     /// values), all of it decoded.
@@ -252,13 +295,7 @@ impl Edits {
         };
         // Ops act on keys alone: input keys the last replay had give the
         // same list of sources, and only the values need comparing.
-        let same_keys = self.replayed_from.as_ref().is_some_and(|from| {
-            let mut r = OpReader { buf: from, at: 0 };
-            decoded.iter().all(
-                |o| matches!(r.bytes(), Some(Bytes::Buf(s, e)) if same_key(&from[s..e], o.key)),
-            ) && r.at == from.len()
-        });
-        if same_keys {
+        if self.replayed_from_keys(decoded) {
             return self.gives(decoded, result);
         }
         self.replayed_from = None;
@@ -766,5 +803,81 @@ mod tests {
         assert!(ops(&decoded, &held, &mut all).is_none());
         // Nothing changed: no ops.
         assert!(ops(&decoded, &[a], &mut all).unwrap().is_empty());
+    }
+
+    /// Lists of keys `a.x` and `b` with the values given, as decoded.
+    fn point(values: [&str; 2]) -> (Vec<KeyValue>, Vec<Vec<u8>>) {
+        let kvs = vec![kv("a.x", values[0]), kv("b", values[1])];
+        let encoded = kvs.iter().map(encoded).collect();
+        (kvs, encoded)
+    }
+
+    fn originals<'a>(kvs: &'a [KeyValue], values: &'a [Vec<u8>]) -> Vec<Original<'a>> {
+        kvs.iter()
+            .zip(values)
+            .map(|(kv, v)| Original {
+                key: kv.key.as_bytes(),
+                value: v,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_a_checked_positional_replay_on_the_same_keys_repeats() {
+        let at = Location::default();
+        // Keys renamed in place and a constant appended: positional once
+        // a second list has replayed the first's ops.
+        let labelled =
+            |values: [&str; 2]| vec![kv("a_x", values[0]), kv("b", values[1]), kv("label", "c")];
+        let mut edits = Edits::default();
+        let (p0, e0) = point(["1", "2"]);
+        assert!(!edits.repeat_positional(Target::DataPoint, at, &originals(&p0, &e0)));
+        edits.list(
+            Target::DataPoint,
+            at,
+            Some(&originals(&p0, &e0)),
+            &labelled(["1", "2"]),
+            &all,
+        );
+        let (p1, e1) = point(["3", "4"]);
+        assert!(
+            !edits.repeat_positional(Target::DataPoint, at, &originals(&p1, &e1)),
+            "ops computed, not yet replayed"
+        );
+        edits.list(
+            Target::DataPoint,
+            at,
+            Some(&originals(&p1, &e1)),
+            &labelled(["3", "4"]),
+            &all,
+        );
+        let (p2, e2) = point(["5", "6"]);
+        assert!(edits.repeat_positional(Target::DataPoint, at, &originals(&p2, &e2)));
+        let other = [kv("a.y", "1"), kv("b", "2")];
+        let other_values: Vec<_> = other.iter().map(encoded).collect();
+        assert!(
+            !edits.repeat_positional(Target::DataPoint, at, &originals(&other, &other_values)),
+            "other keys"
+        );
+
+        // A value set in place (a constant where the input's value was):
+        // the replay holds for these values only, so it never repeats.
+        let constant = |values: [&str; 2]| vec![kv("a_x", values[0]), kv("b", "fixed")];
+        let mut edits = Edits::default();
+        edits.list(
+            Target::DataPoint,
+            at,
+            Some(&originals(&p0, &e0)),
+            &constant(["1", "2"]),
+            &all,
+        );
+        edits.list(
+            Target::DataPoint,
+            at,
+            Some(&originals(&p1, &e1)),
+            &constant(["3", "4"]),
+            &all,
+        );
+        assert!(!edits.repeat_positional(Target::DataPoint, at, &originals(&p2, &e2)));
     }
 }

@@ -44,6 +44,7 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
         list: Vec::new(),
         changed: false,
         genai_seen: false,
+        repeat_labels: false,
     };
     let mut r = 0;
     for f in fields(input) {
@@ -79,6 +80,13 @@ struct Walk<'p, 'a> {
     /// Whether a GenAI metric name or attribute key was met: without one
     /// the batch is not processed.
     genai_seen: bool,
+    /// Whether the next point of the scope may repeat the last point's
+    /// ops ([`Edits::repeat_positional`]). The last point's labels were
+    /// computed, normalization left it alone, and naming read no value of
+    /// its own attributes: naming then renames keys in place and appends
+    /// the scope's labels, a result positional and the same for any point
+    /// of the same keys that normalization leaves alone.
+    repeat_labels: bool,
 }
 
 /// A token usage or cost metric reduced to what the cost stage reads,
@@ -168,6 +176,8 @@ impl<'a> Walk<'_, 'a> {
                 _ => {}
             }
         }
+        // Another scope, other labels.
+        self.repeat_labels = false;
         if let Some(labels) = labels.as_deref_mut() {
             let scope = scope.map(InstrumentationScope::decode).transpose();
             let scope = scope.map_err(|_| Fallback)?;
@@ -261,19 +271,33 @@ impl<'a> Walk<'_, 'a> {
                 continue;
             }
             let numbers = self.read_point(f.message()?, kind)?;
+            let at = Location { event: p, ..at };
+            p += 1;
             self.batch.stats.items += 1;
-            touched |=
+            let normalized =
                 self.p
                     .normalizer
                     .apply(&mut self.list, Place::DataPoint, &mut self.batch.stats);
+            touched |= normalized;
             if let Some(Priced { metric, .. }) = original.as_mut() {
                 push_point(metric, self.list.clone(), numbers);
             }
             if let Some(labels) = labels {
+                // Naming's labels depend on a point's keys alone (see
+                // `repeat_labels`): a point with the last point's keys
+                // that normalization left alone gets the last point's
+                // ops, without labels computed or compared.
+                if self.repeat_labels
+                    && !normalized
+                    && self
+                        .edits
+                        .repeat_positional(Target::DataPoint, at, &self.originals)
+                {
+                    continue;
+                }
                 self.changed |= labels.apply(&mut self.list);
             }
             if !(self.originals.is_empty() && self.list.is_empty()) {
-                let at = Location { event: p, ..at };
                 self.edits.list(
                     Target::DataPoint,
                     at,
@@ -282,7 +306,10 @@ impl<'a> Walk<'_, 'a> {
                     &|_| true,
                 );
             }
-            p += 1;
+            let kept = &self.list[..self.originals.len().min(self.list.len())];
+            self.repeat_labels = labels.is_some_and(|labels| {
+                !normalized && !kept.iter().any(|kv| labels.reads_value_of(&kv.key))
+            });
         }
         priced.extend(original);
         Ok(touched)
