@@ -144,10 +144,7 @@ fn lookup(handle: GenaiHandle) -> Option<Arc<Processor>> {
 }
 
 /// Runs `f`, turning a panic into `GENAI_STATUS_PANIC` and its message.
-/// Every entry point comes through here, so the allocator is configured
-/// before the library's first allocation, whichever call makes it.
 fn guarded(f: impl FnOnce() -> Result<(), (GenaiStatus, String)>) -> (GenaiStatus, Option<String>) {
-    crate::alloc::configure();
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(())) => (GenaiStatus::Ok, None),
         Ok(Err((status, msg))) => (status, Some(msg)),
@@ -245,6 +242,9 @@ pub unsafe extern "C" fn genai_processor_new(
         let bytes = unsafe { input(config, config_len) }?;
         let processor =
             Processor::from_json(bytes).map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))?;
+        // Parsing the built-in pricing table freed megabytes the collector
+        // would otherwise hold until the next calls reuse them.
+        crate::alloc::release_free_memory();
         let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
         REGISTRY
             .write()

@@ -16,8 +16,6 @@ cargo clippy --lib --features mimalloc -- -D warnings
 
 step "Rust: unit and integration tests"
 cargo test --all-targets
-# the allocator's settings exist only in the build the collector links
-cargo test --lib --features mimalloc -- alloc::
 
 step "Build the collector distribution"
 make collector
