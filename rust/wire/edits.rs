@@ -825,38 +825,37 @@ mod tests {
     #[test]
     fn only_a_checked_positional_replay_on_the_same_keys_repeats() {
         let at = Location::default();
+        let record = |edits: &mut Edits, values: [&str; 2], result: Vec<KeyValue>| {
+            let (kvs, encoded) = point(values);
+            edits.list(
+                Target::DataPoint,
+                at,
+                Some(&originals(&kvs, &encoded)),
+                &result,
+                &all,
+            );
+        };
+        let repeats = |edits: &mut Edits, kvs: &[KeyValue]| {
+            let encoded: Vec<_> = kvs.iter().map(encoded).collect();
+            edits.repeat_positional(Target::DataPoint, at, &originals(kvs, &encoded))
+        };
+        let (p2, _) = point(["5", "6"]);
+
         // Keys renamed in place and a constant appended: positional once
         // a second list has replayed the first's ops.
         let labelled =
             |values: [&str; 2]| vec![kv("a_x", values[0]), kv("b", values[1]), kv("label", "c")];
         let mut edits = Edits::default();
-        let (p0, e0) = point(["1", "2"]);
-        assert!(!edits.repeat_positional(Target::DataPoint, at, &originals(&p0, &e0)));
-        edits.list(
-            Target::DataPoint,
-            at,
-            Some(&originals(&p0, &e0)),
-            &labelled(["1", "2"]),
-            &all,
-        );
-        let (p1, e1) = point(["3", "4"]);
+        assert!(!repeats(&mut edits, &point(["1", "2"]).0));
+        record(&mut edits, ["1", "2"], labelled(["1", "2"]));
         assert!(
-            !edits.repeat_positional(Target::DataPoint, at, &originals(&p1, &e1)),
+            !repeats(&mut edits, &point(["3", "4"]).0),
             "ops computed, not yet replayed"
         );
-        edits.list(
-            Target::DataPoint,
-            at,
-            Some(&originals(&p1, &e1)),
-            &labelled(["3", "4"]),
-            &all,
-        );
-        let (p2, e2) = point(["5", "6"]);
-        assert!(edits.repeat_positional(Target::DataPoint, at, &originals(&p2, &e2)));
-        let other = [kv("a.y", "1"), kv("b", "2")];
-        let other_values: Vec<_> = other.iter().map(encoded).collect();
+        record(&mut edits, ["3", "4"], labelled(["3", "4"]));
+        assert!(repeats(&mut edits, &p2));
         assert!(
-            !edits.repeat_positional(Target::DataPoint, at, &originals(&other, &other_values)),
+            !repeats(&mut edits, &[kv("a.y", "1"), kv("b", "2")]),
             "other keys"
         );
 
@@ -864,20 +863,8 @@ mod tests {
         // the replay holds for these values only, so it never repeats.
         let constant = |values: [&str; 2]| vec![kv("a_x", values[0]), kv("b", "fixed")];
         let mut edits = Edits::default();
-        edits.list(
-            Target::DataPoint,
-            at,
-            Some(&originals(&p0, &e0)),
-            &constant(["1", "2"]),
-            &all,
-        );
-        edits.list(
-            Target::DataPoint,
-            at,
-            Some(&originals(&p1, &e1)),
-            &constant(["3", "4"]),
-            &all,
-        );
-        assert!(!edits.repeat_positional(Target::DataPoint, at, &originals(&p2, &e2)));
+        record(&mut edits, ["1", "2"], constant(["1", "2"]));
+        record(&mut edits, ["3", "4"], constant(["3", "4"]));
+        assert!(!repeats(&mut edits, &p2));
     }
 }
