@@ -427,7 +427,7 @@ fn read_attr<'a>(f: Field<'a>, slot: &mut KeyValue) -> Result<Original<'a>, Fall
 
 /// A string field's text (empty when absent), if it is UTF-8.
 fn text(bytes: Option<&[u8]>) -> Result<&str, Fallback> {
-    std::str::from_utf8(bytes.unwrap_or_default()).or(Err(Fallback))
+    kv::utf8(bytes.unwrap_or_default()).ok_or(Fallback)
 }
 
 /// A `fixed64` or `double` field's bits.
