@@ -5,16 +5,62 @@
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
 use super::coerce::{acceptable_in_place, coerce, kind_of, Kind};
-use super::rules::{Action, Rule, Rules};
+use super::rules::{Action, KeyId, Rule, Rules};
 use super::table::{
     Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
 };
 use super::{messages, values};
-use crate::attrs::{self, same_key};
+use crate::attrs;
 use crate::stats::Stats;
 
 /// Lists up to this long keep their rules on the stack.
 const RULES_ON_STACK: usize = 64;
+
+/// Key sets of up to 64 times this many ids live on the stack (the
+/// built-in tables have a few hundred keys).
+const KEY_WORDS_ON_STACK: usize = 8;
+
+/// A set of [`KeyId`]s, a bit each: which keys a list holds, or which
+/// targets were written. It spares searching the list once per target.
+struct KeySet {
+    stack: [u64; KEY_WORDS_ON_STACK],
+    heap: Vec<u64>,
+}
+
+impl KeySet {
+    /// An empty set for ids below `ids`.
+    fn new(ids: usize) -> Self {
+        let words = ids.div_ceil(64);
+        KeySet {
+            stack: [0; KEY_WORDS_ON_STACK],
+            heap: match words > KEY_WORDS_ON_STACK {
+                true => vec![0; words],
+                false => Vec::new(),
+            },
+        }
+    }
+
+    fn words(&mut self) -> &mut [u64] {
+        match self.heap.is_empty() {
+            true => &mut self.stack,
+            false => &mut self.heap,
+        }
+    }
+
+    fn insert(&mut self, id: KeyId) {
+        let id = id as usize;
+        self.words()[id / 64] |= 1 << (id % 64);
+    }
+
+    fn contains(&self, id: KeyId) -> bool {
+        let id = id as usize;
+        let words = match self.heap.is_empty() {
+            true => &self.stack[..],
+            false => &self.heap[..],
+        };
+        words[id / 64] & (1 << (id % 64)) != 0
+    }
+}
 
 /// Options `apply` needs besides the rules.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +90,7 @@ impl Rules {
         if key.is_empty() {
             return &[];
         }
-        self.by_key.get(key).map_or(&[], Vec::as_slice)
+        self.by_key.get(key).map_or(&[], |k| k.rules.as_slice())
     }
 
     fn rules_for<'a>(&'a self, key: &str, place: Places) -> impl Iterator<Item = &'a Rule> {
@@ -71,21 +117,24 @@ impl Rules {
                 &mut on_heap
             }
         };
-        let mut has_work = false;
+        let mut present = KeySet::new(self.ids());
         // Which message prefixes occur (bit i: `message_prefixes[i]`).
         let mut prefixes = 0u64;
         for (kv, slot) in attrs.iter().zip(rules.iter_mut()) {
             if kv.key.is_empty() {
                 continue;
             }
-            *slot = self.rules_of(&kv.key);
-            has_work = has_work
-                || at(slot, place).any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), attrs));
-            let bits = self.message_prefixes_of(&kv.key, place);
-            prefixes |= bits;
-            has_work |= bits != 0;
+            if let Some(keyed) = self.by_key.get(kv.key.as_str()) {
+                *slot = &keyed.rules;
+                present.insert(keyed.id);
+            }
+            prefixes |= self.message_prefixes_of(&kv.key, place);
         }
-        has_work && self.rewrite(opts, attrs, rules, prefixes, place, stats)
+        let has_work = prefixes != 0
+            || attrs.iter().zip(rules.iter()).any(|(kv, slot)| {
+                at(slot, place).any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), &present))
+            });
+        has_work && self.rewrite(opts, attrs, rules, &present, prefixes, place, stats)
     }
 
     /// The flattened-message prefixes `key` falls under at `place`, as
@@ -95,7 +144,7 @@ impl Rules {
         self.message_prefixes
             .iter()
             .enumerate()
-            .filter(|(_, (p, _, places))| places & place != 0 && key.starts_with(&**p))
+            .filter(|(_, m)| m.places & place != 0 && key.starts_with(&*m.prefix))
             .fold(0, |bits, (i, _)| bits | 1 << i.min(63))
     }
 
@@ -106,22 +155,24 @@ impl Rules {
         opts: Options,
         key: &str,
         value: Option<&Value>,
-        attrs: &[KeyValue],
+        present: &KeySet,
     ) -> bool {
         let Some(value) = value else { return false };
         match &rule.action {
             // A target already present wins: nothing to do (the common case
             // of instrumentations writing both spellings).
-            Action::Map { to, transform, .. } => {
+            Action::Map {
+                to_id, transform, ..
+            } => {
                 matches!(transform, Transform::Json(_))
                     || opts.overwrite
-                    || attrs::find(attrs, to).is_none()
+                    || !present.contains(*to_id)
             }
             Action::Canonical { kind } => {
                 !acceptable_in_place(*kind, value)
                     || matches!(value, Value::StringValue(s) if self.respell(key, s).is_some())
             }
-            Action::FillRequestModel => attrs::find(attrs, REQUEST_MODEL).is_none(),
+            Action::FillRequestModel => !present.contains(self.request_model),
         }
     }
 
@@ -154,13 +205,16 @@ impl Rules {
         builtin
     }
 
-    /// `rules` holds each attribute's rules; bit i of `prefixes` says
-    /// whether a key falls under message prefix i (bit 63: i >= 63).
+    /// `rules` holds each attribute's rules and `present` their keys; bit
+    /// i of `prefixes` says whether a key falls under message prefix i
+    /// (bit 63: i >= 63).
+    #[allow(clippy::too_many_arguments)]
     fn rewrite(
         &self,
         opts: Options,
         attrs: &mut Vec<KeyValue>,
         rules: &[&[Rule]],
+        present: &KeySet,
         prefixes: u64,
         place: Places,
         stats: &mut Stats,
@@ -204,23 +258,22 @@ impl Rules {
             }
         }
         todo.sort_by_key(|(rank, i, _)| (*rank, *i));
-        let present = attrs.len();
-        // One allocation each instead of growth steps: mapped items are
-        // the hot path of GenAI batches.
+        let inputs = attrs.len();
+        // One allocation instead of growth steps: mapped items are the hot
+        // path of GenAI batches.
         attrs.reserve(todo.len());
-        let mut written: Vec<&str> = Vec::with_capacity(todo.len() + 2);
+        let mut written = KeySet::new(self.ids());
         let mut originals: Vec<usize> = Vec::with_capacity(todo.len());
         let mut vercel_outer: Option<bool> = None;
         // A target is taken when written already, or, without overwrite,
         // present in the input.
-        let blocked = |attrs: &[KeyValue], written: &[&str], target: &str| {
-            let is = |k: &str| same_key(k.as_bytes(), target.as_bytes());
-            written.iter().any(|w| is(w))
-                || (!opts.overwrite && attrs[..present].iter().any(|kv| is(&kv.key)))
+        let blocked = |written: &KeySet, target: KeyId| {
+            written.contains(target) || (!opts.overwrite && present.contains(target))
         };
         for (_, i, action) in todo {
             let Action::Map {
                 to,
+                to_id,
                 transform,
                 kind,
             } = action
@@ -235,27 +288,33 @@ impl Rules {
                         stats.coercion_failures += 1;
                         continue;
                     };
-                    match expand_json(s, fields, stats) {
-                        Some(o) => Outputs::Many(o.into_iter()),
-                        None => continue,
-                    }
+                    let Some(fields) = expand_json(s, fields, stats) else {
+                        continue;
+                    };
+                    let with_ids = fields.into_iter().map(|(target, value)| {
+                        let id = self
+                            .id_of(target)
+                            .expect("Rules::build numbers Json targets");
+                        (target, id, value)
+                    });
+                    Outputs::Many(with_ids.collect::<Vec<_>>().into_iter())
                 }
                 _ => {
-                    if blocked(attrs, &written, to) {
+                    if blocked(&written, *to_id) {
                         continue;
                     }
                     let Some(src) = value_of(&attrs[i]) else {
                         continue;
                     };
                     match self.produce(src, to, *transform, *kind, stats) {
-                        Some(v) => Outputs::One(Some((&**to, v))),
+                        Some(v) => Outputs::One(Some((&**to, *to_id, v))),
                         None => continue,
                     }
                 }
             };
             let mut wrote = false;
-            for (target, value) in outputs {
-                if blocked(attrs, &written, target)
+            for (target, id, value) in outputs {
+                if blocked(&written, id)
                     || (target.starts_with(USAGE_PREFIX)
                         && self.vercel
                         && *vercel_outer.get_or_insert_with(|| is_vercel_outer(attrs)))
@@ -269,7 +328,7 @@ impl Rules {
                     true => attrs::set(attrs, target, value),
                     false => attrs.push(attrs::kv(target, value)),
                 }
-                written.push(target);
+                written.insert(id);
                 stats.attributes_normalized += 1;
                 wrote = true;
             }
@@ -280,16 +339,16 @@ impl Rules {
         }
 
         // OpenInference's flattened messages, one JSON string per direction.
-        for (i, (prefix, target, places)) in self.message_prefixes.iter().enumerate() {
+        for (i, m) in self.message_prefixes.iter().enumerate() {
             if prefixes & (1 << i.min(63)) == 0
-                || places & place == 0
-                || blocked(attrs, &written, target)
+                || m.places & place == 0
+                || blocked(&written, m.to_id)
             {
                 continue;
             }
-            if let Some((json, used)) = messages::rebuild(&attrs[..present], prefix) {
-                attrs::set(attrs, target, Value::StringValue(json));
-                written.push(target);
+            if let Some((json, used)) = messages::rebuild(&attrs[..inputs], &m.prefix) {
+                attrs::set(attrs, &m.to, Value::StringValue(json));
+                written.insert(m.to_id);
                 stats.attributes_normalized += 1;
                 changed = true;
                 originals.extend(used);
@@ -300,7 +359,8 @@ impl Rules {
         if self
             .rules_for(RESPONSE_MODEL, place)
             .any(|r| matches!(r.action, Action::FillRequestModel))
-            && attrs::find(attrs, REQUEST_MODEL).is_none()
+            && !present.contains(self.request_model)
+            && !written.contains(self.request_model)
         {
             if let Some(model) = attrs::get_str(attrs, RESPONSE_MODEL).map(str::to_string) {
                 attrs.push(attrs::kv(REQUEST_MODEL, Value::StringValue(model)));
@@ -370,14 +430,15 @@ impl Rules {
     }
 }
 
-/// What one mapping writes: usually one attribute, several for JSON details.
+/// What one mapping writes (key, its id, value): usually one attribute,
+/// several for JSON details.
 enum Outputs<'a> {
-    One(Option<(&'a str, Value)>),
-    Many(std::vec::IntoIter<(&'static str, Value)>),
+    One(Option<(&'a str, KeyId, Value)>),
+    Many(std::vec::IntoIter<(&'a str, KeyId, Value)>),
 }
 
 impl<'a> Iterator for Outputs<'a> {
-    type Item = (&'a str, Value);
+    type Item = (&'a str, KeyId, Value);
 
     fn next(&mut self) -> Option<Self::Item> {
         match self {
@@ -425,4 +486,24 @@ fn is_vercel_outer(attrs: &[KeyValue]) -> bool {
     let op = attrs::get_str(attrs, operation_id)
         .or_else(|| attrs::get_str(attrs, operation_name).filter(|s| s.starts_with("ai.")));
     op.is_some_and(|op| !values::vercel_is_llm_call(op))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeySet;
+
+    #[test]
+    fn key_sets_hold_exactly_their_ids_on_stack_and_heap() {
+        // 100 ids fit on the stack; 5,000 (many user-defined keys) do not.
+        for ids in [100u32, 5_000] {
+            let mut set = KeySet::new(ids as usize);
+            let members = [0, 1, 63, 64, ids / 2, ids - 1];
+            for id in members {
+                set.insert(id);
+            }
+            for id in 0..ids {
+                assert_eq!(set.contains(id), members.contains(&id), "id {id} of {ids}");
+            }
+        }
+    }
 }

@@ -13,12 +13,25 @@ use super::table::{
     ITEMS, NEEDLES, POINT, REQUEST_MODEL, RESPONSE_MODEL,
 };
 
+/// A key's number among the keys of one [`Rules`]: every rule key and
+/// every key a rule writes has one, so that `apply` tells which keys a list
+/// holds with a bit each instead of searching the list for each target.
+pub type KeyId = u32;
+
+/// The rules of one key (none for a key only written), and its id.
+#[derive(Debug)]
+pub struct Keyed {
+    pub id: KeyId,
+    pub rules: Vec<Rule>,
+}
+
 /// What to do with an attribute whose key matched.
 #[derive(Debug)]
 pub enum Action {
     /// Write the (transformed, coerced) value under `to`.
     Map {
         to: Box<str>,
+        to_id: KeyId,
         transform: Transform,
         kind: Kind,
     },
@@ -38,19 +51,31 @@ pub struct Rule {
     pub rank: u32,
 }
 
+/// OpenInference's flattened messages under `prefix` become one JSON
+/// string under `to`.
+#[derive(Debug)]
+pub struct MessagePrefix {
+    pub prefix: Box<str>,
+    pub to: Box<str>,
+    pub to_id: KeyId,
+    pub places: Places,
+}
+
 /// Value maps of user-defined sources for one canonical key.
 pub type ValueMap = HashMap<String, String>;
 
 /// Everything `apply` needs, immutable after construction.
 #[derive(Debug, Default)]
 pub struct Rules {
-    pub by_key: HashMap<Box<str>, Vec<Rule>, BuildHasherDefault<FxHasher>>,
+    pub by_key: HashMap<Box<str>, Keyed, BuildHasherDefault<FxHasher>>,
     /// Custom value maps consulted before the built-in respelling.
     pub values_before: HashMap<Box<str>, Vec<ValueMap>>,
     /// Custom value maps consulted after it.
     pub values_after: HashMap<Box<str>, Vec<ValueMap>>,
     /// Prefixes of flattened message attributes -> canonical key.
-    pub message_prefixes: Vec<(Box<str>, Box<str>, Places)>,
+    pub message_prefixes: Vec<MessagePrefix>,
+    /// The id of `gen_ai.request.model`, which OpenLLMetry's metrics fill.
+    pub request_model: KeyId,
     /// The Vercel source is on (outer spans get no usage).
     pub vercel: bool,
     /// Keys of user-defined sources, which need needles of their own.
@@ -85,9 +110,13 @@ impl Rules {
             }
             for m in table.mappings {
                 if m.transform == Transform::Messages {
-                    let prefix = m.from.trim_end_matches('*');
-                    r.message_prefixes
-                        .push((prefix.into(), m.to.into(), m.places));
+                    let to_id = r.id(m.to);
+                    r.message_prefixes.push(MessagePrefix {
+                        prefix: m.from.trim_end_matches('*').into(),
+                        to: m.to.into(),
+                        to_id,
+                        places: m.places,
+                    });
                     continue;
                 }
                 r.add_map(m.from, m.to, m.transform, m.places, &mut rank);
@@ -136,18 +165,34 @@ impl Rules {
             }
             r.custom_keys.extend(s.attributes.keys().cloned());
         }
-        let targets = r
-            .by_key
-            .values()
-            .flatten()
-            .filter_map(|rule| match &rule.action {
-                Action::Map { to, .. } => Some(&**to),
-                _ => None,
-            });
-        let keys = r.by_key.keys().map(|k| &**k).chain(targets);
-        let keys = keys.chain(VERCEL_CONTEXT).chain([REQUEST_MODEL]);
+        r.request_model = r.id(REQUEST_MODEL);
+        // `by_key` now holds every key a rule reads or writes.
+        let keys = r.by_key.keys().map(|k| &**k).chain(VERCEL_CONTEXT);
         r.reads = keys.map(|k| k.as_bytes().into()).collect();
         r
+    }
+
+    /// `key`'s entry, given the next id on first sight.
+    fn entry(&mut self, key: &str) -> &mut Keyed {
+        let next = KeyId::try_from(self.by_key.len()).expect("fewer than 2^32 keys");
+        self.by_key.entry(key.into()).or_insert(Keyed {
+            id: next,
+            rules: Vec::new(),
+        })
+    }
+
+    fn id(&mut self, key: &str) -> KeyId {
+        self.entry(key).id
+    }
+
+    /// The id of `key`, a key some rule reads or writes.
+    pub fn id_of(&self, key: &str) -> Option<KeyId> {
+        self.by_key.get(key).map(|k| k.id)
+    }
+
+    /// How many keys have ids.
+    pub fn ids(&self) -> usize {
+        self.by_key.len()
     }
 
     /// Whether `apply` may read or write the attribute `key`.
@@ -156,7 +201,7 @@ impl Rules {
             || self
                 .message_prefixes
                 .iter()
-                .any(|(prefix, _, _)| key.starts_with(prefix.as_bytes()))
+                .any(|m| key.starts_with(m.prefix.as_bytes()))
     }
 
     /// Adds a mapping unless an earlier source already maps `from` in an
@@ -169,16 +214,22 @@ impl Rules {
         places: Places,
         rank: &mut u32,
     ) {
-        let taken = self.by_key.get(from).is_some_and(|rules| {
-            rules
+        let taken = self.by_key.get(from).is_some_and(|k| {
+            k.rules
                 .iter()
                 .any(|r| matches!(r.action, Action::Map { .. }) && r.places & places != 0)
         });
         if taken {
             return;
         }
+        if let Transform::Json(fields) = transform {
+            for (_, target) in fields {
+                self.id(target);
+            }
+        }
         let action = Action::Map {
             to: to.into(),
+            to_id: self.id(to),
             transform,
             kind: kind_of(to),
         };
@@ -187,15 +238,15 @@ impl Rules {
     }
 
     fn has_canonical(&self, key: &str) -> bool {
-        self.by_key.get(key).is_some_and(|rules| {
-            rules
+        self.by_key.get(key).is_some_and(|k| {
+            k.rules
                 .iter()
                 .any(|r| matches!(r.action, Action::Canonical { .. }))
         })
     }
 
     fn push(&mut self, key: &str, action: Action, places: Places, rank: u32) {
-        self.by_key.entry(key.into()).or_default().push(Rule {
+        self.entry(key).rules.push(Rule {
             action,
             places,
             rank,
