@@ -317,7 +317,11 @@ impl Rules {
                 if blocked(&written, id)
                     || (target.starts_with(USAGE_PREFIX)
                         && self.vercel
-                        && *vercel_outer.get_or_insert_with(|| is_vercel_outer(attrs)))
+                        && *vercel_outer.get_or_insert_with(|| {
+                            let [id, name] = self.vercel_context;
+                            (present.contains(id) || present.contains(name))
+                                && is_vercel_outer(attrs)
+                        }))
                 {
                     continue;
                 }
@@ -370,11 +374,13 @@ impl Rules {
         }
 
         if opts.remove_originals && !originals.is_empty() {
+            // One pass: removing them one by one moved the rest each time.
             originals.sort_unstable();
-            originals.dedup();
-            for i in originals.into_iter().rev() {
-                attrs.remove(i);
-            }
+            let mut i = 0;
+            attrs.retain(|_| {
+                i += 1;
+                originals.binary_search(&(i - 1)).is_err()
+            });
         }
         changed
     }

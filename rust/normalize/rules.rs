@@ -78,6 +78,8 @@ pub struct Rules {
     pub request_model: KeyId,
     /// The Vercel source is on (outer spans get no usage).
     pub vercel: bool,
+    /// The ids of [`VERCEL_CONTEXT`]'s keys.
+    pub vercel_context: [KeyId; 2],
     /// Keys of user-defined sources, which need needles of their own.
     pub custom_keys: Vec<String>,
     /// Every key `apply` reads or writes (rule keys, their targets and the
@@ -166,9 +168,10 @@ impl Rules {
             r.custom_keys.extend(s.attributes.keys().cloned());
         }
         r.request_model = r.id(REQUEST_MODEL);
-        // `by_key` now holds every key a rule reads or writes.
-        let keys = r.by_key.keys().map(|k| &**k).chain(VERCEL_CONTEXT);
-        r.reads = keys.map(|k| k.as_bytes().into()).collect();
+        let [operation_id, operation_name] = VERCEL_CONTEXT;
+        r.vercel_context = [r.id(operation_id), r.id(operation_name)];
+        // `by_key` now holds every key apply reads or writes.
+        r.reads = r.by_key.keys().map(|k| k.as_bytes().into()).collect();
         r
     }
 
