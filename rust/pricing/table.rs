@@ -61,6 +61,7 @@ impl Table {
         for e in entries {
             t.add(e, false);
         }
+        t.compact();
         t
     }
 
@@ -70,6 +71,18 @@ impl Table {
         for e in entries {
             self.add(e, true);
         }
+        self.compact();
+    }
+
+    /// Drops the spare room building left: most names have one candidate,
+    /// for which a growing `Vec` reserves four. The built-in table lives
+    /// as long as the process, so its size is the collector's (about
+    /// 0.7 MB of 2.9 MB).
+    fn compact(&mut self) {
+        for bucket in self.map.values_mut() {
+            bucket.shrink_to_fit();
+        }
+        self.map.shrink_to_fit();
     }
 
     /// Number of entries loaded (after replacements, counting each once).
