@@ -61,7 +61,7 @@ fn builtin(c: &mut Criterion) {
     g.bench_function("parse_and_index", |b| {
         b.iter(|| {
             Table::from_entries(
-                litellm::parse_lines(otelcol_genai::pricing::builtin::DATA).unwrap(),
+                litellm::parse_lines(&otelcol_genai::pricing::builtin::text()).unwrap(),
             )
         })
     });
