@@ -10,7 +10,7 @@ use super::table::{
     Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
 };
 use super::{messages, values};
-use crate::attrs;
+use crate::attrs::{self, same_key};
 use crate::stats::Stats;
 
 /// Lists up to this long keep their rules on the stack.
@@ -76,6 +76,13 @@ fn value_of(kv: &KeyValue) -> Option<&Value> {
         .as_ref()
         .and_then(|v| v.value.as_ref())
         .filter(|v| !matches!(v, Value::StringValue(s) if s.is_empty()))
+}
+
+/// `key.starts_with(prefix)`, compared a word at a time inline: every
+/// decoded key is checked against each message prefix, and `starts_with`
+/// calls `memcmp`.
+fn starts_with(key: &str, prefix: &str) -> bool {
+    key.len() >= prefix.len() && same_key(&key.as_bytes()[..prefix.len()], prefix.as_bytes())
 }
 
 /// The rules among `rules` that apply at `place`.
@@ -144,7 +151,7 @@ impl Rules {
         self.message_prefixes
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.places & place != 0 && key.starts_with(&*m.prefix))
+            .filter(|(_, m)| m.places & place != 0 && starts_with(key, &m.prefix))
             .fold(0, |bits, (i, _)| bits | 1 << i.min(63))
     }
 
