@@ -114,10 +114,16 @@ pub fn lookup(table: &'static [(&'static str, &'static str)], v: &str) -> Option
 
 /// Whether `inner` of a Vercel `ai.operationId` names an LLM call (inner span).
 pub fn vercel_is_llm_call(operation_id: &str) -> bool {
-    let op = operation_id.split_whitespace().next().unwrap_or("");
+    // On bytes: the id comes from telemetry, and a str slice `len - 9..`
+    // may fall inside a multi-byte character.
+    let op = operation_id
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .as_bytes();
     [".doGenerate", ".doStream", ".doEmbed"]
         .iter()
-        .any(|s| op.len() >= s.len() && op[op.len() - s.len()..].eq_ignore_ascii_case(s))
+        .any(|s| op.len() >= s.len() && op[op.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes()))
 }
 
 /// The canonical spelling of a provider value, or `None` when `v` already is
@@ -228,6 +234,10 @@ mod tests {
         assert!(vercel_is_llm_call("ai.streamText.doStream my-fn"));
         assert!(!vercel_is_llm_call("ai.generateText"));
         assert!(!vercel_is_llm_call(""));
+        // Multi-byte characters where a suffix would start.
+        assert!(!vercel_is_llm_call("ai.generateTextééééé"));
+        assert!(!vercel_is_llm_call("ééééééé"));
+        assert!(vercel_is_llm_call("é.doStream"));
     }
 
     #[test]

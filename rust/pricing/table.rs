@@ -256,19 +256,20 @@ pub fn strip_version(name: &str) -> Option<&str> {
             return Some(head);
         }
     }
-    let b = name.as_bytes();
-    let n = b.len();
-    // -YYYY-MM-DD
+    // -YYYY-MM-DD, checked on bytes: model names come from telemetry and
+    // may hold any character, and a str slice must fall on char boundaries.
+    let n = name.len();
     if n > 11 {
-        let tail = &name[n - 11..];
-        let tb = tail.as_bytes();
-        if tb[0] == b'-'
-            && all_digits(&tail[1..5])
-            && tb[5] == b'-'
-            && all_digits(&tail[6..8])
-            && tb[8] == b'-'
-            && all_digits(&tail[9..11])
+        let t = &name.as_bytes()[n - 11..];
+        let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+        if t[0] == b'-'
+            && digits(&t[1..5])
+            && t[5] == b'-'
+            && digits(&t[6..8])
+            && t[8] == b'-'
+            && digits(&t[9..11])
         {
+            // Byte n - 11 is the ASCII '-': a char boundary.
             return Some(&name[..n - 11]);
         }
     }
@@ -328,6 +329,20 @@ mod tests {
         assert_eq!(strip_version("gpt-4"), None);
         assert_eq!(strip_version("llama-3-70b"), None);
         assert_eq!(strip_version("o1"), None);
+    }
+
+    /// Found by fuzzing (`fast_path_diff`): a multi-byte character where a
+    /// date suffix would start panicked on a str slice.
+    #[test]
+    fn names_with_any_characters_are_looked_up_without_panicking() {
+        assert_eq!(strip_version("claude-3-5ӌonnet"), None);
+        assert_eq!(strip_version("ӌӌӌӌӌӌ-2024-08-06"), Some("ӌӌӌӌӌӌ"));
+        assert_eq!(strip_version("modèle-2024-08-06"), Some("modèle"));
+        assert_eq!(strip_version("é-é-é-é-é-é-é"), None);
+        let t = Table::from_entries(vec![entry("gpt-4o", Some("openai"), 1.0)]);
+        for model in ["gpt-4ӌ-2024-08-06", "ӌ-3-5ӌonnet", "ü@1", "ä:1", "-ß-1234"] {
+            assert_eq!(input_of(&t, model, None), None, "{model}");
+        }
     }
 
     #[test]
