@@ -40,7 +40,14 @@ impl KeySet {
         }
     }
 
-    fn words(&mut self) -> &mut [u64] {
+    fn words(&self) -> &[u64] {
+        match self.heap.is_empty() {
+            true => &self.stack,
+            false => &self.heap,
+        }
+    }
+
+    fn words_mut(&mut self) -> &mut [u64] {
         match self.heap.is_empty() {
             true => &mut self.stack,
             false => &mut self.heap,
@@ -49,17 +56,22 @@ impl KeySet {
 
     fn insert(&mut self, id: KeyId) {
         let id = id as usize;
-        self.words()[id / 64] |= 1 << (id % 64);
+        self.words_mut()[id / 64] |= 1 << (id % 64);
     }
 
     fn contains(&self, id: KeyId) -> bool {
         let id = id as usize;
-        let words = match self.heap.is_empty() {
-            true => &self.stack[..],
-            false => &self.heap[..],
-        };
-        words[id / 64] & (1 << (id % 64)) != 0
+        self.words()[id / 64] & (1 << (id % 64)) != 0
     }
+}
+
+/// What a first pass over a list found about its keys.
+struct ListKeys {
+    /// The ids of the keys it holds.
+    present: KeySet,
+    /// Which flattened-message prefixes occur (bit i:
+    /// `message_prefixes[i]`, bit 63 standing for all from the 63rd on).
+    prefixes: u64,
 }
 
 /// Options `apply` needs besides the rules.
@@ -124,24 +136,26 @@ impl Rules {
                 &mut on_heap
             }
         };
-        let mut present = KeySet::new(self.ids());
-        // Which message prefixes occur (bit i: `message_prefixes[i]`).
-        let mut prefixes = 0u64;
+        let mut keys = ListKeys {
+            present: KeySet::new(self.ids()),
+            prefixes: 0,
+        };
         for (kv, slot) in attrs.iter().zip(rules.iter_mut()) {
             if kv.key.is_empty() {
                 continue;
             }
             if let Some(keyed) = self.by_key.get(kv.key.as_str()) {
                 *slot = &keyed.rules;
-                present.insert(keyed.id);
+                keys.present.insert(keyed.id);
             }
-            prefixes |= self.message_prefixes_of(&kv.key, place);
+            keys.prefixes |= self.message_prefixes_of(&kv.key, place);
         }
-        let has_work = prefixes != 0
+        let has_work = keys.prefixes != 0
             || attrs.iter().zip(rules.iter()).any(|(kv, slot)| {
-                at(slot, place).any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), &present))
+                at(slot, place)
+                    .any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), &keys.present))
             });
-        has_work && self.rewrite(opts, attrs, rules, &present, prefixes, place, stats)
+        has_work && self.rewrite(opts, attrs, rules, &keys, place, stats)
     }
 
     /// The flattened-message prefixes `key` falls under at `place`, as
@@ -212,20 +226,18 @@ impl Rules {
         builtin
     }
 
-    /// `rules` holds each attribute's rules and `present` their keys; bit
-    /// i of `prefixes` says whether a key falls under message prefix i
-    /// (bit 63: i >= 63).
-    #[allow(clippy::too_many_arguments)]
+    /// `rules` holds each attribute's rules, `keys` what the first pass
+    /// found about the list's keys.
     fn rewrite(
         &self,
         opts: Options,
         attrs: &mut Vec<KeyValue>,
         rules: &[&[Rule]],
-        present: &KeySet,
-        prefixes: u64,
+        keys: &ListKeys,
         place: Places,
         stats: &mut Stats,
     ) -> bool {
+        let present = &keys.present;
         let mut changed = false;
 
         // Canonical attributes first, in place: their type and spelling.
@@ -351,7 +363,7 @@ impl Rules {
 
         // OpenInference's flattened messages, one JSON string per direction.
         for (i, m) in self.message_prefixes.iter().enumerate() {
-            if prefixes & (1 << i.min(63)) == 0
+            if keys.prefixes & (1 << i.min(63)) == 0
                 || m.places & place == 0
                 || blocked(&written, m.to_id)
             {
