@@ -237,19 +237,19 @@ fn strip_region(name: &str) -> Option<&str> {
 /// `@20240620` / `@001` (Vertex), `:0` (Bedrock), `-v1:0`, `-2024-08-06`,
 /// `-20240620`, `-0613`, `-002`, `-latest`.
 pub fn strip_version(name: &str) -> Option<&str> {
-    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let all_digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
     if let Some(i) = name.rfind('@') {
         if i > 0 {
             return Some(&name[..i]);
         }
     }
     if let Some(i) = name.rfind(':') {
-        if i > 0 && all_digits(&name[i + 1..]) {
+        if i > 0 && all_digits(&name.as_bytes()[i + 1..]) {
             let head = &name[..i];
             // `-v1:0` goes as one unit.
             if let Some(j) = head.rfind('-') {
                 let seg = &head[j + 1..];
-                if seg.len() > 1 && seg.starts_with('v') && all_digits(&seg[1..]) {
+                if seg.len() > 1 && seg.starts_with('v') && all_digits(&seg.as_bytes()[1..]) {
                     return Some(&head[..j]);
                 }
             }
@@ -261,13 +261,12 @@ pub fn strip_version(name: &str) -> Option<&str> {
     let n = name.len();
     if n > 11 {
         let t = &name.as_bytes()[n - 11..];
-        let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
         if t[0] == b'-'
-            && digits(&t[1..5])
+            && all_digits(&t[1..5])
             && t[5] == b'-'
-            && digits(&t[6..8])
+            && all_digits(&t[6..8])
             && t[8] == b'-'
-            && digits(&t[9..11])
+            && all_digits(&t[9..11])
         {
             // Byte n - 11 is the ASCII '-': a char boundary.
             return Some(&name[..n - 11]);
@@ -278,7 +277,7 @@ pub fn strip_version(name: &str) -> Option<&str> {
         return None;
     }
     let seg = &name[j + 1..];
-    if (all_digits(seg) && (3..=8).contains(&seg.len())) || seg == "latest" {
+    if (all_digits(seg.as_bytes()) && (3..=8).contains(&seg.len())) || seg == "latest" {
         return Some(&name[..j]);
     }
     None
