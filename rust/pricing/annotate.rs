@@ -173,7 +173,7 @@ impl Pricer {
             batch.stats.cost_no_tokens += 1;
             return false;
         }
-        let mut b = calc::cost(&price, &call.tokens, acct, None);
+        let mut b = calc::cost(price, &call.tokens, acct, None);
         if let Some(usd) = image {
             b.images = usd * call.image_count.or(call.request_n).unwrap_or(1.0);
         }

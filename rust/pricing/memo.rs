@@ -5,10 +5,10 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-use std::sync::Arc;
 
 use super::calc::Accounting;
 use super::price::Price;
+use super::table::PriceId;
 use super::Pricer;
 use crate::normalize::rules::FxHasher;
 
@@ -18,19 +18,19 @@ const MAX_ENTRIES: usize = 1024;
 
 /// What a lookup found: the price (`None`: unknown model) and the
 /// accounting for the provider and model.
-pub type Priced = (Option<Arc<Price>>, Accounting);
+pub type Priced<'a> = (Option<&'a Price>, Accounting);
 
-/// Per-batch memo of [`Pricer::priced`].
+/// Per-batch memo of [`Pricer::priced`], for one pricer.
 #[derive(Debug, Default)]
 pub struct Memo {
-    found: HashMap<Box<str>, Priced, BuildHasherDefault<FxHasher>>,
+    found: HashMap<Box<str>, (Option<PriceId>, Accounting), BuildHasherDefault<FxHasher>>,
     /// The key being looked up, built without allocating.
     key: String,
 }
 
 impl Pricer {
     /// The price and accounting of a call to `model` at `provider`.
-    pub fn priced(&self, memo: &mut Memo, model: &str, provider: Option<&str>) -> Priced {
+    pub fn priced(&self, memo: &mut Memo, model: &str, provider: Option<&str>) -> Priced<'_> {
         // NUL separates the parts (it occurs in neither); `-` or `+` tells
         // an absent provider from an empty one.
         memo.key.clear();
@@ -43,17 +43,20 @@ impl Pricer {
                 memo.key.push_str(p);
             }
         }
-        if let Some(found) = memo.found.get(memo.key.as_str()) {
-            return found.clone();
-        }
-        let found = (
-            self.table.lookup_shared(model, provider).cloned(),
-            self.accounting(provider, model),
-        );
-        if memo.found.len() < MAX_ENTRIES {
-            memo.found.insert(memo.key.as_str().into(), found.clone());
-        }
-        found
+        let (id, acct) = match memo.found.get(memo.key.as_str()) {
+            Some(&found) => found,
+            None => {
+                let found = (
+                    self.table.lookup_id(model, provider),
+                    self.accounting(provider, model),
+                );
+                if memo.found.len() < MAX_ENTRIES {
+                    memo.found.insert(memo.key.as_str().into(), found);
+                }
+                found
+            }
+        };
+        (id.map(|id| self.table.price(id)), acct)
     }
 }
 
@@ -80,7 +83,7 @@ mod tests {
             for (model, provider) in calls {
                 let (price, acct) = pricer.priced(&mut memo, model, provider);
                 assert_eq!(
-                    price.as_deref(),
+                    price,
                     pricer.price_of(model, provider),
                     "{model} {provider:?}"
                 );

@@ -128,7 +128,7 @@ impl Pricer {
             ..Default::default()
         };
         let mean_input = if ops > 0 { g.input / ops as f64 } else { 0.0 };
-        let usd = calc::cost(&price, &tokens, acct, Some(mean_input)).total();
+        let usd = calc::cost(price, &tokens, acct, Some(mean_input)).total();
         if !usd.is_finite() {
             // Token sums that overflow (huge or duplicated points): no
             // infinite cost point, counted like unusable token counts.

@@ -8,10 +8,15 @@
 //! the size of the table.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::{BuildHasher, BuildHasherDefault};
+
+use hashbrown::HashTable;
 
 use super::price::Price;
 use super::provider;
+use crate::normalize::rules::FxHasher;
+
+type Fx = BuildHasherDefault<FxHasher>;
 
 /// One priced model as a table file states it.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,18 +28,67 @@ pub struct Entry {
     pub price: Price,
 }
 
-#[derive(Debug, Clone)]
+/// A price's place in the table that returned it, and only that table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceId(u32);
+
+/// One way a name can be priced.
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Candidate {
-    provider: Option<Box<str>>,
+    /// Index of the provider's name; `None`: any provider.
+    provider: Option<u32>,
     /// Listed under its own name (not only under a `/` suffix of it).
     primary: bool,
-    price: Arc<Price>,
+    /// Index of the price.
+    price: u32,
 }
 
-/// Model name -> the prices of that name (one per provider at most).
+/// A string of [`Table::strings`].
+#[derive(Debug, Clone, Copy)]
+struct Text {
+    at: u32,
+    len: u32,
+}
+
+impl Text {
+    fn push(strings: &mut String, s: &str) -> Self {
+        let at = u32::try_from(strings.len()).expect("table text under 4 GiB");
+        strings.push_str(s);
+        Text {
+            at,
+            len: s.len() as u32,
+        }
+    }
+
+    fn of(self, strings: &str) -> &str {
+        &strings[self.at as usize..][..self.len as usize]
+    }
+}
+
+/// A name and its candidates, `candidates[first..first + count]` (one per
+/// provider at most), in the order they were listed.
+#[derive(Debug, Clone, Copy)]
+struct Name {
+    text: Text,
+    first: u32,
+    count: u32,
+}
+
+/// Model name -> the prices of that name, frozen. The table lives as long
+/// as the collector, so it is held in a handful of allocations (names in
+/// one string, candidates and prices in one vector each) rather than one
+/// or more per name: 4,000 models would otherwise be 20,000 small blocks
+/// interleaved with the garbage of parsing them.
 #[derive(Clone, Default)]
 pub struct Table {
-    map: HashMap<Box<str>, Vec<Candidate>>,
+    /// Every name and provider name, back to back.
+    strings: String,
+    names: Vec<Name>,
+    /// Hash of a name -> its index in `names`.
+    index: HashTable<u32>,
+    candidates: Vec<Candidate>,
+    providers: Vec<Text>,
+    prices: Vec<Price>,
     entries: usize,
 }
 
@@ -43,7 +97,8 @@ impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Table")
             .field("entries", &self.entries)
-            .field("names", &self.map.len())
+            .field("names", &self.names.len())
+            .field("prices", &self.prices.len())
             .finish()
     }
 }
@@ -57,32 +112,21 @@ impl Table {
     /// Builds a table from entries; a later duplicate of a name and provider
     /// does not replace the first.
     pub fn from_entries(entries: Vec<Entry>) -> Self {
-        let mut t = Self::default();
+        let mut b = Builder::default();
         for e in entries {
-            t.add(e, false);
+            b.add(e, false);
         }
-        t.compact();
-        t
+        b.freeze()
     }
 
     /// Adds a layer of higher precedence: each entry replaces what the table
     /// had for its name and provider (for every provider when it names none).
     pub fn apply_layer(&mut self, entries: Vec<Entry>) {
+        let mut b = Builder::thaw(self);
         for e in entries {
-            self.add(e, true);
+            b.add(e, true);
         }
-        self.compact();
-    }
-
-    /// Drops the spare room building left: most names have one candidate,
-    /// for which a growing `Vec` reserves four. The built-in table lives
-    /// as long as the process, so its size is the collector's (about
-    /// 0.7 MB of 2.9 MB).
-    fn compact(&mut self) {
-        for bucket in self.map.values_mut() {
-            bucket.shrink_to_fit();
-        }
-        self.map.shrink_to_fit();
+        *self = b.freeze();
     }
 
     /// Number of entries loaded (after replacements, counting each once).
@@ -95,69 +139,14 @@ impl Table {
         self.entries == 0
     }
 
-    fn add(&mut self, e: Entry, replace: bool) {
-        let key = e.model.trim().to_ascii_lowercase();
-        if key.is_empty() {
-            return;
-        }
-        let provider: Option<Box<str>> =
-            e.provider.as_deref().map(|p| provider::canonical(p).into());
-        let price = Arc::new(e.price);
-        if self.insert(&key, provider.clone(), true, price.clone(), replace) {
-            self.entries += 1;
-        }
-        let mut rest = key.as_str();
-        while let Some(i) = rest.find('/') {
-            rest = &rest[i + 1..];
-            if !rest.is_empty() {
-                self.insert(rest, provider.clone(), false, price.clone(), replace);
-            }
-        }
-    }
-
-    /// Returns whether a new candidate was added (as opposed to replacing one).
-    fn insert(
-        &mut self,
-        key: &str,
-        provider: Option<Box<str>>,
-        primary: bool,
-        price: Arc<Price>,
-        replace: bool,
-    ) -> bool {
-        let bucket = self.map.entry(key.into()).or_default();
-        let shadows = |c: &Candidate| {
-            (provider.is_none() || c.provider == provider) && (primary || !c.primary)
-        };
-        let mut replaced_primary = false;
-        if replace {
-            bucket.retain(|c| {
-                let gone = shadows(c);
-                replaced_primary |= gone && c.primary;
-                !gone
-            });
-        } else if bucket
-            .iter()
-            .any(|c| c.provider == provider && c.primary == primary)
-        {
-            return false;
-        }
-        bucket.push(Candidate {
-            provider,
-            primary,
-            price,
-        });
-        // A replaced primary was already counted.
-        primary && !replaced_primary
-    }
-
     /// The price of `model` as called through `provider`, most specific name
     /// first (see docs/pricing.md, "Model matching").
     pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<&Price> {
-        self.lookup_shared(model, provider).map(Arc::as_ref)
+        self.lookup_id(model, provider).map(|id| self.price(id))
     }
 
-    /// [`Self::lookup`], as the table holds the price.
-    pub fn lookup_shared(&self, model: &str, provider: Option<&str>) -> Option<&Arc<Price>> {
+    /// [`Self::lookup`], as an id to keep (see [`Self::price`]).
+    pub fn lookup_id(&self, model: &str, provider: Option<&str>) -> Option<PriceId> {
         let name = model.trim().to_ascii_lowercase();
         let provider = provider.map(provider::canonical);
         let provider = provider.as_deref();
@@ -179,19 +168,42 @@ impl Table {
         None
     }
 
+    /// The price an id of this table stands for.
+    pub fn price(&self, id: PriceId) -> &Price {
+        &self.prices[id.0 as usize]
+    }
+
+    fn text(&self, t: Text) -> &str {
+        t.of(&self.strings)
+    }
+
+    fn name(&self, i: u32) -> &str {
+        self.text(self.names[i as usize].text)
+    }
+
+    /// The candidates of one name, as listed.
+    fn bucket(&self, key: &str) -> Option<&[Candidate]> {
+        let i = *self
+            .index
+            .find(Fx::default().hash_one(key), |&i| self.name(i) == key)?;
+        let n = self.names[i as usize];
+        Some(&self.candidates[n.first as usize..][..n.count as usize])
+    }
+
     /// The candidate of one name that fits the provider best: same provider,
     /// then a provider-less entry, then any; primary names before suffixes;
     /// earlier entries first. A suffix entry of another provider
     /// (`aiml/dall-e-3` for `dall-e-3` on `openai`) is a reseller's price
     /// and is not used when the call names its provider.
-    fn best(&self, key: &str, provider: Option<&str>) -> Option<&Arc<Price>> {
-        let bucket = self.map.get(key)?;
-        let usable = |c: &Candidate| match (c.provider.as_deref(), provider) {
+    fn best(&self, key: &str, provider: Option<&str>) -> Option<PriceId> {
+        let bucket = self.bucket(key)?;
+        let named = |c: &Candidate| c.provider.map(|p| self.text(self.providers[p as usize]));
+        let usable = |c: &Candidate| match (named(c), provider) {
             (Some(a), Some(b)) => c.primary || a == b,
             _ => true,
         };
         let rank = |c: &Candidate| {
-            let p = match (c.provider.as_deref(), provider) {
+            let p = match (named(c), provider) {
                 (Some(a), Some(b)) if a == b => 2,
                 (None, _) => 1,
                 _ => 0,
@@ -204,7 +216,181 @@ impl Table {
                 best = Some(c);
             }
         }
-        best.map(|c| &c.price)
+        best.map(|c| PriceId(c.price))
+    }
+}
+
+/// A table being built or layered: one growable bucket per name.
+#[derive(Default)]
+struct Builder {
+    buckets: HashMap<Box<str>, Vec<Candidate>, Fx>,
+    providers: Vec<Box<str>>,
+    provider_ids: HashMap<Box<str>, u32, Fx>,
+    /// Every price added; those no candidate keeps are dropped by `freeze`.
+    prices: Vec<Price>,
+    entries: usize,
+}
+
+impl Builder {
+    /// A builder holding what `table` holds.
+    fn thaw(table: &Table) -> Self {
+        let providers: Vec<Box<str>> = table
+            .providers
+            .iter()
+            .map(|&t| table.text(t).into())
+            .collect();
+        let provider_ids = providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i as u32))
+            .collect();
+        let buckets = (0..table.names.len() as u32)
+            .map(|i| {
+                let n = table.names[i as usize];
+                let bucket = &table.candidates[n.first as usize..][..n.count as usize];
+                (table.name(i).into(), bucket.to_vec())
+            })
+            .collect();
+        Builder {
+            buckets,
+            providers,
+            provider_ids,
+            prices: table.prices.clone(),
+            entries: table.entries,
+        }
+    }
+
+    fn add(&mut self, e: Entry, replace: bool) {
+        let key = e.model.trim().to_ascii_lowercase();
+        if key.is_empty() {
+            return;
+        }
+        let provider = e
+            .provider
+            .as_deref()
+            .map(|p| self.provider_id(&provider::canonical(p)));
+        let price = u32::try_from(self.prices.len()).expect("fewer than 2^32 prices");
+        self.prices.push(e.price);
+        let c = Candidate {
+            provider,
+            primary: true,
+            price,
+        };
+        if self.insert(&key, c, replace) {
+            self.entries += 1;
+        }
+        let mut rest = key.as_str();
+        while let Some(i) = rest.find('/') {
+            rest = &rest[i + 1..];
+            if !rest.is_empty() {
+                let suffix = Candidate {
+                    primary: false,
+                    ..c
+                };
+                self.insert(rest, suffix, replace);
+            }
+        }
+    }
+
+    fn provider_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.provider_ids.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.providers.len()).expect("fewer than 2^32 providers");
+        self.providers.push(name.into());
+        self.provider_ids.insert(name.into(), id);
+        id
+    }
+
+    /// Returns whether a new candidate was added (as opposed to replacing one).
+    fn insert(&mut self, key: &str, c: Candidate, replace: bool) -> bool {
+        let bucket = self.buckets.entry(key.into()).or_default();
+        let shadows = |o: &Candidate| {
+            (c.provider.is_none() || o.provider == c.provider) && (c.primary || !o.primary)
+        };
+        let mut replaced_primary = false;
+        if replace {
+            bucket.retain(|o| {
+                let gone = shadows(o);
+                replaced_primary |= gone && o.primary;
+                !gone
+            });
+        } else if bucket
+            .iter()
+            .any(|o| o.provider == c.provider && o.primary == c.primary)
+        {
+            return false;
+        }
+        bucket.push(c);
+        // A replaced primary was already counted.
+        c.primary && !replaced_primary
+    }
+
+    /// The table, in a handful of exactly sized allocations; prices no
+    /// candidate uses any more (replaced by a layer) are left out.
+    fn freeze(self) -> Table {
+        let text_len = self.buckets.keys().map(|k| k.len()).sum::<usize>()
+            + self.providers.iter().map(|p| p.len()).sum::<usize>();
+        let mut t = Table {
+            strings: String::with_capacity(text_len),
+            names: Vec::with_capacity(self.buckets.len()),
+            index: HashTable::with_capacity(self.buckets.len()),
+            candidates: Vec::with_capacity(self.buckets.values().map(Vec::len).sum()),
+            providers: Vec::with_capacity(self.providers.len()),
+            prices: Vec::new(),
+            entries: self.entries,
+        };
+        for p in &self.providers {
+            t.providers.push(Text::push(&mut t.strings, p));
+        }
+        // Old price index -> index in the table, for the prices a candidate
+        // still uses (0 marks those until they are placed). Equal prices are
+        // stored once: 4,000 models have about 1,600 distinct prices.
+        let mut kept = vec![u32::MAX; self.prices.len()];
+        for c in self.buckets.values().flatten() {
+            kept[c.price as usize] = 0;
+        }
+        let bits = |p: Option<f64>| p.map_or(u64::MAX, f64::to_bits);
+        let mut same: HashMap<(u64, u64), Vec<u32>, Fx> = HashMap::default();
+        for (slot, price) in kept.iter_mut().zip(self.prices) {
+            if *slot != 0 {
+                continue;
+            }
+            let ids = same
+                .entry((bits(price.input), bits(price.output)))
+                .or_default();
+            *slot = match ids.iter().find(|&&i| t.prices[i as usize] == price) {
+                Some(&i) => i,
+                None => {
+                    let i = t.prices.len() as u32;
+                    ids.push(i);
+                    t.prices.push(price);
+                    i
+                }
+            };
+        }
+        t.prices.shrink_to_fit();
+        for (key, bucket) in &self.buckets {
+            if bucket.is_empty() {
+                continue;
+            }
+            let first = t.candidates.len() as u32;
+            t.candidates.extend(bucket.iter().map(|c| Candidate {
+                price: kept[c.price as usize],
+                ..*c
+            }));
+            let i = t.names.len() as u32;
+            t.names.push(Name {
+                text: Text::push(&mut t.strings, key),
+                first,
+                count: bucket.len() as u32,
+            });
+            let (strings, names) = (&t.strings, &t.names);
+            let rehash = |&i: &u32| Fx::default().hash_one(names[i as usize].text.of(strings));
+            t.index
+                .insert_unique(Fx::default().hash_one(&**key), i, rehash);
+        }
+        t
     }
 }
 
