@@ -6,10 +6,12 @@
 //! so mimalloc is held to giving back what it does not use:
 //! - built with `no_thp`, it does not ask for transparent huge pages, which
 //!   turned a 3 MiB pricing table into 18 MiB of resident memory;
-//! - once a processor is built, the memory freed while parsing the built-in
-//!   pricing table is returned at once ([`release_free_memory`]). Purging
-//!   after every call instead (`purge_delay` 0 or 10 ms) cost 5-10 % of
-//!   the Go benchmarks' time, so batches keep mimalloc's default delay.
+//! - a processor is built with freed memory purged at once, and what is
+//!   free afterwards is returned ([`one_time`]): parsing the built-in
+//!   pricing table frees megabytes of garbage, which mimalloc's delayed
+//!   purge (10 ms) and `mi_collect` left resident. Purging at once on
+//!   every call instead cost 5-10 % of the Go benchmarks' time, so batches
+//!   keep mimalloc's default delay.
 //!
 //! Measured in docs/benchmarks.md ("Memory").
 
@@ -17,13 +19,58 @@
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Returns the memory freed so far to the OS; for the end of one-time
-/// work such as building a processor, not for the hot path.
-pub(crate) fn release_free_memory() {
+/// Runs one-time work such as building a processor with memory freed
+/// during it returned to the OS at once, then returns what is left free.
+/// Not for the hot path.
+pub(crate) fn one_time<T>(work: impl FnOnce() -> T) -> T {
     #[cfg(feature = "mimalloc")]
-    // SAFETY: `mi_collect` takes no pointers; it only walks mimalloc's own
-    // structures, and may be called from any thread at any time.
-    unsafe {
-        libmimalloc_sys::mi_collect(true)
-    };
+    let _purging = prompt::Purge::start();
+    work()
+}
+
+#[cfg(feature = "mimalloc")]
+mod prompt {
+    use std::sync::{Mutex, MutexGuard};
+
+    use libmimalloc_sys::{mi_collect, mi_option_get, mi_option_set, mi_option_t};
+
+    /// `mi_option_purge_delay` (milliseconds; default 10) in mimalloc's
+    /// option enum, which `libmimalloc-sys` does not name: the 16th entry
+    /// in v2 and v3 alike, between `eager_commit_delay` (14) and
+    /// `use_numa_nodes` (16), which it does name.
+    const PURGE_DELAY: mi_option_t = 15;
+
+    /// Held while the option is changed: two processors built at once
+    /// would otherwise restore each other's 0.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+    /// Purging at once until dropped (also when the work panics).
+    pub(super) struct Purge {
+        delay: std::ffi::c_long,
+        _lock: MutexGuard<'static, ()>,
+    }
+
+    impl Purge {
+        pub(super) fn start() -> Self {
+            let lock = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+            // SAFETY: mimalloc's options are plain integers it reads on
+            // each purge decision; they take no pointers and may be read
+            // and set from any thread at any time.
+            let delay = unsafe { mi_option_get(PURGE_DELAY) };
+            // SAFETY: as above.
+            unsafe { mi_option_set(PURGE_DELAY, 0) };
+            Purge { delay, _lock: lock }
+        }
+    }
+
+    impl Drop for Purge {
+        fn drop(&mut self) {
+            // SAFETY: as in `start`; `mi_collect` takes no pointers and
+            // only walks mimalloc's own structures.
+            unsafe {
+                mi_option_set(PURGE_DELAY, self.delay);
+                mi_collect(true);
+            }
+        }
+    }
 }

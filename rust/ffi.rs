@@ -209,8 +209,9 @@ pub unsafe extern "C" fn genai_config_validate(
     let (status, msg) = guarded(|| {
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { input(config, config_len) }?;
-        Processor::from_json(bytes)
-            .map(drop)
+        // The collector validates before it builds: this call is the first
+        // to parse the built-in pricing table (see `genai_processor_new`).
+        crate::alloc::one_time(|| Processor::from_json(bytes).map(drop))
             .map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))
     });
     // SAFETY: forwarded caller contract.
@@ -240,11 +241,10 @@ pub unsafe extern "C" fn genai_processor_new(
         }
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { input(config, config_len) }?;
-        let processor =
-            Processor::from_json(bytes).map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))?;
-        // Parsing the built-in pricing table freed megabytes the collector
+        // Parsing the built-in pricing table frees megabytes the collector
         // would otherwise hold until the next calls reuse them.
-        crate::alloc::release_free_memory();
+        let processor = crate::alloc::one_time(|| Processor::from_json(bytes))
+            .map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))?;
         let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
         REGISTRY
             .write()
