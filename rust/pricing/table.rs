@@ -581,6 +581,26 @@ mod tests {
         }
     }
 
+    /// Freezing stores each distinct price once and drops the prices a
+    /// layer replaced everywhere; lookups are unchanged by either.
+    #[test]
+    fn frozen_tables_hold_each_used_price_once() {
+        let mut t = Table::from_entries(vec![
+            entry("gpt-4o", Some("openai"), 1.0),
+            entry("azure/gpt-4o", Some("azure"), 1.0),
+            entry("gpt-4o-mini", Some("openai"), 2.0),
+        ]);
+        assert_eq!((t.len(), t.prices.len()), (3, 2));
+        assert_eq!(input_of(&t, "gpt-4o", Some("azure")), Some(1.0));
+        t.apply_layer(vec![entry("gpt-4o-mini", None, 3.0)]);
+        assert_eq!((t.len(), t.prices.len()), (3, 2));
+        assert_eq!(input_of(&t, "gpt-4o-mini", Some("openai")), Some(3.0));
+        assert_eq!(input_of(&t, "gpt-4o", Some("openai")), Some(1.0));
+        t.apply_layer(vec![entry("o1", Some("openai"), 4.0)]);
+        assert_eq!((t.len(), t.prices.len()), (4, 3));
+        assert_eq!(input_of(&t, "openai/o1", Some("openai")), Some(4.0));
+    }
+
     #[test]
     fn layers_replace_by_name_and_provider() {
         let mut t = Table::from_entries(vec![
