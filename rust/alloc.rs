@@ -35,10 +35,14 @@ mod prompt {
     use libmimalloc_sys::{mi_collect, mi_option_get, mi_option_set, mi_option_t};
 
     /// `mi_option_purge_delay` (milliseconds; default 10) in mimalloc's
-    /// option enum, which `libmimalloc-sys` does not name: the 16th entry
-    /// in v2 and v3 alike, between `eager_commit_delay` (14) and
-    /// `use_numa_nodes` (16), which it does name.
+    /// option enum, which `libmimalloc-sys` does not name: the entry just
+    /// before `use_numa_nodes`, which it does (checked below), in v2 and v3
+    /// alike.
     const PURGE_DELAY: mi_option_t = 15;
+    const _: () = assert!(
+        PURGE_DELAY + 1 == libmimalloc_sys::mi_option_use_numa_nodes,
+        "mimalloc's option enum moved: look up mi_option_purge_delay again"
+    );
 
     /// Held while the option is changed: two processors built at once
     /// would otherwise restore each other's 0.
