@@ -76,9 +76,9 @@ impl Pricer {
             pricer.table = builtin;
             return Ok(pricer);
         }
-        let mut table = (*builtin).clone();
+        let mut layers = Vec::with_capacity(config.pricing_files.len() + 1);
         for (i, file) in config.pricing_files.iter().enumerate() {
-            table.apply_layer(load_file(i, file)?);
+            layers.push(load_file(i, file)?);
         }
         let mut inline = Vec::with_capacity(config.models.len());
         for (i, spec) in config.models.iter().enumerate() {
@@ -87,8 +87,8 @@ impl Pricer {
                 .map_err(|(field, m)| ConfigError::new(format!("cost.models[{i}].{field}"), m))?;
             inline.push(entry);
         }
-        table.apply_layer(inline);
-        pricer.table = Arc::new(table);
+        layers.push(inline);
+        pricer.table = Arc::new(builtin.layered(layers));
         Ok(pricer)
     }
 

@@ -79,7 +79,7 @@ struct Name {
 /// one string, candidates and prices in one vector each) rather than one
 /// or more per name: 4,000 models would otherwise be 20,000 small blocks
 /// interleaved with the garbage of parsing them.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Table {
     /// Every name and provider name, back to back.
     strings: String,
@@ -119,14 +119,15 @@ impl Table {
         b.freeze()
     }
 
-    /// Adds a layer of higher precedence: each entry replaces what the table
-    /// had for its name and provider (for every provider when it names none).
-    pub fn apply_layer(&mut self, entries: Vec<Entry>) {
+    /// This table with layers of higher precedence on top, in order: each
+    /// entry replaces what the table had for its name and provider (for
+    /// every provider when it names none).
+    pub fn layered(&self, layers: Vec<Vec<Entry>>) -> Self {
         let mut b = Builder::thaw(self);
-        for e in entries {
+        for e in layers.into_iter().flatten() {
             b.add(e, true);
         }
-        *self = b.freeze();
+        b.freeze()
     }
 
     /// Number of entries loaded (after replacements, counting each once).
@@ -182,12 +183,14 @@ impl Table {
     }
 
     /// The candidates of one name, as listed.
+    fn candidates_of(&self, n: Name) -> &[Candidate] {
+        &self.candidates[n.first as usize..][..n.count as usize]
+    }
+
+    /// The candidates of the name `key`.
     fn bucket(&self, key: &str) -> Option<&[Candidate]> {
-        let i = *self
-            .index
-            .find(Fx::default().hash_one(key), |&i| self.name(i) == key)?;
-        let n = self.names[i as usize];
-        Some(&self.candidates[n.first as usize..][..n.count as usize])
+        let i = *self.index.find(name_hash(key), |&i| self.name(i) == key)?;
+        Some(self.candidates_of(self.names[i as usize]))
     }
 
     /// The candidate of one name that fits the provider best: same provider,
@@ -234,30 +237,21 @@ struct Builder {
 impl Builder {
     /// A builder holding what `table` holds.
     fn thaw(table: &Table) -> Self {
-        let providers: Vec<Box<str>> = table
-            .providers
-            .iter()
-            .map(|&t| table.text(t).into())
-            .collect();
-        let provider_ids = providers
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.clone(), i as u32))
-            .collect();
-        let buckets = (0..table.names.len() as u32)
-            .map(|i| {
-                let n = table.names[i as usize];
-                let bucket = &table.candidates[n.first as usize..][..n.count as usize];
-                (table.name(i).into(), bucket.to_vec())
-            })
-            .collect();
-        Builder {
-            buckets,
-            providers,
-            provider_ids,
+        let mut b = Builder {
+            buckets: table
+                .names
+                .iter()
+                .map(|&n| (table.text(n.text).into(), table.candidates_of(n).to_vec()))
+                .collect(),
             prices: table.prices.clone(),
             entries: table.entries,
+            ..Default::default()
+        };
+        // A table's providers are distinct: they get their ids again.
+        for &p in &table.providers {
+            b.provider_id(table.text(p));
         }
+        b
     }
 
     fn add(&mut self, e: Entry, replace: bool) {
@@ -371,9 +365,6 @@ impl Builder {
         }
         t.prices.shrink_to_fit();
         for (key, bucket) in &self.buckets {
-            if bucket.is_empty() {
-                continue;
-            }
             let first = t.candidates.len() as u32;
             t.candidates.extend(bucket.iter().map(|c| Candidate {
                 price: kept[c.price as usize],
@@ -386,12 +377,16 @@ impl Builder {
                 count: bucket.len() as u32,
             });
             let (strings, names) = (&t.strings, &t.names);
-            let rehash = |&i: &u32| Fx::default().hash_one(names[i as usize].text.of(strings));
-            t.index
-                .insert_unique(Fx::default().hash_one(&**key), i, rehash);
+            let rehash = |&i: &u32| name_hash(names[i as usize].text.of(strings));
+            t.index.insert_unique(name_hash(key), i, rehash);
         }
         t
     }
+}
+
+/// The hash a name is indexed under.
+fn name_hash(name: &str) -> u64 {
+    Fx::default().hash_one(name)
 }
 
 /// The requested name, then without each leading `provider/` segment; each
@@ -592,11 +587,11 @@ mod tests {
         ]);
         assert_eq!((t.len(), t.prices.len()), (3, 2));
         assert_eq!(input_of(&t, "gpt-4o", Some("azure")), Some(1.0));
-        t.apply_layer(vec![entry("gpt-4o-mini", None, 3.0)]);
+        t = t.layered(vec![vec![entry("gpt-4o-mini", None, 3.0)]]);
         assert_eq!((t.len(), t.prices.len()), (3, 2));
         assert_eq!(input_of(&t, "gpt-4o-mini", Some("openai")), Some(3.0));
         assert_eq!(input_of(&t, "gpt-4o", Some("openai")), Some(1.0));
-        t.apply_layer(vec![entry("o1", Some("openai"), 4.0)]);
+        t = t.layered(vec![vec![entry("o1", Some("openai"), 4.0)]]);
         assert_eq!((t.len(), t.prices.len()), (4, 3));
         assert_eq!(input_of(&t, "openai/o1", Some("openai")), Some(4.0));
     }
@@ -607,16 +602,18 @@ mod tests {
             entry("gpt-4o", Some("openai"), 1.0),
             entry("azure/gpt-4o", Some("azure"), 2.0),
         ]);
-        t.apply_layer(vec![entry("gpt-4o", Some("openai"), 10.0)]);
+        t = t.layered(vec![vec![entry("gpt-4o", Some("openai"), 10.0)]]);
         assert_eq!(input_of(&t, "gpt-4o", Some("openai")), Some(10.0));
         assert_eq!(input_of(&t, "gpt-4o", Some("azure.ai.openai")), Some(2.0));
-        t.apply_layer(vec![entry("gpt-4o", None, 20.0)]);
+        t = t.layered(vec![vec![entry("gpt-4o", None, 20.0)]]);
         assert_eq!(input_of(&t, "gpt-4o", Some("azure.ai.openai")), Some(20.0));
         assert_eq!(input_of(&t, "gpt-4o", Some("openai")), Some(20.0));
         assert_eq!(t.len(), 2);
         // A name known only as a suffix becomes an entry of its own.
-        t.apply_layer(vec![entry("azure/dall-e-3", Some("azure"), 1.0)]);
-        t.apply_layer(vec![entry("dall-e-3", None, 2.0)]);
+        t = t.layered(vec![
+            vec![entry("azure/dall-e-3", Some("azure"), 1.0)],
+            vec![entry("dall-e-3", None, 2.0)],
+        ]);
         assert_eq!(t.len(), 4);
     }
 }
