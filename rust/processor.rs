@@ -110,20 +110,30 @@ impl Processor {
     /// Processes one OTLP export request of `signal`, given as protobuf bytes.
     ///
     /// Batches that cannot contain anything to change are answered without
-    /// decoding. Spans and logs are processed on the wire ([`crate::wire`]),
-    /// metrics and anything the wire walk leaves alone by the reference
-    /// path. A malformed batch is an error; the caller passes it on as is.
+    /// decoding. The rest are processed on the wire ([`crate::wire`]):
+    /// spans and logs spliced, metrics walked into edits that are then
+    /// applied to the input's bytes; anything the wire paths leave alone
+    /// by the reference path. A malformed batch is an error; the caller
+    /// passes it on as is.
     pub fn process(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
         if input.is_empty() || !self.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
-        if signal != Signal::Metrics {
-            let mut batch = Batch::default();
-            if let Ok(output) = wire::splice(self, signal, input, &mut batch, None) {
-                return Ok(batch.finish(output));
+        let mut batch = Batch::default();
+        let output = match signal {
+            Signal::Metrics => {
+                wire::metric_walk::edits(self, input, &mut batch).and_then(|edits| {
+                    edits
+                        .map(|e| wire::metric_splice::apply(input, &e))
+                        .transpose()
+                })
             }
+            _ => wire::splice(self, signal, input, &mut batch, None),
+        };
+        match output {
+            Ok(output) => Ok(batch.finish(output)),
+            Err(wire::Fallback) => self.reference(signal, input),
         }
-        self.reference(signal, input)
     }
 
     /// As [`Self::process`], but a changed batch comes back, when it can,

@@ -5,6 +5,8 @@
 //! back whole. Batches: the metrics workload, GenAI mixed with plain
 //! metrics, a scope that already has a cost histogram (derived points are
 //! appended to it), and the captured output of real instrumentations.
+//! The whole output (`Processor::process`, the same edits applied to the
+//! input's bytes) must also agree with the reference prost path.
 
 mod support;
 
@@ -292,6 +294,44 @@ fn metric_edits_applied_to_the_input_give_the_output() {
     assert!(
         as_edits >= 5 * CONFIGS.len() - 2 && whole == CONFIGS.len() - 2,
         "{as_edits} as edits, {whole} whole"
+    );
+}
+
+/// The whole output (`Processor::process`: the walk's edits applied to
+/// the input's bytes) against the reference prost path.
+#[test]
+fn metrics_processed_on_the_wire_agree_with_the_reference() {
+    let batches = batches();
+    let mut changed = 0;
+    for config in CONFIGS {
+        let p = Processor::from_json(config.as_bytes()).expect("valid config");
+        for (name, input) in &batches {
+            let what = format!("{name} with {config}");
+            let reference = p
+                .process_reference(Signal::Metrics, input)
+                .expect("reference accepts");
+            let wire = p.process(Signal::Metrics, input).expect("accepted");
+            assert_eq!(wire.stats, reference.stats, "{what}: counters");
+            assert_eq!(wire.unknown_models, reference.unknown_models, "{what}");
+            let decoded = |o: &Option<Vec<u8>>| {
+                o.as_ref().map(|b| {
+                    let req = ExportMetricsServiceRequest::decode(&b[..]).expect("decodes");
+                    format!("{req:?}")
+                })
+            };
+            let (w, r) = (decoded(&wire.output), decoded(&reference.output));
+            assert!(
+                w == r,
+                "{what}: outputs differ\nwire:      {w:?}\nreference: {r:?}"
+            );
+            changed += usize::from(r.is_some());
+        }
+    }
+    // Only the plain-only batches a configuration leaves alone may stay
+    // unchanged: the comparison must have seen changed output.
+    assert!(
+        changed >= batches.len() * (CONFIGS.len() - 1),
+        "only {changed} runs changed anything"
     );
 }
 

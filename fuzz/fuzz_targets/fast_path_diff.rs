@@ -1,7 +1,8 @@
 //! Differential target for the fast paths of `Processor::process`: the
 //! prefilter (rust/prefilter.rs) answers batches without any stage needle
-//! "unchanged" without decoding, and spans and logs are processed on the
-//! wire (rust/wire), decoding only the attributes a stage may read. The
+//! "unchanged" without decoding, and batches are processed on the wire
+//! (rust/wire), decoding only what a stage may read (metrics: walked into
+//! edits, then applied to the input's bytes). The
 //! reference is prost: decode, run the signal walk directly, re-encode.
 //! On every input prost accepts, both must agree: the same changed flag,
 //! the same decoded output and the same counters. On input prost refuses

@@ -39,6 +39,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
+use super::edit_reader::Reader;
 use super::kv;
 use crate::attrs::same_key;
 use crate::normalize::rules::FxHasher;
@@ -53,12 +54,12 @@ pub enum Target {
     DataPoint = 5,
 }
 
-const SCHEMA_URL: u8 = 4;
-const METRIC_NAME: u8 = 6;
-const APPENDED_POINTS: u8 = 7;
-const APPENDED_METRICS: u8 = 8;
+pub(super) const SCHEMA_URL: u8 = 4;
+pub(super) const METRIC_NAME: u8 = 6;
+pub(super) const APPENDED_POINTS: u8 = 7;
+pub(super) const APPENDED_METRICS: u8 = 8;
 /// In place of an op count: the ops of the previous list entry again.
-const REPEAT: u32 = u32::MAX;
+pub(super) const REPEAT: u32 = u32::MAX;
 
 /// Indices of the list's messages (unused ones 0).
 #[derive(Debug, Clone, Copy, Default)]
@@ -102,6 +103,11 @@ pub struct Edits {
 enum Bytes {
     Input(usize),
     Buf(usize, usize),
+}
+
+/// A range of `buf` read back by an edit [`Reader`].
+fn buf_bytes((from, to): (usize, usize)) -> Bytes {
+    Bytes::Buf(from, to)
 }
 
 impl Default for Edits {
@@ -279,10 +285,11 @@ impl Edits {
     /// Whether `decoded` has the keys, in order, the last replay was built from.
     fn replayed_from_keys(&self, decoded: &[Original<'_>]) -> bool {
         self.replayed_from.as_ref().is_some_and(|from| {
-            let mut r = OpReader { buf: from, at: 0 };
-            decoded.iter().all(
-                |o| matches!(r.bytes(), Some(Bytes::Buf(s, e)) if same_key(&from[s..e], o.key)),
-            ) && r.at == from.len()
+            let mut r = Reader::new(from);
+            decoded
+                .iter()
+                .all(|o| matches!(r.range(), Some((s, e)) if same_key(&from[s..e], o.key)))
+                && r.at == from.len()
         })
     }
 
@@ -306,29 +313,31 @@ impl Edits {
         };
         list.clear();
         list.extend((0..decoded.len()).map(|i| (Bytes::Input(i), Bytes::Input(i))));
-        let mut r = OpReader {
+        let mut r = Reader {
             buf,
             at: range.start,
         };
         let Some(n) = r.u32() else { return false };
         for _ in 0..n {
-            let (Some(op), Some(key)) = (r.u8(), r.bytes()) else {
+            let (Some(op), Some(key)) = (r.u8(), r.range().map(buf_bytes)) else {
                 return false;
             };
             let k = bytes(key);
             let first = list.iter().position(|&(lk, _)| same_key(bytes(lk), k));
             match (op, first) {
                 (0, _) => list.retain(|&(lk, _)| !same_key(bytes(lk), k)),
-                (1, Some(i)) => match r.value() {
+                (1, Some(i)) => match r.value_range().map(buf_bytes) {
                     Some(v) => list[i].1 = v,
                     None => return false,
                 },
-                (1, None) => match r.value() {
+                (1, None) => match r.value_range().map(buf_bytes) {
                     Some(v) => list.push((key, v)),
                     None => return false,
                 },
                 (2, Some(i)) => {
-                    let Some(to) = r.bytes() else { return false };
+                    let Some(to) = r.range().map(buf_bytes) else {
+                        return false;
+                    };
                     let (_, v) = list.remove(i);
                     let t = bytes(to);
                     if list.iter().any(|&(lk, _)| same_key(bytes(lk), t)) {
@@ -376,72 +385,6 @@ impl Edits {
         for i in [at.resource, at.scope, at.item, at.event] {
             self.buf.extend_from_slice(&i.to_le_bytes());
         }
-    }
-}
-
-/// Reads back ops this module wrote, as ranges of the buffer.
-struct OpReader<'b> {
-    buf: &'b [u8],
-    at: usize,
-}
-
-impl OpReader<'_> {
-    fn take(&mut self, n: usize) -> Option<(usize, usize)> {
-        let from = self.at;
-        let to = from.checked_add(n).filter(|&to| to <= self.buf.len())?;
-        self.at = to;
-        Some((from, to))
-    }
-
-    fn u8(&mut self) -> Option<u8> {
-        let (from, _) = self.take(1)?;
-        Some(self.buf[from])
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        let (from, to) = self.take(4)?;
-        Some(u32::from_le_bytes(self.buf[from..to].try_into().ok()?))
-    }
-
-    fn bytes(&mut self) -> Option<Bytes> {
-        let n = self.u32()? as usize;
-        let (from, to) = self.take(n)?;
-        Some(Bytes::Buf(from, to))
-    }
-
-    /// One value (see `put_value`), as the range it takes.
-    fn value(&mut self) -> Option<Bytes> {
-        let from = self.at;
-        self.skip_value()?;
-        Some(Bytes::Buf(from, self.at))
-    }
-
-    fn skip_value(&mut self) -> Option<()> {
-        match self.u8()? {
-            0 => {}
-            1 | 5 => {
-                self.bytes()?;
-            }
-            2 => {
-                self.take(1)?;
-            }
-            3 | 4 => {
-                self.take(8)?;
-            }
-            6 => {
-                for _ in 0..self.u32()? {
-                    self.skip_value()?;
-                }
-            }
-            7 => {
-                for _ in 0..self.u32()? {
-                    self.bytes()?;
-                    self.skip_value()?;
-                }
-            }
-            _ => return None,
-        }
-        Some(())
     }
 }
 
@@ -630,7 +573,7 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
-fn put_value(out: &mut Vec<u8>, v: Option<&Value>) {
+pub(super) fn put_value(out: &mut Vec<u8>, v: Option<&Value>) {
     let Some(v) = v else {
         out.push(0);
         return;

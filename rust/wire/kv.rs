@@ -198,6 +198,30 @@ pub fn encode(kv: &KeyValue, number: u32, out: &mut Vec<u8>) {
     }
 }
 
+/// Appends an attribute given as its key and its value's `AnyValue` bytes
+/// (`None`: no value field) as field `number`, sized once.
+pub fn encode_parts(key: &[u8], value: Option<&[u8]>, number: u32, out: &mut Vec<u8>) {
+    let key_len = match key.len() {
+        0 => 0,
+        n => 1 + varint_len(n as u64) + n,
+    };
+    let value_len = value.map_or(0, |v| 1 + varint_len(v.len() as u64) + v.len());
+    let len = key_len + value_len;
+    out.reserve(len + 2 * varint_len(len as u64) + 1);
+    put_tag(out, number, LEN);
+    put_varint(out, len as u64);
+    if key_len > 0 {
+        out.push(KEY_TAG);
+        put_varint(out, key.len() as u64);
+        out.extend_from_slice(key);
+    }
+    if let Some(v) = value {
+        out.push(VALUE_TAG);
+        put_varint(out, v.len() as u64);
+        out.extend_from_slice(v);
+    }
+}
+
 /// The encoded length of an `AnyValue` holding `v`, for the scalars
 /// written by hand.
 fn scalar_len(v: &Value) -> Option<usize> {

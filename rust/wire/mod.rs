@@ -2,7 +2,9 @@
 //! protobuf bytes down to the attribute lists, hands the stages only the
 //! attributes they may read (decoded directly, or by prost when unusual),
 //! and copies every other byte through; for metrics ([`metric_walk`]),
-//! decodes only what the stages read and answers with edits.
+//! decodes only what the stages read and answers with edits, which
+//! [`metric_splice`] applies to the input's bytes when the whole batch is
+//! asked for.
 //!
 //! The prost path in [`crate::signals`] stays the reference: on input whose
 //! shape the walk does not fully understand (groups, malformed framing, a
@@ -17,9 +19,11 @@
 
 mod attrs;
 mod codec;
+mod edit_reader;
 pub mod edits;
 mod kv;
 pub mod metric_edits;
+pub mod metric_splice;
 pub mod metric_walk;
 mod splice;
 
