@@ -51,6 +51,8 @@ pub struct Batch {
     pub unknown_models: Vec<String>,
     /// Prices looked up so far.
     pub prices: crate::pricing::memo::Memo,
+    /// Prometheus metric names computed so far.
+    pub names: crate::naming::NameMemo,
     /// The legacy-name upgrade changed a metric scope: it may have
     /// converted counters to histograms, which edits do not express.
     pub legacy_upgraded: bool,

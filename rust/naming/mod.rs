@@ -30,6 +30,7 @@ use opentelemetry_proto::tonic::metrics::v1::{
 
 use crate::attrs;
 use crate::error::ConfigError;
+use crate::processor::Batch;
 use crate::signals::metrics::for_each_point_attrs;
 use crate::stats::Stats;
 
@@ -69,7 +70,7 @@ impl Naming {
     /// Renames the selected metrics of one resource and relabels their
     /// points; counts renamed metrics in `stats.metrics_renamed`. Returns
     /// whether anything changed.
-    pub fn apply(&self, rm: &mut ResourceMetrics, stats: &mut Stats) -> bool {
+    pub fn apply(&self, rm: &mut ResourceMetrics, batch: &mut Batch) -> bool {
         let resource_attrs = rm.resource.as_ref().map_or(&[][..], |r| &r.attributes);
         let Some(mut labels) = self.resource_labels(resource_attrs) else {
             return false;
@@ -78,7 +79,7 @@ impl Naming {
         for sm in &mut rm.scope_metrics {
             self.set_scope(&mut labels, sm.scope.as_ref());
             for metric in &mut sm.metrics {
-                let Some(renamed) = self.rename(metric, stats) else {
+                let Some(renamed) = self.rename(metric, batch) else {
                     continue;
                 };
                 changed |= renamed;
@@ -114,12 +115,12 @@ impl Naming {
     /// `stats.metrics_renamed` when that changed it; returns whether it
     /// changed, or `None` when the metric is not selected (its points then
     /// keep their labels). Only the name, unit, type and metadata are read.
-    pub fn rename(&self, metric: &mut Metric, stats: &mut Stats) -> Option<bool> {
+    pub fn rename(&self, metric: &mut Metric, batch: &mut Batch) -> Option<bool> {
         if !self.config.enabled || !self.selector.selects(&metric.name) {
             return None;
         }
-        let renamed = rename_metric(metric);
-        stats.metrics_renamed += u64::from(renamed);
+        let renamed = rename_metric(metric, &mut batch.names);
+        batch.stats.metrics_renamed += u64::from(renamed);
         Some(renamed)
     }
 
@@ -154,17 +155,65 @@ fn prom_type(metric: &Metric) -> PromType {
     }
 }
 
+/// Prometheus names computed for one batch, by OTLP name, unit and type: a
+/// batch repeats a few metrics over many resources and scopes, and
+/// computing a name took a twentieth of the metrics call.
+#[derive(Debug, Default)]
+pub struct NameMemo(Vec<Named>);
+
+#[derive(Debug)]
+struct Named {
+    name: String,
+    unit: String,
+    kind: PromType,
+    prometheus: String,
+    clear_unit: bool,
+}
+
+/// Distinct names a memo keeps; a batch with more computes the rest.
+const MEMO_NAMES: usize = 32;
+
+impl NameMemo {
+    /// [`prometheus_metric_name`] of `metric`'s name, unit and type.
+    fn get(&mut self, name: &str, unit: &str, kind: PromType) -> (&str, bool) {
+        let at = self
+            .0
+            .iter()
+            .position(|n| n.kind == kind && n.name == name && n.unit == unit);
+        let i = match at {
+            Some(i) => i,
+            None => {
+                let (prometheus, clear_unit) = prometheus_metric_name(name, unit, kind);
+                if self.0.len() == MEMO_NAMES {
+                    self.0.pop();
+                }
+                self.0.push(Named {
+                    name: name.to_string(),
+                    unit: unit.to_string(),
+                    kind,
+                    prometheus,
+                    clear_unit,
+                });
+                self.0.len() - 1
+            }
+        };
+        (&self.0[i].prometheus, self.0[i].clear_unit)
+    }
+}
+
 /// Gives `metric` its Prometheus-style name; returns whether it changed.
-fn rename_metric(metric: &mut Metric) -> bool {
-    let (name, clear_unit) = prometheus_metric_name(&metric.name, &metric.unit, prom_type(metric));
+fn rename_metric(metric: &mut Metric, memo: &mut NameMemo) -> bool {
+    let kind = prom_type(metric);
+    let (name, clear_unit) = memo.get(&metric.name, &metric.unit, kind);
+    let renamed = name != metric.name;
+    if renamed {
+        metric.name.clear();
+        metric.name.push_str(name);
+    }
     if clear_unit {
         metric.unit.clear();
     }
-    if name == metric.name {
-        return clear_unit;
-    }
-    metric.name = name;
-    true
+    renamed || clear_unit
 }
 
 #[cfg(test)]
@@ -200,7 +249,7 @@ mod tests {
             ..Default::default()
         });
         let before = rm.clone();
-        assert!(!naming.apply(&mut rm, &mut Stats::default()));
+        assert!(!naming.apply(&mut rm, &mut Batch::default()));
         assert_eq!(rm, before);
     }
 }

@@ -52,7 +52,7 @@ pub fn process(p: &Processor, req: &mut ExportMetricsServiceRequest, batch: &mut
             changed |= touched;
             changed |= mark_schema(&mut sm.schema_url, touched);
         }
-        changed |= p.naming.apply(rm, &mut batch.stats);
+        changed |= p.naming.apply(rm, batch);
     }
     changed
 }

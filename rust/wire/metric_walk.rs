@@ -247,7 +247,7 @@ impl<'a> Walk<'_, 'a> {
         let selected = self
             .p
             .naming
-            .rename(&mut metric, &mut self.batch.stats)
+            .rename(&mut metric, self.batch)
             .map(|renamed| self.changed |= renamed)
             .is_some();
         if metric.name != name || metric.unit != unit {
@@ -395,7 +395,7 @@ impl<'a> Walk<'_, 'a> {
         }
         if !appended.is_empty() {
             for metric in &mut appended {
-                let selected = self.p.naming.rename(metric, &mut self.batch.stats);
+                let selected = self.p.naming.rename(metric, self.batch);
                 if let Some(labels) = labels.filter(|_| selected.is_some()) {
                     for_each_point_attrs(metric, |a| {
                         labels.apply(a);
