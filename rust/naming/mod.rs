@@ -232,6 +232,27 @@ mod tests {
         }
     }
 
+    /// The memo answers as the function does, past its capacity too.
+    #[test]
+    fn remembered_names_are_the_computed_ones() {
+        let mut memo = NameMemo::default();
+        for round in 0..2 {
+            for i in 0..MEMO_NAMES + 8 {
+                let (name, unit) = (format!("gen_ai.m{i}.tokens"), ["s", "{token}", "1"][i % 3]);
+                for kind in [PromType::Counter, PromType::Gauge, PromType::Other] {
+                    let want = prometheus_metric_name(&name, unit, kind);
+                    let (got, clear) = memo.get(&name, unit, kind);
+                    assert_eq!(
+                        (got, clear),
+                        (want.0.as_str(), want.1),
+                        "{name} {kind:?} {round}"
+                    );
+                }
+            }
+        }
+        assert_eq!(memo.0.len(), MEMO_NAMES);
+    }
+
     #[test]
     fn disabled_stage_adds_no_needles_and_changes_nothing() {
         let config = NamingConfig {
