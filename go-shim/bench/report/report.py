@@ -101,6 +101,7 @@ CATEGORIES = [
     ("pricing table lookup", r"otelcol_genai::pricing::table::Table::lookup$"),
     ("cost metric derivation", r"derive_cost_metrics$"),
     ("naming (Naming::apply)", r"otelcol_genai::naming::Naming::apply$"),
+    ("naming's point labels (PointLabels::apply)", r"otelcol_genai::naming::points::PointLabels::apply$"),
     ("label names (sanitize::label_name)", r"otelcol_genai::naming::sanitize::label_name$"),
 ]
 # prost's share is counted from self costs: inlining spreads its inclusive
