@@ -24,7 +24,9 @@ pub fn apply<'a>(input: &'a [u8], edits: &'a [u8]) -> Result<Vec<u8>, Fallback> 
     entries.sort_by_key(|e| (e.at.resource, e.at.scope, e.at.item, e.at.event));
     let mut s = Splice {
         applied: 0,
-        scratch: Vec::new(),
+        values: Vec::new(),
+        ops: Vec::new(),
+        ops_of: None,
         attrs: Vec::new(),
     };
     let mut out = Vec::with_capacity(input.len() + input.len() / 4);
@@ -73,16 +75,20 @@ struct Attr<'a> {
 enum Value<'a> {
     Absent,
     Input(&'a [u8]),
-    /// A range of the scratch buffer.
-    Scratch(usize, usize),
+    /// A range of [`Splice::values`].
+    Set(usize, usize),
 }
 
 struct Splice<'a> {
     /// Entries applied so far; all of them must be.
     applied: usize,
-    /// Values the ops set, as `AnyValue` bytes.
-    scratch: Vec<u8>,
     attrs: Vec<Attr<'a>>,
+    /// The ops of the last list entry read, and where they were read
+    /// from: most points repeat the last point's ops, read once.
+    ops: Vec<Op<'a>>,
+    ops_of: Option<&'a [u8]>,
+    /// Values the ops set, as `AnyValue` bytes.
+    values: Vec<u8>,
 }
 
 /// Rewrites the payload of a message some entries reach.
@@ -314,7 +320,6 @@ impl<'a> Splice<'a> {
         out: &mut Vec<u8>,
     ) -> Result<(), Fallback> {
         self.attrs.clear();
-        self.scratch.clear();
         for f in fields(buf) {
             let f = f?;
             if f.number == number {
@@ -326,14 +331,27 @@ impl<'a> Splice<'a> {
                 });
             }
         }
-        for e in entries {
+        for (n, e) in entries.iter().enumerate() {
             let Body::Ops(body) = e.body else {
                 return Err(Fallback);
             };
             self.applied += 1;
-            let mut ops = edit_reader::ops(body).ok_or(Fallback)?;
-            while let Some(op) = ops.next_op(&mut self.scratch).ok_or(Fallback)? {
-                self.op(op)?;
+            let read = self.ops_of.is_some_and(|o| std::ptr::eq(o, body));
+            if !read {
+                // Values of an earlier entry of this list stay: its
+                // attributes may hold them.
+                if n == 0 {
+                    self.values.clear();
+                }
+                self.ops.clear();
+                let mut ops = edit_reader::ops(body).ok_or(Fallback)?;
+                while let Some(op) = ops.next_op(&mut self.values).ok_or(Fallback)? {
+                    self.ops.push(op);
+                }
+                self.ops_of = Some(body);
+            }
+            for i in 0..self.ops.len() {
+                self.op(self.ops[i])?;
             }
         }
         let mut written = false;
@@ -363,7 +381,7 @@ impl<'a> Splice<'a> {
                 self.attrs.remove(i);
             }
             Op::Set(key, (from, to)) => {
-                let value = Value::Scratch(from, to);
+                let value = Value::Set(from, to);
                 match at(&self.attrs, key) {
                     Some(i) => (self.attrs[i].value, self.attrs[i].raw) = (value, None),
                     None => self.attrs.push(Attr {
@@ -392,7 +410,7 @@ impl<'a> Splice<'a> {
             let value = match a.value {
                 Value::Absent => None,
                 Value::Input(v) => Some(v),
-                Value::Scratch(from, to) => Some(&self.scratch[from..to]),
+                Value::Set(from, to) => Some(&self.values[from..to]),
             };
             kv::encode_parts(a.key, value, number, out);
         }
@@ -452,8 +470,8 @@ mod tests {
         }
     }
 
-    /// One gauge point with attributes `a=1, b=2`.
-    fn batch() -> Vec<u8> {
+    /// A gauge of `points` points with attributes `a=1, b=2`.
+    fn batch(points: usize) -> Vec<u8> {
         let point = NumberDataPoint {
             attributes: vec![kv("a", "1"), kv("b", "2")],
             ..Default::default()
@@ -461,7 +479,7 @@ mod tests {
         let metric = Metric {
             name: "m".into(),
             data: Some(Data::Gauge(Gauge {
-                data_points: vec![point],
+                data_points: vec![point; points],
             })),
             ..Default::default()
         };
@@ -477,62 +495,91 @@ mod tests {
         .encode_to_vec()
     }
 
-    /// Edits holding one point entry at `[resource, scope, metric, point]`
-    /// with `ops` (kind, key, and the rename target or a string value).
-    fn point_edits(at: [u32; 4], ops: &[(u8, &str, &str)]) -> Vec<u8> {
+    /// Ops: kind, key, and the rename target or a string value.
+    type Ops<'o> = &'o [(u8, &'o str, &'o str)];
+
+    /// Edits of point entries at `[resource, scope, metric, point]`, each
+    /// with its ops or (`None`) a repeat of the last entry's.
+    fn edits(entries: &[([u32; 4], Option<Ops>)]) -> Vec<u8> {
         let bytes = |out: &mut Vec<u8>, b: &str| {
             out.extend_from_slice(&(b.len() as u32).to_le_bytes());
             out.extend_from_slice(b.as_bytes());
         };
-        let mut e = 1u32.to_le_bytes().to_vec();
-        e.push(Target::DataPoint as u8);
-        at.iter()
-            .for_each(|i| e.extend_from_slice(&i.to_le_bytes()));
-        e.extend_from_slice(&(ops.len() as u32).to_le_bytes());
-        for &(kind, key, arg) in ops {
-            e.push(kind);
-            bytes(&mut e, key);
-            match kind {
-                1 => {
-                    e.push(1);
-                    bytes(&mut e, arg);
+        let mut e = (entries.len() as u32).to_le_bytes().to_vec();
+        for (at, ops) in entries {
+            e.push(Target::DataPoint as u8);
+            at.iter()
+                .for_each(|i| e.extend_from_slice(&i.to_le_bytes()));
+            let Some(ops) = ops else {
+                e.extend_from_slice(&u32::MAX.to_le_bytes());
+                continue;
+            };
+            e.extend_from_slice(&(ops.len() as u32).to_le_bytes());
+            for &(kind, key, arg) in *ops {
+                e.push(kind);
+                bytes(&mut e, key);
+                match kind {
+                    1 => {
+                        e.push(1);
+                        bytes(&mut e, arg);
+                    }
+                    2 => bytes(&mut e, arg),
+                    _ => {}
                 }
-                2 => bytes(&mut e, arg),
-                _ => {}
             }
         }
         e
     }
 
-    fn point_attrs(out: &[u8]) -> Vec<KeyValue> {
+    fn points_attrs(out: &[u8]) -> Vec<Vec<KeyValue>> {
         let req = ExportMetricsServiceRequest::decode(out).unwrap();
         match &req.resource_metrics[0].scope_metrics[0].metrics[0].data {
-            Some(Data::Gauge(g)) => g.data_points[0].attributes.clone(),
+            Some(Data::Gauge(g)) => g.data_points.iter().map(|p| p.attributes.clone()).collect(),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn ops_act_as_pdata_map_operations() {
-        let input = batch();
         // Set an existing key in place, rename (appended), set a new key
         // (appended), delete.
-        let ops = [(1, "a", "x"), (2, "b", "c"), (1, "d", "y"), (0, "a", "")];
-        let out = apply(&input, &point_edits([0, 0, 0, 0], &ops)).unwrap();
-        assert_eq!(point_attrs(&out), [kv("c", "2"), kv("d", "y")]);
+        let ops: Ops = &[(1, "a", "x"), (2, "b", "c"), (1, "d", "y"), (0, "a", "")];
+        let out = apply(&batch(1), &edits(&[([0, 0, 0, 0], Some(ops))])).unwrap();
+        assert_eq!(points_attrs(&out), [[kv("c", "2"), kv("d", "y")]]);
+    }
+
+    /// Repeated ops are read once and their values kept for the points
+    /// that repeat them; a second entry of one list keeps the values of
+    /// the first.
+    #[test]
+    fn repeated_ops_give_every_point_their_values() {
+        let set_x: Ops = &[(1, "x", "v1"), (2, "a", "a2")];
+        let set_y: Ops = &[(1, "y", "v2")];
+        let e = edits(&[
+            ([0, 0, 0, 0], Some(set_x)),
+            ([0, 0, 0, 1], None),
+            ([0, 0, 0, 2], None),
+            ([0, 0, 0, 2], Some(set_y)),
+        ]);
+        let out = apply(&batch(3), &e).unwrap();
+        let with_x = vec![kv("b", "2"), kv("x", "v1"), kv("a2", "1")];
+        let mut with_y = with_x.clone();
+        with_y.push(kv("y", "v2"));
+        assert_eq!(points_attrs(&out), [with_x.clone(), with_x, with_y]);
     }
 
     #[test]
     fn edits_that_do_not_fit_the_input_fall_back() {
-        let input = batch();
+        let input = batch(1);
+        let delete_a: Ops = &[(0, "a", "")];
         for (at, ops) in [
-            ([0, 0, 0, 1], vec![(0, "a", "")]), // no second point
-            ([1, 0, 0, 0], vec![(0, "a", "")]), // no second resource
-            ([0, 0, 0, 0], vec![(0, "z", "")]), // no key z
-            ([0, 0, 0, 0], vec![(2, "z", "a")]),
+            ([0, 0, 0, 1], delete_a),            // no second point
+            ([1, 0, 0, 0], delete_a),            // no second resource
+            ([0, 0, 0, 0], &[(0, "z", "")][..]), // no key z
+            ([0, 0, 0, 0], &[(2, "z", "a")][..]),
         ] {
-            let edits = point_edits(at, &ops);
-            assert_eq!(apply(&input, &edits), Err(Fallback), "{at:?} {ops:?}");
+            let e = edits(&[(at, Some(ops))]);
+            assert_eq!(apply(&input, &e), Err(Fallback), "{at:?} {ops:?}");
         }
         assert_eq!(apply(&input, b"\x01\x00"), Err(Fallback), "not edits");
     }
