@@ -68,8 +68,8 @@ impl Naming {
     }
 
     /// Renames the selected metrics of one resource and relabels their
-    /// points; counts renamed metrics in `stats.metrics_renamed`. Returns
-    /// whether anything changed.
+    /// points; counts renamed metrics in the batch's `metrics_renamed`.
+    /// Returns whether anything changed.
     pub fn apply(&self, rm: &mut ResourceMetrics, batch: &mut Batch) -> bool {
         let resource_attrs = rm.resource.as_ref().map_or(&[][..], |r| &r.attributes);
         let Some(mut labels) = self.resource_labels(resource_attrs) else {
@@ -112,7 +112,7 @@ impl Naming {
     }
 
     /// Gives a selected metric its Prometheus-style name, counting it in
-    /// `stats.metrics_renamed` when that changed it; returns whether it
+    /// the batch's `metrics_renamed` when that changed it; returns whether it
     /// changed, or `None` when the metric is not selected (its points then
     /// keep their labels). Only the name, unit, type and metadata are read.
     pub fn rename(&self, metric: &mut Metric, batch: &mut Batch) -> Option<bool> {
