@@ -131,14 +131,9 @@ impl<'a> Splice<'a> {
             match f.number {
                 1 if !resource_seen => {
                     resource_seen = true;
-                    if attrs.is_empty() {
-                        out.extend_from_slice(f.raw);
-                    } else {
-                        let payload = f.message()?;
-                        put_nested(out, 1, payload.len(), |out| {
-                            self.list(payload, 1, &attrs, out)
-                        })?;
-                    }
+                    self.nested(out, f, &attrs, |s, buf, attrs, out| {
+                        s.list(buf, 1, attrs, out)
+                    })?;
                 }
                 2 => {
                     let mine = take(&mut rest, s, |e| e.at.scope);
@@ -214,26 +209,19 @@ impl<'a> Splice<'a> {
             }
         }
         let (mut new_name, mut new_unit) = (name.map(|n| n.0), name.map(|n| n.1));
+        let to_points = entries
+            .iter()
+            .any(|e| matches!(e.body, Body::Ops(_) | Body::AppendedPoints(_)));
         for f in fields(buf) {
             let f = f?;
             match f.number {
                 1 if new_name.is_some() => put_text(out, 1, new_name.take()),
                 3 if new_unit.is_some() => put_text(out, 3, new_unit.take()),
                 1 | 3 if name.is_some() => {} // given twice: the walk falls back first
-                5 | 7 | 9 | 10 | 11 => {
-                    let number = f.number;
-                    let payload = f.message()?;
-                    let points: Vec<Entry> = entries
-                        .iter()
-                        .filter(|e| matches!(e.body, Body::Ops(_) | Body::AppendedPoints(_)))
-                        .copied()
-                        .collect();
-                    if points.is_empty() {
-                        out.extend_from_slice(f.raw);
-                        continue;
-                    }
+                5 | 7 | 9 | 10 | 11 if to_points => {
+                    let (number, payload) = (f.number, f.message()?);
                     put_nested(out, number, payload.len(), |out| {
-                        self.data(payload, number, &points, out)
+                        self.data(payload, number, entries, out)
                     })?;
                 }
                 _ => out.extend_from_slice(f.raw),
@@ -265,7 +253,8 @@ impl<'a> Splice<'a> {
                     appended.push(batch);
                     self.applied += 1;
                 }
-                _ => lists.push(*e),
+                Body::Ops(_) => lists.push(*e),
+                _ => {} // the metric's name
             }
         }
         let mut rest = &lists[..];
