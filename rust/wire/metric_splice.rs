@@ -14,6 +14,7 @@
 use super::codec::{fields, put_bytes, put_nested, Field};
 use super::edit_reader::{self, Body, Entry, Op};
 use super::edits::Target;
+use super::metric_walk::attributes_field;
 use super::{kv, Fallback};
 
 /// The metric batch `input` with `edits` applied.
@@ -240,11 +241,7 @@ impl<'a> Splice<'a> {
         entries: &[Entry<'a>],
         out: &mut Vec<u8>,
     ) -> Result<(), Fallback> {
-        let attributes = match number {
-            9 => 9,  // histogram points
-            10 => 1, // exponential histogram points
-            _ => 7,  // number and summary points
-        };
+        let attributes = attributes_field(number);
         let mut appended = Vec::new();
         let mut lists = Vec::with_capacity(entries.len());
         for e in entries {

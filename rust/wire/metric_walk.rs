@@ -258,7 +258,7 @@ impl<'a> Walk<'_, 'a> {
             index: at.item,
             renamed: (metric.name, metric.unit, selected),
         });
-        let Some(kind) = metric.data.as_ref().map(attributes_field) else {
+        let Some(kind) = data.map(|(number, _)| attributes_field(number)) else {
             priced.extend(original);
             return Ok(false);
         };
@@ -477,13 +477,14 @@ fn data_header(number: u32, buf: &[u8]) -> Result<Data, Fallback> {
     })
 }
 
-/// The field number of a point's attributes; histogram points also hold
-/// the numbers [`Walk::read_point`] reads, number points do not (7).
-fn attributes_field(data: &Data) -> u32 {
-    match data {
-        Data::Gauge(_) | Data::Sum(_) | Data::Summary(_) => 7,
-        Data::Histogram(_) => 9,
-        Data::ExponentialHistogram(_) => 1,
+/// The field number of a point's attributes in a metric whose data is in
+/// field `number` (the `data` oneof); histogram points also hold the
+/// numbers [`Walk::read_point`] reads, number points do not (7).
+pub(super) fn attributes_field(number: u32) -> u32 {
+    match number {
+        9 => 9,  // histogram
+        10 => 1, // exponential histogram
+        _ => 7,  // gauge, sum, summary
     }
 }
 
