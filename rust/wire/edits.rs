@@ -90,6 +90,8 @@ pub struct Edits {
     /// The input keys `replayed` was built from (each a `u32` length and
     /// the bytes), when it belongs to the last entry's ops.
     replayed_from: Option<Vec<u8>>,
+    /// The buffer of a `replayed_from` forgotten, for the next one.
+    replayed_from_buf: Vec<u8>,
     /// The last list entry was a replay that keeps every input attribute
     /// in its place, under its key or a new one, and adds only values its
     /// ops state (see [`Edits::repeat_positional`]).
@@ -121,6 +123,7 @@ impl Default for Edits {
             scratch: Vec::with_capacity(64),
             replayed: Vec::new(),
             replayed_from: None,
+            replayed_from_buf: Vec::new(),
             positional: false,
         }
     }
@@ -253,7 +256,7 @@ impl Edits {
                     self.buf.extend_from_slice(&REPEAT.to_le_bytes());
                 } else {
                     self.last_ops = Some(start..self.buf.len());
-                    self.replayed_from = None;
+                    self.forget_replay();
                 }
             }
             None => self.unrepresentable = true,
@@ -282,6 +285,14 @@ impl Edits {
         true
     }
 
+    /// Forgets the input keys of the last replay, keeping their buffer
+    /// (one per item otherwise).
+    fn forget_replay(&mut self) {
+        if let Some(from) = self.replayed_from.take() {
+            self.replayed_from_buf = from;
+        }
+    }
+
     /// Whether `decoded` has the keys, in order, the last replay was built from.
     fn replayed_from_keys(&self, decoded: &[Original<'_>]) -> bool {
         self.replayed_from.as_ref().is_some_and(|from| {
@@ -305,7 +316,7 @@ impl Edits {
         if self.replayed_from_keys(decoded) {
             return self.gives(decoded, result);
         }
-        self.replayed_from = None;
+        self.forget_replay();
         let (buf, list) = (&self.buf, &mut self.replayed);
         let bytes = |b: Bytes| match b {
             Bytes::Input(i) => decoded[i].key,
@@ -348,7 +359,8 @@ impl Edits {
                 _ => return false,
             }
         }
-        let mut from = Vec::new();
+        let mut from = std::mem::take(&mut self.replayed_from_buf);
+        from.clear();
         for o in decoded {
             put_bytes(&mut from, o.key);
         }
