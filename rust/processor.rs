@@ -56,6 +56,8 @@ pub struct Batch {
     /// The legacy-name upgrade changed a metric scope: it may have
     /// converted counters to histograms, which edits do not express.
     pub legacy_upgraded: bool,
+    /// Normalization's work lists.
+    pub normalize: crate::normalize::Work,
 }
 
 impl Batch {

@@ -11,6 +11,7 @@ use super::table::{
 };
 use super::{messages, values};
 use crate::attrs::{self, same_key};
+use crate::processor::Batch;
 use crate::stats::Stats;
 
 /// Lists up to this long keep their rules on the stack.
@@ -122,7 +123,7 @@ impl Rules {
         opts: Options,
         attrs: &mut Vec<KeyValue>,
         place: Places,
-        stats: &mut Stats,
+        b: &mut Batch,
     ) -> bool {
         // Each attribute's rules, looked up once for both passes; on the
         // stack for lists of usual length, so lists without work cost no
@@ -155,7 +156,7 @@ impl Rules {
                 at(slot, place)
                     .any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), &keys.present))
             });
-        has_work && self.rewrite(opts, attrs, rules, &keys, place, stats)
+        has_work && self.rewrite(opts, attrs, rules, &keys, place, b)
     }
 
     /// The flattened-message prefixes `key` falls under at `place`, as
@@ -227,7 +228,7 @@ impl Rules {
     }
 
     /// `rules` holds each attribute's rules, `keys` what the first pass
-    /// found about the list's keys.
+    /// found about the list's keys; `b` holds the work lists.
     fn rewrite(
         &self,
         opts: Options,
@@ -235,8 +236,13 @@ impl Rules {
         rules: &[&[Rule]],
         keys: &ListKeys,
         place: Places,
-        stats: &mut Stats,
+        b: &mut Batch,
     ) -> bool {
+        let Batch {
+            stats,
+            normalize: Work { todo, originals },
+            ..
+        } = b;
         let present = &keys.present;
         let mut changed = false;
 
@@ -268,34 +274,38 @@ impl Rules {
         }
 
         // Then mappings, highest-ranked source key first.
-        let mut todo: Vec<(u32, usize, &Action)> = Vec::with_capacity(attrs.len());
+        todo.clear();
         for (i, (kv, rules)) in attrs.iter().zip(rules).enumerate() {
-            for r in at(rules, place) {
-                if matches!(r.action, Action::Map { .. }) && value_of(kv).is_some() {
-                    todo.push((r.rank, i, &r.action));
+            for (j, r) in rules.iter().enumerate() {
+                if r.places & place != 0
+                    && matches!(r.action, Action::Map { .. })
+                    && value_of(kv).is_some()
+                {
+                    todo.push((r.rank, i as u32, j as u32));
                 }
             }
         }
-        todo.sort_by_key(|(rank, i, _)| (*rank, *i));
+        todo.sort_unstable();
         let inputs = attrs.len();
         // One allocation instead of growth steps: mapped items are the hot
         // path of GenAI batches.
         attrs.reserve(todo.len());
         let mut written = KeySet::new(self.ids());
-        let mut originals: Vec<usize> = Vec::with_capacity(todo.len());
+        originals.clear();
         let mut vercel_outer: Option<bool> = None;
         // A target is taken when written already, or, without overwrite,
         // present in the input.
         let blocked = |written: &KeySet, target: KeyId| {
             written.contains(target) || (!opts.overwrite && present.contains(target))
         };
-        for (_, i, action) in todo {
+        for &(_, i, j) in todo.iter() {
+            let i = i as usize;
             let Action::Map {
                 to,
                 to_id,
                 transform,
                 kind,
-            } = action
+            } = &rules[i][j as usize].action
             else {
                 continue;
             };
@@ -453,6 +463,16 @@ impl Rules {
         }
         Some(value)
     }
+}
+
+/// Work lists of `rewrite`, kept in the batch so that rewriting a list
+/// does not allocate them each time.
+#[derive(Debug, Default)]
+pub struct Work {
+    /// The mappings to make: (rank, attribute, rule of the attribute).
+    todo: Vec<(u32, u32, u32)>,
+    /// Attributes mapped, to remove when originals are removed.
+    originals: Vec<usize>,
 }
 
 /// What one mapping writes (key, its id, value): usually one attribute,

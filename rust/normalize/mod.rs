@@ -24,8 +24,9 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 pub use config::{CustomSource, EnvironmentDirection, NormalizeConfig, Position, SourcesConfig};
 
 use crate::error::ConfigError;
-use crate::stats::Stats;
+use crate::processor::Batch;
 use apply::Options;
+pub use apply::Work;
 use rules::Rules;
 
 /// Where an attribute list sits; some mappings apply only in some places.
@@ -74,8 +75,8 @@ impl Normalizer {
     }
 
     /// Rewrites `attrs` in place; returns whether anything changed.
-    pub fn apply(&self, attrs: &mut Vec<KeyValue>, place: Place, stats: &mut Stats) -> bool {
-        self.enabled && self.rules.apply(self.options, attrs, place.bit(), stats)
+    pub fn apply(&self, attrs: &mut Vec<KeyValue>, place: Place, b: &mut Batch) -> bool {
+        self.enabled && self.rules.apply(self.options, attrs, place.bit(), b)
     }
 
     /// Whether `apply` may read or write the attribute `key` (in any place,

@@ -31,15 +31,15 @@ pub fn process(p: &Processor, req: &mut ExportLogsServiceRequest, batch: &mut Ba
         if let Some(res) = rl.resource.as_mut() {
             changed |= p
                 .normalizer
-                .apply(&mut res.attributes, Place::Resource, &mut batch.stats);
+                .apply(&mut res.attributes, Place::Resource, batch);
         }
         for sl in &mut rl.scope_logs {
             let mut touched = false;
             for record in &mut sl.log_records {
                 batch.stats.items += 1;
-                touched |=
-                    p.normalizer
-                        .apply(&mut record.attributes, Place::LogRecord, &mut batch.stats);
+                touched |= p
+                    .normalizer
+                    .apply(&mut record.attributes, Place::LogRecord, batch);
                 touched |= p.pricer.annotate(&mut record.attributes, batch);
             }
             changed |= touched;

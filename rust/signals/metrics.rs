@@ -33,7 +33,7 @@ pub fn process(p: &Processor, req: &mut ExportMetricsServiceRequest, batch: &mut
         if let Some(res) = rm.resource.as_mut() {
             changed |= p
                 .normalizer
-                .apply(&mut res.attributes, Place::Resource, &mut batch.stats);
+                .apply(&mut res.attributes, Place::Resource, batch);
         }
         for sm in &mut rm.scope_metrics {
             // Legacy names are upgraded per scope: whether a mapping is safe
@@ -43,9 +43,7 @@ pub fn process(p: &Processor, req: &mut ExportMetricsServiceRequest, batch: &mut
             for metric in &mut sm.metrics {
                 for_each_point_attrs(metric, |attrs| {
                     batch.stats.items += 1;
-                    touched |= p
-                        .normalizer
-                        .apply(attrs, Place::DataPoint, &mut batch.stats);
+                    touched |= p.normalizer.apply(attrs, Place::DataPoint, batch);
                 });
             }
             touched |= p.pricer.derive_cost_metrics(sm, batch);

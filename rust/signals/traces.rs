@@ -31,21 +31,17 @@ pub fn process(p: &Processor, req: &mut ExportTraceServiceRequest, batch: &mut B
         if let Some(res) = rs.resource.as_mut() {
             changed |= p
                 .normalizer
-                .apply(&mut res.attributes, Place::Resource, &mut batch.stats);
+                .apply(&mut res.attributes, Place::Resource, batch);
         }
         for ss in &mut rs.scope_spans {
             let mut touched = false;
             for span in &mut ss.spans {
                 batch.stats.items += 1;
-                touched |= p
-                    .normalizer
-                    .apply(&mut span.attributes, Place::Span, &mut batch.stats);
+                touched |= p.normalizer.apply(&mut span.attributes, Place::Span, batch);
                 for event in &mut span.events {
-                    touched |= p.normalizer.apply(
-                        &mut event.attributes,
-                        Place::SpanEvent,
-                        &mut batch.stats,
-                    );
+                    touched |= p
+                        .normalizer
+                        .apply(&mut event.attributes, Place::SpanEvent, batch);
                 }
                 touched |= p.pricer.annotate(&mut span.attributes, batch);
             }

@@ -137,10 +137,10 @@ impl<'a> Walk<'_, 'a> {
                 }
             }
             self.genai_seen = self.genai_seen || any_genai_key(self.p, &originals);
-            self.changed |=
-                self.p
-                    .normalizer
-                    .apply(&mut attrs, Place::Resource, &mut self.batch.stats);
+            self.changed |= self
+                .p
+                .normalizer
+                .apply(&mut attrs, Place::Resource, self.batch);
         }
         // Naming copies the normalized resource attributes to the points.
         let mut labels = self.p.naming.resource_labels(&attrs);
@@ -274,10 +274,10 @@ impl<'a> Walk<'_, 'a> {
             let at = Location { event: p, ..at };
             p += 1;
             self.batch.stats.items += 1;
-            let normalized =
-                self.p
-                    .normalizer
-                    .apply(&mut self.list, Place::DataPoint, &mut self.batch.stats);
+            let normalized = self
+                .p
+                .normalizer
+                .apply(&mut self.list, Place::DataPoint, self.batch);
             touched |= normalized;
             if let Some(Priced { metric, .. }) = original.as_mut() {
                 push_point(metric, self.list.clone(), numbers);

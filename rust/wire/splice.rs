@@ -298,14 +298,14 @@ impl<'a> Walk<'_, 'a> {
         let n = &self.p.normalizer;
         let attrs = &mut list.kvs;
         match item {
-            Item::Resource => n.apply(attrs, Place::Resource, &mut b.stats),
-            Item::SpanEvent => n.apply(attrs, Place::SpanEvent, &mut b.stats),
+            Item::Resource => n.apply(attrs, Place::Resource, b),
+            Item::SpanEvent => n.apply(attrs, Place::SpanEvent, b),
             Item::Span => {
-                let normalized = n.apply(attrs, Place::Span, &mut b.stats);
+                let normalized = n.apply(attrs, Place::Span, b);
                 self.p.pricer.annotate(attrs, b) | normalized
             }
             Item::LogRecord => {
-                let normalized = n.apply(attrs, Place::LogRecord, &mut b.stats);
+                let normalized = n.apply(attrs, Place::LogRecord, b);
                 self.p.pricer.annotate(attrs, b) | normalized
             }
         }
