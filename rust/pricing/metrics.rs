@@ -30,9 +30,11 @@ use crate::processor::Batch;
 use crate::signals::metrics::point_attrs;
 
 /// Token totals of one attribute set and time window.
-struct Group {
-    attrs: Vec<KeyValue>,
-    identity: Vec<u8>,
+struct Group<'a> {
+    /// The attributes of its first point (token type included).
+    attrs: &'a [KeyValue],
+    /// The scope has a cost point of this attribute set already.
+    priced: bool,
     start: u64,
     time: u64,
     temporality: i32,
@@ -80,10 +82,10 @@ impl Pricer {
             .flat_map(point_attrs)
             .map(identity)
             .collect();
-        let groups = collect(&sm.metrics);
+        let groups = collect(&sm.metrics, &existing);
         let mut derived: Vec<(i32, HistogramDataPoint)> = Vec::new();
         for g in groups {
-            if existing.contains(&g.identity) {
+            if g.priced {
                 batch.stats.costs_existing += 1;
                 continue;
             }
@@ -104,8 +106,7 @@ impl Pricer {
     }
 
     fn cost_point(&self, g: Group, batch: &mut Batch) -> Option<HistogramDataPoint> {
-        let point_attrs = g.attrs;
-        let s = |k| attrs::get_str(&point_attrs, k).filter(|s| !s.trim().is_empty());
+        let s = |k| attrs::get_str(g.attrs, k).filter(|s| !s.trim().is_empty());
         let model = s(keys::RESPONSE_MODEL).or(s(keys::REQUEST_MODEL));
         let Some(model) = model else {
             batch.stats.cost_unknown_model += 1;
@@ -137,7 +138,12 @@ impl Pricer {
             return None;
         }
         Some(HistogramDataPoint {
-            attributes: point_attrs,
+            attributes: g
+                .attrs
+                .iter()
+                .filter(|kv| kv.key != keys::TOKEN_TYPE)
+                .cloned()
+                .collect(),
             start_time_unix_nano: g.start,
             time_unix_nano: g.time,
             count: ops,
@@ -228,8 +234,10 @@ macro_rules! token_points {
 /// temporality. The start time is not part of the key: SDKs start each
 /// attribute set's series when it is first recorded, so the input and output
 /// points of the same calls differ by microseconds there. The group takes
-/// the earliest start.
-fn collect(metrics: &[Metric]) -> Vec<Group> {
+/// the earliest start. A group whose identity is in `priced` has a cost
+/// point already; its attributes are not copied (only a derived point's
+/// are).
+fn collect<'a>(metrics: &'a [Metric], priced: &HashSet<Vec<u8>>) -> Vec<Group<'a>> {
     let mut groups: Vec<Group> = Vec::new();
     // hashbrown's default hasher (foldhash, seeded per process): attribute
     // values are the client's, and SipHash was a fifth of the cost stage.
@@ -256,13 +264,8 @@ fn collect(metrics: &[Metric]) -> Vec<Group> {
                 Entry::Occupied(e) => *e.get(),
                 Entry::Vacant(e) => {
                     groups.push(Group {
-                        attrs: p
-                            .attrs
-                            .iter()
-                            .filter(|kv| kv.key != keys::TOKEN_TYPE)
-                            .cloned()
-                            .collect(),
-                        identity: e.key().0.clone(),
+                        attrs: p.attrs,
+                        priced: priced.contains(&e.key().0),
                         start: p.start,
                         time: p.time,
                         temporality,
