@@ -74,7 +74,8 @@ impl Normalizer {
         })
     }
 
-    /// Rewrites `attrs` in place; returns whether anything changed.
+    /// Rewrites `attrs` in place, counting in `b.stats` and reusing the
+    /// batch's work lists; returns whether anything changed.
     pub fn apply(&self, attrs: &mut Vec<KeyValue>, place: Place, b: &mut Batch) -> bool {
         self.enabled && self.rules.apply(self.options, attrs, place.bit(), b)
     }
