@@ -461,6 +461,11 @@ func rename(m pcommon.Map, from, to string) {
 type rebuilder struct {
 	entries []rebuilt
 	old     []pcommon.Value
+	// built is the map a result is built in before it moves into the
+	// list's; MoveTo leaves it empty, and reusing it spares two
+	// allocations per list (NewMap's slice header and state).
+	built pcommon.Map
+	ready bool
 }
 
 // rebuilt is one attribute of the result: its key, and where its value
@@ -522,7 +527,10 @@ func (rb *rebuilder) apply(attrs pcommon.Map, ops []editOp, strs interner) bool 
 			}
 		}
 	}
-	m := pcommon.NewMap()
+	if !rb.ready {
+		rb.built, rb.ready = pcommon.NewMap(), true
+	}
+	m := rb.built
 	m.EnsureCapacity(len(rb.entries))
 	for _, e := range rb.entries {
 		v := m.PutEmpty(e.key)

@@ -243,6 +243,10 @@ func TestRebuiltListsEqualOpsOneByOne(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	keys := []string{"a", "b", "c", "d", "e", "f"}
 	var rb rebuilder
+	// The last list rebuilt, and what it held: building the next one in
+	// the rebuilder's reused map must not touch it.
+	var prev pcommon.Map
+	var prevRaw map[string]any
 	for n := 0; n < 2000; n++ {
 		m := pcommon.NewMap()
 		for _, k := range keys[:rng.IntN(len(keys))] {
@@ -281,6 +285,10 @@ func TestRebuiltListsEqualOpsOneByOne(t *testing.T) {
 		want.Range(func(k string, _ pcommon.Value) bool { wk = append(wk, k); return true })
 		got.Range(func(k string, _ pcommon.Value) bool { gk = append(gk, k); return true })
 		assert.Equal(t, wk, gk, "order")
+		if prevRaw != nil {
+			assert.Equal(t, prevRaw, prev.AsRaw(), "the list before, after this one")
+		}
+		prev, prevRaw = got, got.AsRaw()
 	}
 
 	// Two attributes "dup" and one "x.y", as only decoded bytes can give.
