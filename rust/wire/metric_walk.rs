@@ -25,6 +25,7 @@ use prost::Message;
 use super::codec::{fields, Field, I64, VARINT};
 use super::edits::{Edits, Location, Original, Target};
 use super::metric_edits::{batch_of, tail_of};
+use super::unchanged_lists::UnchangedLists;
 use super::{kv, Fallback};
 use crate::naming::points::PointLabels;
 use crate::normalize::Place;
@@ -45,6 +46,7 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
         changed: false,
         genai_seen: false,
         repeat_labels: false,
+        unchanged: UnchangedLists::default(),
     };
     let mut r = 0;
     for f in fields(input) {
@@ -87,6 +89,8 @@ struct Walk<'p, 'a> {
     /// the scope's labels, a result positional and the same for any point
     /// of the same keys that normalization leaves alone.
     repeat_labels: bool,
+    /// Point attribute lists normalization left alone so far.
+    unchanged: UnchangedLists,
 }
 
 /// A token usage or cost metric reduced to what the cost stage reads,
@@ -274,10 +278,15 @@ impl<'a> Walk<'_, 'a> {
             let at = Location { event: p, ..at };
             p += 1;
             self.batch.stats.items += 1;
-            let normalized = self
-                .p
-                .normalizer
-                .apply(&mut self.list, Place::DataPoint, self.batch);
+            let seen = self.unchanged.seen(&self.originals);
+            let normalized = !seen
+                && self
+                    .p
+                    .normalizer
+                    .apply(&mut self.list, Place::DataPoint, self.batch);
+            if !seen && !normalized {
+                self.unchanged.note_last();
+            }
             touched |= normalized;
             if let Some(Priced { metric, .. }) = original.as_mut() {
                 push_point(metric, self.list.clone(), numbers);

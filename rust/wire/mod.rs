@@ -26,6 +26,7 @@ pub mod metric_edits;
 pub mod metric_splice;
 pub mod metric_walk;
 mod splice;
+mod unchanged_lists;
 
 pub use splice::splice;
 
