@@ -80,6 +80,11 @@ impl Normalizer {
         self.enabled && self.rules.apply(self.options, attrs, place.bit(), b)
     }
 
+    /// Whether the stage is on (`apply` changes nothing when it is off).
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// Whether `apply` may read or write the attribute `key` (in any place,
     /// whether or not the stage is on): attributes for which this is false
     /// and which hold no needle can be passed through undecoded.

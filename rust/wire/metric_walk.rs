@@ -278,15 +278,7 @@ impl<'a> Walk<'_, 'a> {
             let at = Location { event: p, ..at };
             p += 1;
             self.batch.stats.items += 1;
-            let seen = self.unchanged.seen(&self.originals);
-            let normalized = !seen
-                && self
-                    .p
-                    .normalizer
-                    .apply(&mut self.list, Place::DataPoint, self.batch);
-            if !seen && !normalized {
-                self.unchanged.note_last();
-            }
+            let normalized = self.normalize_point();
             touched |= normalized;
             if let Some(Priced { metric, .. }) = original.as_mut() {
                 push_point(metric, self.list.clone(), numbers);
@@ -322,6 +314,20 @@ impl<'a> Walk<'_, 'a> {
         }
         priced.extend(original);
         Ok(touched)
+    }
+
+    /// Normalizes the point's list, unless normalization left the same
+    /// list alone before in this batch; returns whether it changed.
+    fn normalize_point(&mut self) -> bool {
+        let n = &self.p.normalizer;
+        if !n.is_enabled() || self.unchanged.seen(&self.originals) {
+            return false;
+        }
+        let normalized = n.apply(&mut self.list, Place::DataPoint, self.batch);
+        if !normalized {
+            self.unchanged.note_last();
+        }
+        normalized
     }
 
     /// Decodes a point's attributes (field `kind`) into `self.list` and
