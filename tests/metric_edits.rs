@@ -13,11 +13,13 @@ mod support;
 use std::path::PathBuf;
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
     metric::Data, number_data_point, AggregationTemporality, ExponentialHistogram,
     ExponentialHistogramDataPoint, Gauge, Metric, NumberDataPoint, Sum, Summary, SummaryDataPoint,
 };
 use otelcol_genai::naming::legacy;
+use otelcol_genai::signals::metrics::for_each_point_attrs;
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
 use support::edits::apply_edits;
@@ -50,6 +52,10 @@ fn batches() -> Vec<(String, Vec<u8>)> {
     ));
     out.push(("legacy counters".into(), legacy_counters().encode_to_vec()));
     out.push((
+        "repeated lists with a value that does not coerce".into(),
+        uncoercible_on_every_point().encode_to_vec(),
+    ));
+    out.push((
         "every point type".into(),
         every_point_type().encode_to_vec(),
     ));
@@ -61,6 +67,31 @@ fn batches() -> Vec<(String, Vec<u8>)> {
         }
     }
     out
+}
+
+/// The workload with `gen_ai.request.max_tokens` (an int) given as a
+/// word on every point: each list fails coercion and is counted, though it
+/// comes back unchanged, and the lists repeat from metric to metric.
+fn uncoercible_on_every_point() -> ExportMetricsServiceRequest {
+    let mut req = genai_metrics(40);
+    for sm in req
+        .resource_metrics
+        .iter_mut()
+        .flat_map(|rm| &mut rm.scope_metrics)
+    {
+        for metric in &mut sm.metrics {
+            for_each_point_attrs(metric, |attrs| {
+                attrs.push(KeyValue {
+                    key: "gen_ai.request.max_tokens".into(),
+                    value: Some(AnyValue {
+                        value: Some(Value::StringValue("many".into())),
+                    }),
+                    ..Default::default()
+                })
+            });
+        }
+    }
+    req
 }
 
 /// The workload with, in every scope, a cost histogram of the token usage

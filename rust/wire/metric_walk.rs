@@ -317,14 +317,17 @@ impl<'a> Walk<'_, 'a> {
     }
 
     /// Normalizes the point's list, unless normalization left the same
-    /// list alone before in this batch; returns whether it changed.
+    /// list alone before in this batch, counters included (a value that
+    /// fails coercion is counted on every point that has it); returns
+    /// whether it changed.
     fn normalize_point(&mut self) -> bool {
         let n = &self.p.normalizer;
         if !n.is_enabled() || self.unchanged.seen(&self.originals) {
             return false;
         }
+        let before = self.batch.stats;
         let normalized = n.apply(&mut self.list, Place::DataPoint, self.batch);
-        if !normalized {
+        if !normalized && self.batch.stats == before {
             self.unchanged.note_last();
         }
         normalized

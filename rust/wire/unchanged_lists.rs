@@ -5,9 +5,9 @@
 //! duration, token usage, time to first token, cost) and on every export
 //! of them, and normalization's answer depends on a list's keys and values
 //! alone (and its place, here always a data point). So a list met again
-//! skips normalization: no stage ran on it the first time either, and no
-//! counter moved. Lists normalization changed are not remembered, so the
-//! memo holds no results, only the lists needing none.
+//! skips normalization when the first time changed nothing and moved no
+//! counter. Other lists (changed, or counted as failing coercion) are not
+//! remembered, so the memo holds no results, only the lists needing none.
 
 use hashbrown::HashSet;
 
