@@ -59,6 +59,10 @@ fn batches() -> Vec<(String, Vec<u8>)> {
         "every point type".into(),
         every_point_type().encode_to_vec(),
     ));
+    out.push((
+        "attribute fields split by other fields".into(),
+        split_attribute_fields(),
+    ));
     let captured = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captured");
     for dir in std::fs::read_dir(&captured).expect("captured fixtures") {
         let dir = dir.unwrap().path();
@@ -92,6 +96,46 @@ fn uncoercible_on_every_point() -> ExportMetricsServiceRequest {
         }
     }
     req
+}
+
+/// A token usage histogram whose points repeat one attribute list, the
+/// later ones with more attributes after the point's other fields (as no
+/// marshaler writes them, but protobuf allows): an old semconv key there
+/// must be normalized though the attributes before it are a list
+/// normalization left alone on an earlier point.
+fn split_attribute_fields() -> Vec<u8> {
+    fn field(number: u32, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, &mut out);
+        prost::encoding::encode_varint(payload.len() as u64, &mut out);
+        out.extend_from_slice(payload);
+        out
+    }
+    let attr = |k: &str, v: &str| field(9, &support::kv(k, v).encode_to_vec());
+    let head = [
+        attr("gen_ai.request.model", "gpt-4o"),
+        attr("gen_ai.token.type", "input"),
+    ]
+    .concat();
+    let numbers = support::hist_point(vec![], 12.0, 1).encode_to_vec();
+    let old_key = attr("gen_ai.system", "openai");
+    let points = [
+        [head.as_slice(), &numbers].concat(),
+        [head.as_slice(), &numbers, &old_key].concat(),
+        [head.as_slice(), &old_key, &numbers].concat(),
+        [head.as_slice(), &numbers].concat(),
+    ];
+    let mut histogram: Vec<u8> = points.iter().flat_map(|p| field(1, p)).collect();
+    histogram.extend([16, AggregationTemporality::Delta as u8]);
+    let mut metric = support::histogram("gen_ai.client.token.usage", "{token}", vec![]);
+    metric.data = None;
+    let metric = [metric.encode_to_vec(), field(9, &histogram)].concat();
+    let mut req = support::metrics(vec![support::kv("service.name", "split")], vec![]);
+    let rm = &mut req.resource_metrics[0];
+    let mut scope = rm.scope_metrics.remove(0).encode_to_vec();
+    scope.extend(field(2, &metric));
+    let rm = [rm.encode_to_vec(), field(2, &scope)].concat();
+    field(1, &rm)
 }
 
 /// The workload with, in every scope, a cost histogram of the token usage

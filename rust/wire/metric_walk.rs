@@ -47,6 +47,7 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
         genai_seen: false,
         repeat_labels: false,
         unchanged: UnchangedLists::default(),
+        list_bytes: None,
     };
     let mut r = 0;
     for f in fields(input) {
@@ -91,6 +92,9 @@ struct Walk<'p, 'a> {
     repeat_labels: bool,
     /// Point attribute lists normalization left alone so far.
     unchanged: UnchangedLists,
+    /// The point's attribute fields as they came, when they are
+    /// contiguous in its encoding: the list's key in `unchanged`.
+    list_bytes: Option<&'a [u8]>,
 }
 
 /// A token usage or cost metric reduced to what the cost stage reads,
@@ -322,23 +326,30 @@ impl<'a> Walk<'_, 'a> {
     /// whether it changed.
     fn normalize_point(&mut self) -> bool {
         let n = &self.p.normalizer;
-        if !n.is_enabled() || self.unchanged.seen(&self.originals) {
+        if !n.is_enabled() {
+            return false;
+        }
+        let bytes = self.list_bytes;
+        if bytes.is_some_and(|b| self.unchanged.seen(b)) {
             return false;
         }
         let before = self.batch.stats;
         let normalized = n.apply(&mut self.list, Place::DataPoint, self.batch);
-        if !normalized && self.batch.stats == before {
-            self.unchanged.note_last();
+        if let Some(b) = bytes.filter(|_| !normalized && self.batch.stats == before) {
+            self.unchanged.note(b);
         }
         normalized
     }
 
     /// Decodes a point's attributes (field `kind`) into `self.list` and
-    /// `self.originals`, and the numbers a histogram point has.
+    /// `self.originals`, and the numbers a histogram point has; sets
+    /// `self.list_bytes`.
     fn read_point(&mut self, buf: &'a [u8], kind: u32) -> Result<Numbers, Fallback> {
         self.originals.clear();
         let mut numbers = Numbers::default();
         let mut n = 0;
+        // The attribute fields' span of `buf`, while contiguous.
+        let mut span = Some(0..0);
         for f in fields(buf) {
             let f = f?;
             match f.number {
@@ -347,6 +358,12 @@ impl<'a> Walk<'_, 'a> {
                         self.list.push(KeyValue::default());
                     }
                     self.originals.push(read_attr(f, &mut self.list[n])?);
+                    let start = f.raw.as_ptr().addr() - buf.as_ptr().addr();
+                    span = span.and_then(|s| match n {
+                        0 => Some(start..start + f.raw.len()),
+                        _ if s.end == start => Some(s.start..start + f.raw.len()),
+                        _ => None,
+                    });
                     n += 1;
                 }
                 // Start, time, count and sum: fixed64 and double in both
@@ -364,6 +381,7 @@ impl<'a> Walk<'_, 'a> {
             }
         }
         self.list.truncate(n);
+        self.list_bytes = span.map(|s| &buf[s]);
         self.genai_seen = self.genai_seen || any_genai_key(self.p, &self.originals);
         Ok(numbers)
     }

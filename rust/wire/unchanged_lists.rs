@@ -8,11 +8,14 @@
 //! skips normalization when the first time changed nothing and moved no
 //! counter. Other lists (changed, or counted as failing coercion) are not
 //! remembered, so the memo holds no results, only the lists needing none.
+//!
+//! A list is known by its attribute fields as encoded in the point (tags
+//! and lengths included), which the walk takes as one slice of the input
+//! when they are contiguous, as every marshaler writes them: the same
+//! bytes decode to the same list, and hashing one slice costs less than
+//! framing the attributes one by one.
 
 use hashbrown::HashSet;
-
-use super::codec::put_bytes;
-use super::edits::Original;
 
 /// Distinct lists remembered per batch: beyond this, lists are normalized
 /// as if unseen (a batch has far fewer series than points).
@@ -20,29 +23,21 @@ const MAX_LISTS: usize = 4096;
 
 #[derive(Default)]
 pub struct UnchangedLists {
-    /// Each list as its attributes' key and value bytes, framed so that no
-    /// two lists share an encoding.
+    /// Each list as its point's attribute fields.
     lists: HashSet<Box<[u8]>>,
-    /// The encoding of the list last asked about.
-    last: Vec<u8>,
 }
 
 impl UnchangedLists {
-    /// Whether the list of `originals` (a point's attributes as they came)
-    /// was left alone by normalization before in this batch.
-    pub fn seen(&mut self, originals: &[Original<'_>]) -> bool {
-        self.last.clear();
-        for o in originals {
-            put_bytes(&mut self.last, 1, o.key);
-            put_bytes(&mut self.last, 2, o.value);
-        }
-        self.lists.contains(self.last.as_slice())
+    /// Whether the list encoded as `fields` (a point's attribute fields,
+    /// as they came) was left alone by normalization before in this batch.
+    pub fn seen(&self, fields: &[u8]) -> bool {
+        self.lists.contains(fields)
     }
 
-    /// Remembers the list last asked about ([`Self::seen`]) as left alone.
-    pub fn note_last(&mut self) {
+    /// Remembers the list encoded as `fields` as left alone.
+    pub fn note(&mut self, fields: &[u8]) {
         if self.lists.len() < MAX_LISTS {
-            self.lists.insert(self.last.as_slice().into());
+            self.lists.insert(fields.into());
         }
     }
 }
@@ -51,34 +46,20 @@ impl UnchangedLists {
 mod tests {
     use super::*;
 
-    fn list<'a>(kvs: &[(&'a str, &'a str)]) -> Vec<Original<'a>> {
-        kvs.iter()
-            .map(|(k, v)| Original {
-                key: k.as_bytes(),
-                value: v.as_bytes(),
-            })
-            .collect()
-    }
-
     #[test]
-    fn only_lists_noted_are_seen_with_their_exact_bytes() {
+    fn only_lists_noted_are_seen_and_at_most_max_lists() {
         let mut memo = UnchangedLists::default();
-        let a = list(&[("gen_ai.provider.name", "openai"), ("server.port", "443")]);
-        assert!(!memo.seen(&a));
-        memo.note_last();
-        assert!(memo.seen(&a));
-        // Another value, another order, a key and value split elsewhere,
-        // one attribute fewer: all new lists.
-        for other in [
-            list(&[("gen_ai.provider.name", "openai"), ("server.port", "444")]),
-            list(&[("server.port", "443"), ("gen_ai.provider.name", "openai")]),
-            list(&[("gen_ai.provider.nameo", "penai"), ("server.port", "443")]),
-            list(&[("gen_ai.provider.name", "openai")]),
-        ] {
-            assert!(!memo.seen(&other));
+        let list = |i: usize| format!("list {i}").into_bytes();
+        assert!(!memo.seen(&list(0)));
+        memo.note(&list(0));
+        assert!(memo.seen(&list(0)));
+        // Asking is not noting; a prefix is another list.
+        assert!(!memo.seen(&list(1)));
+        assert!(!memo.seen(b"list "));
+        for i in 1..MAX_LISTS + 10 {
+            memo.note(&list(i));
         }
-        // Asking is not noting.
-        assert!(!memo.seen(&list(&[("server.port", "444")])));
-        assert!(memo.seen(&a));
+        assert!(memo.seen(&list(MAX_LISTS - 1)));
+        assert!(!memo.seen(&list(MAX_LISTS)), "beyond the bound");
     }
 }
