@@ -117,23 +117,6 @@ fn all_batches() -> [(Signal, Vec<u8>); 3] {
 
 // --- Wire-format helpers: hand-built protobuf where prost would refuse to encode.
 
-fn varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// A length-delimited field.
-fn len_field(field: u32, body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 8);
-    varint(u64::from(field) << 3 | 2, &mut out);
-    varint(body.len() as u64, &mut out);
-    out.extend_from_slice(body);
-    out
-}
-
 /// A traces request with one span carrying `attrs` (raw KeyValue encodings)
 /// after a valid LLM call, so the prefilter lets it through to the decoder.
 fn traces_with_raw_attr(raw_attr: &[u8]) -> Vec<u8> {

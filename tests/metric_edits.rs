@@ -104,13 +104,7 @@ fn uncoercible_on_every_point() -> ExportMetricsServiceRequest {
 /// must be normalized though the attributes before it are a list
 /// normalization left alone on an earlier point.
 fn split_attribute_fields() -> Vec<u8> {
-    fn field(number: u32, payload: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, &mut out);
-        prost::encoding::encode_varint(payload.len() as u64, &mut out);
-        out.extend_from_slice(payload);
-        out
-    }
+    use support::len_field as field;
     let attr = |k: &str, v: &str| field(9, &support::kv(k, v).encode_to_vec());
     let head = [
         attr("gen_ai.request.model", "gpt-4o"),

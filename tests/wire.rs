@@ -16,6 +16,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
 use support::edits::apply_edits;
+use support::len_field;
 use support::pdata_order::pdata_order;
 use support::workloads::{genai_logs, genai_spans, plain_workload};
 
@@ -159,18 +160,12 @@ fn input_the_walk_does_not_frame_goes_to_the_reference_path() {
     let batch = genai_spans(2);
     let rs = &batch.resource_spans[0];
     let resource = rs.resource.as_ref().unwrap().encode_to_vec();
-    let mut body = Vec::new();
-    for _ in 0..2 {
-        body.push(0x0a); // ResourceSpans.resource = 1
-        prost::encoding::encode_varint(resource.len() as u64, &mut body);
-        body.extend_from_slice(&resource);
-    }
+    // ResourceSpans.resource = 1, twice.
+    let mut body = [len_field(1, &resource), len_field(1, &resource)].concat();
     for ss in &rs.scope_spans {
         prost::encoding::message::encode(2, ss, &mut body);
     }
-    let mut input = vec![0x0a];
-    prost::encoding::encode_varint(body.len() as u64, &mut input);
-    input.extend_from_slice(&body);
+    let input = len_field(1, &body);
     agree(&p, Signal::Traces, &input, "duplicate resource");
 }
 

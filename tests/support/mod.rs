@@ -222,6 +222,16 @@ impl SplitMix64 {
     }
 }
 
+/// A length-delimited protobuf field, for inputs built by hand.
+pub fn len_field(number: u32, payload: &[u8]) -> Vec<u8> {
+    use prost::encoding::{encode_key, encode_varint, WireType};
+    let mut out = Vec::with_capacity(payload.len() + 8);
+    encode_key(number, WireType::LengthDelimited, &mut out);
+    encode_varint(payload.len() as u64, &mut out);
+    out.extend_from_slice(payload);
+    out
+}
+
 pub mod edits;
 pub mod pdata_order;
 pub mod workloads;
