@@ -16,7 +16,8 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
     metric::Data, number_data_point, AggregationTemporality, ExponentialHistogram,
-    ExponentialHistogramDataPoint, Gauge, Metric, NumberDataPoint, Sum, Summary, SummaryDataPoint,
+    ExponentialHistogramDataPoint, Gauge, Metric, NumberDataPoint, ScopeMetrics, Sum, Summary,
+    SummaryDataPoint,
 };
 use otelcol_genai::naming::legacy;
 use otelcol_genai::signals::metrics::for_each_point_attrs;
@@ -50,6 +51,10 @@ fn batches() -> Vec<(String, Vec<u8>)> {
         "with a cost histogram".into(),
         with_cost_histogram().encode_to_vec(),
     ));
+    out.push((
+        "a cost point after the token usage it prices".into(),
+        priced_after_token_usage().encode_to_vec(),
+    ));
     out.push(("legacy counters".into(), legacy_counters().encode_to_vec()));
     out.push((
         "repeated lists with a value that does not coerce".into(),
@@ -73,16 +78,18 @@ fn batches() -> Vec<(String, Vec<u8>)> {
     out
 }
 
+fn scopes(req: &mut ExportMetricsServiceRequest) -> impl Iterator<Item = &mut ScopeMetrics> {
+    req.resource_metrics
+        .iter_mut()
+        .flat_map(|rm| &mut rm.scope_metrics)
+}
+
 /// The workload with `gen_ai.request.max_tokens` (an int) given as a
 /// word on every point: each list fails coercion and is counted, though it
 /// comes back unchanged, and the lists repeat from metric to metric.
 fn uncoercible_on_every_point() -> ExportMetricsServiceRequest {
     let mut req = genai_metrics(40);
-    for sm in req
-        .resource_metrics
-        .iter_mut()
-        .flat_map(|rm| &mut rm.scope_metrics)
-    {
+    for sm in scopes(&mut req) {
         for metric in &mut sm.metrics {
             for_each_point_attrs(metric, |attrs| {
                 attrs.push(KeyValue {
@@ -137,11 +144,7 @@ fn split_attribute_fields() -> Vec<u8> {
 /// points join it.
 fn with_cost_histogram() -> ExportMetricsServiceRequest {
     let mut req = genai_metrics(60);
-    for sm in req
-        .resource_metrics
-        .iter_mut()
-        .flat_map(|rm| &mut rm.scope_metrics)
-    {
+    for sm in scopes(&mut req) {
         let Some(temporality) = sm.metrics.iter().find_map(|m| match &m.data {
             Some(Data::Histogram(h)) if m.name == "gen_ai.client.token.usage" => {
                 Some(h.aggregation_temporality)
@@ -160,6 +163,36 @@ fn with_cost_histogram() -> ExportMetricsServiceRequest {
             h.aggregation_temporality = temporality;
         }
         sm.metrics.insert(0, cost);
+    }
+    req
+}
+
+/// The workload with, in every scope, a point of the cost histogram (the
+/// scope's last metric) for the attribute set of the first token usage
+/// point: the walk meets the cost after the tokens it prices, the prost
+/// path both at once.
+fn priced_after_token_usage() -> ExportMetricsServiceRequest {
+    let mut req = genai_metrics(60);
+    for sm in scopes(&mut req) {
+        let tokens = sm.metrics.iter().find_map(|m| match &m.data {
+            Some(Data::Histogram(h)) if m.name == "gen_ai.client.token.usage" => {
+                h.data_points.first()
+            }
+            _ => None,
+        });
+        let Some(first) = tokens else { continue };
+        let mut attrs = first.attributes.clone();
+        attrs.retain(|kv| kv.key != "gen_ai.token.type");
+        let point = support::hist_point(attrs, 0.75, first.count);
+        let cost = sm
+            .metrics
+            .iter_mut()
+            .rev()
+            .find(|m| m.name == "gen_ai.usage.cost");
+        match cost.and_then(|m| m.data.as_mut()) {
+            Some(Data::Histogram(h)) => h.data_points.push(point),
+            _ => panic!("the workload's scopes end with a cost histogram"),
+        }
     }
     req
 }

@@ -12,7 +12,6 @@
 //! Cache and reasoning tokens are not broken out in these metrics, so all
 //! input is priced at the input rate (see docs/pricing.md).
 
-use hashbrown::hash_map::Entry;
 use hashbrown::{HashMap, HashSet};
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
@@ -30,9 +29,10 @@ use crate::processor::Batch;
 use crate::signals::metrics::point_attrs;
 
 /// Token totals of one attribute set and time window.
-struct Group<'a> {
-    /// The attributes of its first point (token type included).
-    attrs: &'a [KeyValue],
+struct Group {
+    /// The attributes of its first point without the token type; left
+    /// empty when the group was priced on arrival (no point is derived).
+    attrs: Vec<KeyValue>,
     /// The scope has a cost point of this attribute set already.
     priced: bool,
     start: u64,
@@ -47,13 +47,140 @@ struct Group<'a> {
     ops_overflow: bool,
 }
 
-/// A token usage point reduced to what the cost needs.
-struct Point<'a> {
-    attrs: &'a [KeyValue],
-    start: u64,
-    time: u64,
-    count: u64,
-    sum: Option<f64>,
+/// The numbers of a token usage point the cost reads.
+#[derive(Clone, Copy, Default)]
+pub struct Numbers {
+    pub start: u64,
+    pub time: u64,
+    pub count: u64,
+    pub sum: Option<f64>,
+}
+
+/// The token usage and cost points of one scope, gathered a point at a
+/// time: the prost path hands it a decoded scope's points, the wire walk
+/// each point as it decodes it (`crate::wire::metric_walk`), so neither
+/// keeps a copy of the points. Token usage points are grouped by
+/// attribute set, collection time and temporality. The start time is not
+/// part of the key: SDKs start each attribute set's series when it is
+/// first recorded, so the input and output points of the same calls differ
+/// by microseconds there. The group takes the earliest start.
+#[derive(Default)]
+pub struct CostGroups {
+    groups: Vec<Group>,
+    /// Group by key: [`identity`], then collection time and temporality.
+    /// hashbrown's default hasher (foldhash, seeded per process):
+    /// attribute values are the client's, and SipHash was a fifth of the
+    /// cost stage.
+    index: HashMap<Box<[u8]>, usize>,
+    /// Identities of the scope's cost points.
+    priced: HashSet<Box<[u8]>>,
+    /// One point's key, reused: a fresh one per point was a tenth of the
+    /// cost stage.
+    key: Vec<u8>,
+}
+
+/// The length of the numbers after the identity in a group's key.
+const TIME_AND_TEMPORALITY: usize = 12;
+
+impl CostGroups {
+    /// Takes the points of `metric` if it is a token usage histogram or a
+    /// cost metric.
+    pub fn metric(&mut self, metric: &Metric) {
+        if metric.name == keys::COST_METRIC {
+            point_attrs(metric).into_iter().for_each(|a| self.cost(a));
+        }
+        if metric.name != keys::TOKEN_USAGE_METRIC {
+            return;
+        }
+        macro_rules! token_points {
+            ($h:expr) => {
+                for p in &$h.data_points {
+                    let n = Numbers {
+                        start: p.start_time_unix_nano,
+                        time: p.time_unix_nano,
+                        count: p.count,
+                        sum: p.sum,
+                    };
+                    self.token_usage(&p.attributes, $h.aggregation_temporality, n);
+                }
+            };
+        }
+        match &metric.data {
+            Some(Data::Histogram(h)) => token_points!(h),
+            Some(Data::ExponentialHistogram(h)) => token_points!(h),
+            _ => {}
+        }
+    }
+
+    /// A point of a `gen_ai.usage.cost` metric: its attribute set has a
+    /// cost already.
+    pub fn cost(&mut self, attrs: &[KeyValue]) {
+        identity(attrs, &mut self.key);
+        if !self.priced.contains(self.key.as_slice()) {
+            self.priced.insert(self.key.as_slice().into());
+        }
+    }
+
+    /// A point of a `gen_ai.client.token.usage` histogram of this
+    /// temporality; points without a usable sum or token type are left out.
+    pub fn token_usage(&mut self, attrs: &[KeyValue], temporality: i32, n: Numbers) {
+        let Some(sum) = n.sum.filter(|s| s.is_finite() && *s >= 0.0) else {
+            return;
+        };
+        let input = match attrs::get(attrs, keys::TOKEN_TYPE) {
+            Some(Value::StringValue(t)) if t == "input" => true,
+            Some(Value::StringValue(t)) if t == "output" => false,
+            _ => return,
+        };
+        identity(attrs, &mut self.key);
+        let priced = self.priced.contains(self.key.as_slice());
+        self.key.extend_from_slice(&n.time.to_le_bytes());
+        self.key.extend_from_slice(&temporality.to_le_bytes());
+        let i = match self.index.get(self.key.as_slice()) {
+            Some(&i) => i,
+            None => {
+                self.groups.push(Group {
+                    attrs: match priced {
+                        true => Vec::new(),
+                        false => without_token_type(attrs),
+                    },
+                    priced,
+                    start: n.start,
+                    time: n.time,
+                    temporality,
+                    input: 0.0,
+                    output: 0.0,
+                    input_ops: None,
+                    output_ops: None,
+                    ops_overflow: false,
+                });
+                let i = self.groups.len() - 1;
+                self.index.insert(self.key.as_slice().into(), i);
+                i
+            }
+        };
+        let g = &mut self.groups[i];
+        g.start = g.start.min(n.start);
+        let (tokens, ops) = match input {
+            true => (&mut g.input, &mut g.input_ops),
+            false => (&mut g.output, &mut g.output_ops),
+        };
+        *tokens += sum;
+        match ops.unwrap_or(0).checked_add(n.count) {
+            Some(c) => *ops = Some(c),
+            None => g.ops_overflow = true,
+        }
+    }
+
+    /// The groups in the order they were met, each priced if a cost point
+    /// of its attribute set came before or after its token usage.
+    fn finish(mut self) -> Vec<Group> {
+        for (key, &i) in &self.index {
+            let identity = &key[..key.len() - TIME_AND_TEMPORALITY];
+            self.groups[i].priced |= self.priced.contains(identity);
+        }
+        self.groups
+    }
 }
 
 impl Pricer {
@@ -68,23 +195,32 @@ impl Pricer {
         if !self.derives_metrics() {
             return false;
         }
-        if !sm
-            .metrics
-            .iter()
-            .any(|m| m.name == keys::TOKEN_USAGE_METRIC)
-        {
+        let mut groups = CostGroups::default();
+        // Cost points first: a group priced on arrival copies no attributes.
+        for m in sm.metrics.iter().filter(|m| m.name == keys::COST_METRIC) {
+            groups.metric(m);
+        }
+        for m in sm.metrics.iter().filter(|m| m.name != keys::COST_METRIC) {
+            groups.metric(m);
+        }
+        self.append_costs(sm, groups, batch)
+    }
+
+    /// Appends a cost point for every group of `groups` (the scope's token
+    /// usage) without one to the scope's cost histogram of its
+    /// temporality, created when there is none; returns whether anything
+    /// was added.
+    pub fn append_costs(
+        &self,
+        sm: &mut ScopeMetrics,
+        groups: CostGroups,
+        batch: &mut Batch,
+    ) -> bool {
+        if !self.derives_metrics() {
             return false;
         }
-        let existing: HashSet<Vec<u8>> = sm
-            .metrics
-            .iter()
-            .filter(|m| m.name == keys::COST_METRIC)
-            .flat_map(point_attrs)
-            .map(identity)
-            .collect();
-        let groups = collect(&sm.metrics, &existing);
         let mut derived: Vec<(i32, HistogramDataPoint)> = Vec::new();
-        for g in groups {
+        for g in groups.finish() {
             if g.priced {
                 batch.stats.costs_existing += 1;
                 continue;
@@ -106,7 +242,7 @@ impl Pricer {
     }
 
     fn cost_point(&self, g: Group, batch: &mut Batch) -> Option<HistogramDataPoint> {
-        let s = |k| attrs::get_str(g.attrs, k).filter(|s| !s.trim().is_empty());
+        let s = |k| attrs::get_str(&g.attrs, k).filter(|s| !s.trim().is_empty());
         let model = s(keys::RESPONSE_MODEL).or(s(keys::REQUEST_MODEL));
         let Some(model) = model else {
             batch.stats.cost_unknown_model += 1;
@@ -138,12 +274,7 @@ impl Pricer {
             return None;
         }
         Some(HistogramDataPoint {
-            attributes: g
-                .attrs
-                .iter()
-                .filter(|kv| kv.key != keys::TOKEN_TYPE)
-                .cloned()
-                .collect(),
+            attributes: g.attrs,
             start_time_unix_nano: g.start,
             time_unix_nano: g.time,
             count: ops,
@@ -184,112 +315,85 @@ fn cost_histogram(sm: &mut ScopeMetrics, temporality: i32) -> &mut Histogram {
     }
 }
 
-/// An order-independent identity of an attribute set, without the token type.
-fn identity(list: &[KeyValue]) -> Vec<u8> {
+/// Writes into `out` an order-independent identity of an attribute set,
+/// without the token type: the attributes sorted by key (stable, so
+/// repeated keys keep their order), each key and encoded value framed.
+fn identity(list: &[KeyValue], out: &mut Vec<u8>) {
+    out.clear();
     let mut sorted: Vec<&KeyValue> = list
         .iter()
         .filter(|kv| kv.key != keys::TOKEN_TYPE)
         .collect();
     sorted.sort_by(|a, b| a.key.cmp(&b.key));
-    // Sized once: growing it was a sixth of the cost stage.
-    let size = sorted
-        .iter()
-        .map(|kv| kv.key.len() + 6 + kv.value.as_ref().map_or(0, Message::encoded_len))
-        .sum();
-    let mut out = Vec::with_capacity(size);
     for kv in sorted {
         out.extend_from_slice(kv.key.as_bytes());
         out.push(0);
         if let Some(v) = &kv.value {
             out.extend_from_slice(&(v.encoded_len() as u32).to_le_bytes());
-            v.encode_raw(&mut out);
+            v.encode_raw(out);
         }
         out.push(0);
     }
-    out
 }
 
-/// The temporality and the [`Point`]s of a histogram, explicit-bucket or
-/// exponential: both kinds have the fields a cost needs under the same names,
-/// but no common trait, so a macro reads them once for both.
-macro_rules! token_points {
-    ($h:expr) => {
-        (
-            $h.aggregation_temporality,
-            $h.data_points
-                .iter()
-                .map(|p| Point {
-                    attrs: &p.attributes,
-                    start: p.start_time_unix_nano,
-                    time: p.time_unix_nano,
-                    count: p.count,
-                    sum: p.sum,
-                })
-                .collect(),
-        )
-    };
+fn without_token_type(list: &[KeyValue]) -> Vec<KeyValue> {
+    list.iter()
+        .filter(|kv| kv.key != keys::TOKEN_TYPE)
+        .cloned()
+        .collect()
 }
 
-/// Groups the token usage points by attribute set, collection time and
-/// temporality. The start time is not part of the key: SDKs start each
-/// attribute set's series when it is first recorded, so the input and output
-/// points of the same calls differ by microseconds there. The group takes
-/// the earliest start. A group whose identity is in `priced` has a cost
-/// point already; its attributes are not copied (only a derived point's
-/// are).
-fn collect<'a>(metrics: &'a [Metric], priced: &HashSet<Vec<u8>>) -> Vec<Group<'a>> {
-    let mut groups: Vec<Group> = Vec::new();
-    // hashbrown's default hasher (foldhash, seeded per process): attribute
-    // values are the client's, and SipHash was a fifth of the cost stage.
-    let mut index: HashMap<(Vec<u8>, u64, i32), usize> = HashMap::new();
-    for m in metrics
-        .iter()
-        .filter(|m| m.name == keys::TOKEN_USAGE_METRIC)
-    {
-        let (temporality, points): (i32, Vec<Point>) = match &m.data {
-            Some(Data::Histogram(h)) => token_points!(h),
-            Some(Data::ExponentialHistogram(h)) => token_points!(h),
-            _ => continue,
-        };
-        for p in points {
-            let Some(sum) = p.sum.filter(|s| s.is_finite() && *s >= 0.0) else {
-                continue;
-            };
-            let kind = match attrs::get(p.attrs, keys::TOKEN_TYPE) {
-                Some(Value::StringValue(t)) if t == "input" => true,
-                Some(Value::StringValue(t)) if t == "output" => false,
-                _ => continue,
-            };
-            let i = match index.entry((identity(p.attrs), p.time, temporality)) {
-                Entry::Occupied(e) => *e.get(),
-                Entry::Vacant(e) => {
-                    groups.push(Group {
-                        attrs: p.attrs,
-                        priced: priced.contains(&e.key().0),
-                        start: p.start,
-                        time: p.time,
-                        temporality,
-                        input: 0.0,
-                        output: 0.0,
-                        input_ops: None,
-                        output_ops: None,
-                        ops_overflow: false,
-                    });
-                    *e.insert(groups.len() - 1)
-                }
-            };
-            let g = &mut groups[i];
-            g.start = g.start.min(p.start);
-            let (tokens, ops) = match kind {
-                true => (&mut g.input, &mut g.input_ops),
-                false => (&mut g.output, &mut g.output_ops),
-            };
-            *tokens += sum;
-            match ops.unwrap_or(0).checked_add(p.count) {
-                Some(n) => *ops = Some(n),
-                None => g.ops_overflow = true,
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_proto::tonic::common::v1::AnyValue;
+
+    fn kv(key: &str, value: &str) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue {
+                value: Some(Value::StringValue(value.into())),
+            }),
+            ..Default::default()
         }
     }
-    groups
+
+    #[test]
+    fn a_cost_point_prices_its_group_whether_it_comes_before_or_after() {
+        let usage = |model, kind| {
+            vec![
+                kv(keys::PROVIDER, "openai"),
+                kv(keys::REQUEST_MODEL, model),
+                kv(keys::TOKEN_TYPE, kind),
+            ]
+        };
+        // The same attribute set in another order, without the token type.
+        let cost = vec![kv(keys::REQUEST_MODEL, "a"), kv(keys::PROVIDER, "openai")];
+        let n = Numbers {
+            time: 5,
+            count: 2,
+            sum: Some(10.0),
+            ..Default::default()
+        };
+        for cost_first in [true, false] {
+            let mut groups = CostGroups::default();
+            if cost_first {
+                groups.cost(&cost);
+            }
+            groups.token_usage(&usage("a", "input"), 2, n);
+            groups.token_usage(&usage("b", "input"), 2, n);
+            groups.token_usage(&usage("a", "output"), 2, n);
+            if !cost_first {
+                groups.cost(&cost);
+            }
+            let groups = groups.finish();
+            let priced: Vec<bool> = groups.iter().map(|g| g.priced).collect();
+            assert_eq!(priced, [true, false], "cost first: {cost_first}");
+            assert_eq!((groups[0].input, groups[0].output), (10.0, 10.0));
+            // Priced on arrival, a group copies no attributes.
+            assert_eq!(groups[0].attrs.is_empty(), cost_first);
+            let b = usage("b", "input");
+            assert_eq!(groups[1].attrs, b[..2]);
+        }
+    }
 }

@@ -17,19 +17,19 @@
 
 use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric::Data, ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram,
-    HistogramDataPoint, Metric, NumberDataPoint, ScopeMetrics, Sum, Summary, SummaryDataPoint,
+    metric::Data, ExponentialHistogram, Gauge, Histogram, Metric, ScopeMetrics, Sum, Summary,
 };
 use prost::Message;
 
 use super::codec::{fields, Field, I64, VARINT};
 use super::edits::{Edits, Location, Original, Target};
-use super::metric_edits::{batch_of, tail_of};
+use super::metric_edits::batch_of;
 use super::unchanged_lists::UnchangedLists;
 use super::{kv, Fallback};
 use crate::naming::points::PointLabels;
 use crate::normalize::Place;
 use crate::pricing::keys::{COST_METRIC, TOKEN_USAGE_METRIC};
+use crate::pricing::metrics::{CostGroups, Numbers};
 use crate::processor::{Batch, Processor};
 use crate::signals::mark_schema;
 use crate::signals::metrics::{for_each_point_attrs, point_attrs};
@@ -48,6 +48,7 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
         repeat_labels: false,
         unchanged: UnchangedLists::default(),
         list_bytes: None,
+        costs: CostGroups::default(),
     };
     let mut r = 0;
     for f in fields(input) {
@@ -95,10 +96,12 @@ struct Walk<'p, 'a> {
     /// The point's attribute fields as they came, when they are
     /// contiguous in its encoding: the list's key in `unchanged`.
     list_bytes: Option<&'a [u8]>,
+    /// The scope's token usage and cost points, for the cost stage.
+    costs: CostGroups,
 }
 
-/// A token usage or cost metric reduced to what the cost stage reads,
-/// kept until the scope has been walked.
+/// A cost metric without its points, kept until the scope has been
+/// walked: the cost stage appends points to it.
 struct Priced {
     metric: Metric,
     /// Its index in the scope.
@@ -107,13 +110,13 @@ struct Priced {
     renamed: (String, String, bool),
 }
 
-/// The numbers of a histogram point the cost stage reads.
-#[derive(Default)]
-struct Numbers {
-    start: u64,
-    time: u64,
-    count: u64,
-    sum: Option<f64>,
+/// What the cost stage takes from a metric's points.
+#[derive(Clone, Copy)]
+enum CostRole {
+    /// Token usage histogram points of this temporality.
+    TokenUsage(i32),
+    /// Cost points.
+    Cost,
 }
 
 impl<'a> Walk<'_, 'a> {
@@ -249,9 +252,18 @@ impl<'a> Walk<'_, 'a> {
             data: head,
             ..Default::default()
         };
-        let costed =
-            self.p.pricer.derives_metrics() && (name == TOKEN_USAGE_METRIC || name == COST_METRIC);
-        let original = costed.then(|| metric.clone());
+        let role = match (&metric.data, name) {
+            _ if !self.p.pricer.derives_metrics() => None,
+            (_, COST_METRIC) => Some(CostRole::Cost),
+            (Some(Data::Histogram(h)), TOKEN_USAGE_METRIC) => {
+                Some(CostRole::TokenUsage(h.aggregation_temporality))
+            }
+            (Some(Data::ExponentialHistogram(h)), TOKEN_USAGE_METRIC) => {
+                Some(CostRole::TokenUsage(h.aggregation_temporality))
+            }
+            _ => None,
+        };
+        let original = matches!(role, Some(CostRole::Cost)).then(|| metric.clone());
         let selected = self
             .p
             .naming
@@ -261,7 +273,7 @@ impl<'a> Walk<'_, 'a> {
         if metric.name != name || metric.unit != unit {
             self.edits.metric_name(at, &metric.name, &metric.unit);
         }
-        let mut original = original.map(|m| Priced {
+        let original = original.map(|m| Priced {
             metric: m,
             index: at.item,
             renamed: (metric.name, metric.unit, selected),
@@ -284,8 +296,10 @@ impl<'a> Walk<'_, 'a> {
             self.batch.stats.items += 1;
             let normalized = self.normalize_point();
             touched |= normalized;
-            if let Some(Priced { metric, .. }) = original.as_mut() {
-                push_point(metric, self.list.clone(), numbers);
+            match role {
+                Some(CostRole::TokenUsage(t)) => self.costs.token_usage(&self.list, t, numbers),
+                Some(CostRole::Cost) => self.costs.cost(&self.list),
+                None => {}
             }
             if let Some(labels) = labels {
                 // Naming's labels depend on a point's keys alone (see
@@ -386,19 +400,18 @@ impl<'a> Walk<'_, 'a> {
         Ok(numbers)
     }
 
-    /// Runs the cost stage over the scope's token usage and cost metrics
-    /// and records what it appended, named and labelled as naming leaves
-    /// it; returns whether it appended anything.
+    /// Runs the cost stage over the scope's token usage and cost points
+    /// and records what it appended to the scope's cost metrics
+    /// (`priced`) or as new metrics, named and labelled as naming leaves
+    /// them; returns whether it appended anything.
     fn derive_costs(
         &mut self,
         priced: Vec<Priced>,
         labels: Option<&PointLabels>,
         at: Location,
     ) -> bool {
-        let before: Vec<usize> = priced
-            .iter()
-            .map(|m| point_attrs(&m.metric).len())
-            .collect();
+        let costs = std::mem::take(&mut self.costs);
+        let existing = priced.len();
         let (mut metrics, mut renamed) = (Vec::new(), Vec::new());
         for m in priced {
             metrics.push(m.metric);
@@ -408,18 +421,15 @@ impl<'a> Walk<'_, 'a> {
             metrics,
             ..Default::default()
         };
-        if !self.p.pricer.derive_cost_metrics(&mut scope, self.batch) {
+        if !self.p.pricer.append_costs(&mut scope, costs, self.batch) {
             return false;
         }
         let mut metrics = scope.metrics;
-        let mut appended = metrics.split_off(before.len());
-        for ((metric, from), (index, (name, unit, selected))) in
-            metrics.into_iter().zip(before).zip(renamed)
-        {
-            if point_attrs(&metric).len() == from {
+        let mut appended = metrics.split_off(existing);
+        for (mut tail, (index, (name, unit, selected))) in metrics.into_iter().zip(renamed) {
+            if point_attrs(&tail).is_empty() {
                 continue;
             }
-            let mut tail = tail_of(&metric, from);
             (tail.name, tail.unit) = (name, unit);
             if let Some(labels) = labels.filter(|_| selected) {
                 for_each_point_attrs(&mut tail, |a| {
@@ -521,48 +531,5 @@ pub(super) fn attributes_field(number: u32) -> u32 {
         9 => 9,  // histogram
         10 => 1, // exponential histogram
         _ => 7,  // gauge, sum, summary
-    }
-}
-
-/// A point of either kind of histogram (they share no trait) holding what
-/// the cost stage reads.
-macro_rules! histogram_point {
-    ($point:ident, $attributes:expr, $n:expr) => {
-        $point {
-            attributes: $attributes,
-            start_time_unix_nano: $n.start,
-            time_unix_nano: $n.time,
-            count: $n.count,
-            sum: $n.sum,
-            ..Default::default()
-        }
-    };
-}
-
-/// Appends a point of the metric's type holding what the cost stage reads.
-fn push_point(metric: &mut Metric, attributes: Vec<KeyValue>, n: Numbers) {
-    match metric.data.as_mut() {
-        Some(Data::Gauge(g)) => g.data_points.push(NumberDataPoint {
-            attributes,
-            ..Default::default()
-        }),
-        Some(Data::Sum(s)) => s.data_points.push(NumberDataPoint {
-            attributes,
-            ..Default::default()
-        }),
-        Some(Data::Histogram(h)) => {
-            h.data_points
-                .push(histogram_point!(HistogramDataPoint, attributes, n))
-        }
-        Some(Data::ExponentialHistogram(h)) => h.data_points.push(histogram_point!(
-            ExponentialHistogramDataPoint,
-            attributes,
-            n
-        )),
-        Some(Data::Summary(s)) => s.data_points.push(SummaryDataPoint {
-            attributes,
-            ..Default::default()
-        }),
-        None => {}
     }
 }
