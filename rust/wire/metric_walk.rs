@@ -410,7 +410,6 @@ impl<'a> Walk<'_, 'a> {
         labels: Option<&PointLabels>,
         at: Location,
     ) -> bool {
-        let costs = std::mem::take(&mut self.costs);
         let existing = priced.len();
         let (mut metrics, mut renamed) = (Vec::new(), Vec::new());
         for m in priced {
@@ -421,7 +420,7 @@ impl<'a> Walk<'_, 'a> {
             metrics,
             ..Default::default()
         };
-        if !self.p.pricer.append_costs(&mut scope, costs, self.batch) {
+        if !self.p.pricer.append_costs(&mut scope, &mut self.costs, self.batch) {
             return false;
         }
         let mut metrics = scope.metrics;
