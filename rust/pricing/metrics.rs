@@ -79,17 +79,30 @@ pub struct CostGroups {
     /// fresh key and order per point were 14 % of the metrics edits call.
     key: Vec<u8>,
     order: Vec<usize>,
+    /// Identities by the bytes a point's attributes were decoded and
+    /// normalized from, as the walk gives them: a series' attribute set
+    /// recurs on each of its metrics and exports, the same bytes normalize
+    /// to the same list, and sorting and encoding each list was two
+    /// thirds of the grouping. Kept for the batch, up to [`MAX_SOURCES`].
+    sources: HashMap<Box<[u8]>, Box<[u8]>>,
 }
 
 /// The length of the numbers after the identity in a group's key.
 const TIME_AND_TEMPORALITY: usize = 12;
+
+/// Distinct sources whose identity is remembered per batch; beyond this,
+/// identities are computed every time (a batch has far fewer series than
+/// points).
+const MAX_SOURCES: usize = 4096;
 
 impl CostGroups {
     /// Takes the points of `metric` if it is a token usage histogram or a
     /// cost metric.
     pub fn metric(&mut self, metric: &Metric) {
         if metric.name == keys::COST_METRIC {
-            point_attrs(metric).into_iter().for_each(|a| self.cost(a));
+            point_attrs(metric)
+                .into_iter()
+                .for_each(|a| self.cost(a, None));
         }
         if metric.name != keys::TOKEN_USAGE_METRIC {
             return;
@@ -103,7 +116,8 @@ impl CostGroups {
                         count: p.count,
                         sum: p.sum,
                     };
-                    self.token_usage(&p.attributes, $h.aggregation_temporality, n);
+                    let temporality = $h.aggregation_temporality;
+                    self.token_usage(&p.attributes, None, temporality, n);
                 }
             };
         }
@@ -115,9 +129,10 @@ impl CostGroups {
     }
 
     /// A point of a `gen_ai.usage.cost` metric: its attribute set has a
-    /// cost already.
-    pub fn cost(&mut self, attrs: &[KeyValue]) {
-        self.identify(attrs);
+    /// cost already. `source`, when known: the bytes `attrs` were decoded
+    /// and normalized from, in this batch.
+    pub fn cost(&mut self, attrs: &[KeyValue], source: Option<&[u8]>) {
+        self.identify(attrs, source);
         if !self.priced.contains(self.key.as_slice()) {
             self.priced.insert(self.key.as_slice().into());
         }
@@ -125,7 +140,14 @@ impl CostGroups {
 
     /// A point of a `gen_ai.client.token.usage` histogram of this
     /// temporality; points without a usable sum or token type are left out.
-    pub fn token_usage(&mut self, attrs: &[KeyValue], temporality: i32, n: Numbers) {
+    /// `source` as for [`Self::cost`].
+    pub fn token_usage(
+        &mut self,
+        attrs: &[KeyValue],
+        source: Option<&[u8]>,
+        temporality: i32,
+        n: Numbers,
+    ) {
         let Some(sum) = n.sum.filter(|s| s.is_finite() && *s >= 0.0) else {
             return;
         };
@@ -134,7 +156,7 @@ impl CostGroups {
             Some(Value::StringValue(t)) if t == "output" => false,
             _ => return,
         };
-        self.identify(attrs);
+        self.identify(attrs, source);
         let priced = self.priced.contains(self.key.as_slice());
         self.key.extend_from_slice(&n.time.to_le_bytes());
         self.key.extend_from_slice(&temporality.to_le_bytes());
@@ -177,13 +199,17 @@ impl CostGroups {
     /// Writes into `key` an order-independent identity of an attribute
     /// set, without the token type: the attributes sorted by key (stable,
     /// so repeated keys keep their order), each key and encoded value
-    /// framed.
-    fn identify(&mut self, list: &[KeyValue]) {
+    /// framed. Remembered by `source` (see [`Self::sources`]).
+    fn identify(&mut self, list: &[KeyValue], source: Option<&[u8]>) {
         let (out, order) = (&mut self.key, &mut self.order);
+        out.clear();
+        if let Some(known) = source.and_then(|s| self.sources.get(s)) {
+            out.extend_from_slice(known);
+            return;
+        }
         order.clear();
         order.extend((0..list.len()).filter(|&i| list[i].key != keys::TOKEN_TYPE));
         order.sort_by(|&a, &b| list[a].key.cmp(&list[b].key));
-        out.clear();
         for &i in order.iter() {
             let kv = &list[i];
             out.extend_from_slice(kv.key.as_bytes());
@@ -197,6 +223,9 @@ impl CostGroups {
                 out[at..at + 4].copy_from_slice(&len.to_le_bytes());
             }
             out.push(0);
+        }
+        if let Some(s) = source.filter(|_| self.sources.len() < MAX_SOURCES) {
+            self.sources.insert(s.into(), out.as_slice().into());
         }
     }
 
@@ -385,25 +414,37 @@ mod tests {
             sum: Some(10.0),
             ..Default::default()
         };
-        for cost_first in [true, false] {
+        // As sources, bytes that differ only near their end, as encoded
+        // lists of one series do.
+        let source = |list: &[KeyValue]| format!("{list:?}").into_bytes();
+        for (cost_first, sourced) in [(true, false), (false, false), (true, true), (false, true)] {
+            let what = format!("cost first: {cost_first}, sources: {sourced}");
             let mut groups = CostGroups::default();
+            let take_cost = |groups: &mut CostGroups| {
+                let s = source(&cost);
+                groups.cost(&cost, sourced.then_some(&s[..]));
+            };
             if cost_first {
-                groups.cost(&cost);
+                take_cost(&mut groups);
             }
-            groups.token_usage(&usage("a", "input"), 2, n);
-            groups.token_usage(&usage("b", "input"), 2, n);
-            groups.token_usage(&usage("a", "output"), 2, n);
+            // Twice, as the walk meets a series on each export.
+            for _ in 0..2 {
+                for (model, kind) in [("a", "input"), ("b", "input"), ("a", "output")] {
+                    let (list, s) = (usage(model, kind), source(&usage(model, kind)));
+                    groups.token_usage(&list, sourced.then_some(&s[..]), 2, n);
+                }
+            }
             if !cost_first {
-                groups.cost(&cost);
+                take_cost(&mut groups);
             }
             let groups = groups.finish();
             let priced: Vec<bool> = groups.iter().map(|g| g.priced).collect();
-            assert_eq!(priced, [true, false], "cost first: {cost_first}");
-            assert_eq!((groups[0].input, groups[0].output), (10.0, 10.0));
+            assert_eq!(priced, [true, false], "{what}");
+            assert_eq!((groups[0].input, groups[0].output), (20.0, 20.0), "{what}");
+            assert_eq!((groups[1].input, groups[1].output), (20.0, 0.0), "{what}");
             // Priced on arrival, a group copies no attributes.
-            assert_eq!(groups[0].attrs.is_empty(), cost_first);
-            let b = usage("b", "input");
-            assert_eq!(groups[1].attrs, b[..2]);
+            assert_eq!(groups[0].attrs.is_empty(), cost_first, "{what}");
+            assert_eq!(groups[1].attrs, usage("b", "input")[..2], "{what}");
         }
     }
 }

@@ -297,8 +297,11 @@ impl<'a> Walk<'_, 'a> {
             let normalized = self.normalize_point();
             touched |= normalized;
             match role {
-                Some(CostRole::TokenUsage(t)) => self.costs.token_usage(&self.list, t, numbers),
-                Some(CostRole::Cost) => self.costs.cost(&self.list),
+                Some(CostRole::TokenUsage(t)) => {
+                    let source = self.list_bytes;
+                    self.costs.token_usage(&self.list, source, t, numbers)
+                }
+                Some(CostRole::Cost) => self.costs.cost(&self.list, self.list_bytes),
                 None => {}
             }
             if let Some(labels) = labels {
@@ -420,7 +423,11 @@ impl<'a> Walk<'_, 'a> {
             metrics,
             ..Default::default()
         };
-        if !self.p.pricer.append_costs(&mut scope, &mut self.costs, self.batch) {
+        if !self
+            .p
+            .pricer
+            .append_costs(&mut scope, &mut self.costs, self.batch)
+        {
             return false;
         }
         let mut metrics = scope.metrics;
