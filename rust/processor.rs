@@ -39,7 +39,7 @@ pub struct Outcome {
     /// Model names no pricing table knows (distinct, at most 16), so the
     /// caller can log them at debug level.
     pub unknown_models: Vec<String>,
-    /// `output` holds edits to apply to the input ([`crate::wire::edits`])
+    /// `output` holds edits to apply to the input (`wire::edits`, docs/wire.md)
     /// rather than a whole batch (only from [`Processor::process_edits`]).
     pub edits: bool,
 }
@@ -114,7 +114,7 @@ impl Processor {
     /// Processes one OTLP export request of `signal`, given as protobuf bytes.
     ///
     /// Batches that cannot contain anything to change are answered without
-    /// decoding. The rest are processed on the wire ([`crate::wire`]):
+    /// decoding. The rest are processed on the wire (`wire`, docs/wire.md):
     /// spans and logs spliced, metrics walked into edits that are then
     /// applied to the input's bytes; anything the wire paths leave alone
     /// by the reference path. A malformed batch is an error; the caller
@@ -142,7 +142,7 @@ impl Processor {
 
     /// As [`Self::process`], but a changed batch comes back, when it can,
     /// as the edits that turn the input into the output
-    /// ([`crate::wire::edits`], `Outcome::edits` set): a caller holding the
+    /// (`wire::edits`, `Outcome::edits` set): a caller holding the
     /// input decoded applies them instead of decoding a whole new batch.
     /// Batches whose changes edits cannot express come back whole.
     pub fn process_edits(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {

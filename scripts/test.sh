@@ -13,6 +13,7 @@ step "Rust: format and lints"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --features mimalloc -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib
 
 step "Rust: unit and integration tests"
 cargo test --all-targets

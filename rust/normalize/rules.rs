@@ -78,7 +78,7 @@ pub struct Rules {
     pub request_model: KeyId,
     /// The Vercel source is on (outer spans get no usage).
     pub vercel: bool,
-    /// The ids of [`VERCEL_CONTEXT`]'s keys.
+    /// The ids of `VERCEL_CONTEXT`'s keys.
     pub vercel_context: [KeyId; 2],
     /// Keys of user-defined sources, which need needles of their own.
     pub custom_keys: Vec<String>,
