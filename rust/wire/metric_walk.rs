@@ -43,6 +43,8 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
         edits: Edits::default(),
         originals: Vec::new(),
         list: Vec::new(),
+        entries: Vec::new(),
+        decoded: false,
         changed: false,
         genai_seen: false,
         repeat_labels: false,
@@ -76,9 +78,15 @@ struct Walk<'p, 'a> {
     edits: Edits,
     /// The attributes of the point being walked, as they came.
     originals: Vec<Original<'a>>,
-    /// The point's attributes as the stages leave them; the next point's
-    /// are decoded into the same strings.
+    /// The point's attributes as the stages leave them, once decoded; the
+    /// next point's are decoded into the same strings.
     list: Vec<KeyValue>,
+    /// The point's attribute fields and their key and value parts.
+    entries: Vec<(&'a [u8], kv::Parts<'a>)>,
+    /// Whether `list` holds the point's attributes, not the last
+    /// decoded point's: a point whose list normalization left alone
+    /// before is decoded only if a later step reads it.
+    decoded: bool,
     /// Whether a stage said it changed something (the prost path's answer).
     changed: bool,
     /// Whether a GenAI metric name or attribute key was met: without one
@@ -294,29 +302,33 @@ impl<'a> Walk<'_, 'a> {
             let at = Location { event: p, ..at };
             p += 1;
             self.batch.stats.items += 1;
-            let normalized = self.normalize_point();
+            let normalized = self.normalize_point()?;
             touched |= normalized;
-            match role {
-                Some(CostRole::TokenUsage(t)) => {
-                    let source = self.list_bytes;
-                    self.costs.token_usage(&self.list, source, t, numbers)
+            if let Some(role) = role {
+                self.decode_list()?;
+                let source = self.list_bytes;
+                match role {
+                    CostRole::TokenUsage(t) => {
+                        self.costs.token_usage(&self.list, source, t, numbers)
+                    }
+                    CostRole::Cost => self.costs.cost(&self.list, source),
                 }
-                Some(CostRole::Cost) => self.costs.cost(&self.list, self.list_bytes),
-                None => {}
             }
+            // Naming's labels depend on a point's keys alone (see
+            // `repeat_labels`): a point with the last point's keys that
+            // normalization left alone gets the last point's ops, without
+            // labels computed or compared (or the list decoded).
+            if labels.is_some()
+                && self.repeat_labels
+                && !normalized
+                && self
+                    .edits
+                    .repeat_positional(Target::DataPoint, at, &self.originals)
+            {
+                continue;
+            }
+            self.decode_list()?;
             if let Some(labels) = labels {
-                // Naming's labels depend on a point's keys alone (see
-                // `repeat_labels`): a point with the last point's keys
-                // that normalization left alone gets the last point's
-                // ops, without labels computed or compared.
-                if self.repeat_labels
-                    && !normalized
-                    && self
-                        .edits
-                        .repeat_positional(Target::DataPoint, at, &self.originals)
-                {
-                    continue;
-                }
                 self.changed |= labels.apply(&mut self.list);
             }
             if !(self.originals.is_empty() && self.list.is_empty()) {
@@ -340,29 +352,51 @@ impl<'a> Walk<'_, 'a> {
     /// Normalizes the point's list, unless normalization left the same
     /// list alone before in this batch, counters included (a value that
     /// fails coercion is counted on every point that has it); returns
-    /// whether it changed.
-    fn normalize_point(&mut self) -> bool {
+    /// whether it changed. A list left alone before is not decoded here:
+    /// the same bytes decoded then, and only a later step that reads the
+    /// list decodes it ([`Self::decode_list`]).
+    fn normalize_point(&mut self) -> Result<bool, Fallback> {
         let n = &self.p.normalizer;
-        if !n.is_enabled() {
-            return false;
-        }
         let bytes = self.list_bytes;
-        if bytes.is_some_and(|b| self.unchanged.seen(b)) {
-            return false;
+        if n.is_enabled() && bytes.is_some_and(|b| self.unchanged.seen(b)) {
+            return Ok(false);
+        }
+        self.decode_list()?;
+        if !n.is_enabled() {
+            return Ok(false);
         }
         let before = self.batch.stats;
         let normalized = n.apply(&mut self.list, Place::DataPoint, self.batch);
         if let Some(b) = bytes.filter(|_| !normalized && self.batch.stats == before) {
             self.unchanged.note(b);
         }
-        normalized
+        Ok(normalized)
     }
 
-    /// Decodes a point's attributes (field `kind`) into `self.list` and
-    /// `self.originals`, and the numbers a histogram point has; sets
-    /// `self.list_bytes`.
+    /// Decodes the point's attributes into `self.list`, once.
+    fn decode_list(&mut self) -> Result<(), Fallback> {
+        if self.decoded {
+            return Ok(());
+        }
+        for (i, &(entry, parts)) in self.entries.iter().enumerate() {
+            if i == self.list.len() {
+                self.list.push(KeyValue::default());
+            }
+            kv::decode_into(entry, Some(parts), &mut self.list[i]).or(Err(Fallback))?;
+        }
+        self.list.truncate(self.entries.len());
+        self.decoded = true;
+        Ok(())
+    }
+
+    /// Splits a point's attributes (field `kind`) into `self.originals`
+    /// and `self.entries` (decoded later, if at all: see
+    /// [`Self::decode_list`]), and reads the numbers a histogram point
+    /// has; sets `self.list_bytes`.
     fn read_point(&mut self, buf: &'a [u8], kind: u32) -> Result<Numbers, Fallback> {
         self.originals.clear();
+        self.entries.clear();
+        self.decoded = false;
         let mut numbers = Numbers::default();
         let mut n = 0;
         // The attribute fields' span of `buf`, while contiguous.
@@ -371,10 +405,13 @@ impl<'a> Walk<'_, 'a> {
             let f = f?;
             match f.number {
                 number if number == kind => {
-                    if n == self.list.len() {
-                        self.list.push(KeyValue::default());
-                    }
-                    self.originals.push(read_attr(f, &mut self.list[n])?);
+                    let entry = f.message()?;
+                    let (key, value) = kv::split(entry).ok_or(Fallback)?;
+                    self.entries.push((entry, (key, value)));
+                    self.originals.push(Original {
+                        key,
+                        value: value.unwrap_or_default(),
+                    });
                     let start = f.raw.as_ptr().addr() - buf.as_ptr().addr();
                     span = span.and_then(|s| match n {
                         0 => Some(start..start + f.raw.len()),
@@ -397,7 +434,6 @@ impl<'a> Walk<'_, 'a> {
                 _ => {}
             }
         }
-        self.list.truncate(n);
         self.list_bytes = span.map(|s| &buf[s]);
         self.genai_seen = self.genai_seen || any_genai_key(self.p, &self.originals);
         Ok(numbers)
