@@ -84,7 +84,14 @@ pub struct CostGroups {
     /// recurs on each of its metrics and exports, the same bytes normalize
     /// to the same list, and sorting and encoding each list was two
     /// thirds of the grouping. Kept for the batch, up to [`MAX_SOURCES`].
-    sources: HashMap<Box<[u8]>, Box<[u8]>>,
+    sources: HashMap<Box<[u8]>, Known>,
+}
+
+/// What a source's attributes give: their identity and token type
+/// (`Some(true)` input, `Some(false)` output, `None` neither).
+struct Known {
+    identity: Box<[u8]>,
+    input: Option<bool>,
 }
 
 /// The length of the numbers after the identity in a group's key.
@@ -133,9 +140,17 @@ impl CostGroups {
     /// and normalized from, in this batch.
     pub fn cost(&mut self, attrs: &[KeyValue], source: Option<&[u8]>) {
         self.identify(attrs, source);
-        if !self.priced.contains(self.key.as_slice()) {
-            self.priced.insert(self.key.as_slice().into());
+        self.note_priced();
+    }
+
+    /// [`Self::cost`] without the attributes, when `source` was met
+    /// before in the batch; false (nothing done) when it was not.
+    pub fn cost_by_source(&mut self, source: &[u8]) -> bool {
+        let known = self.recall(source).is_some();
+        if known {
+            self.note_priced();
         }
+        known
     }
 
     /// A point of a `gen_ai.client.token.usage` histogram of this
@@ -148,21 +163,46 @@ impl CostGroups {
         temporality: i32,
         n: Numbers,
     ) {
-        let Some(sum) = n.sum.filter(|s| s.is_finite() && *s >= 0.0) else {
-            return;
+        let input = self.identify(attrs, source);
+        self.add_tokens(input, Some(attrs), temporality, n);
+    }
+
+    /// [`Self::token_usage`] without the attributes, when `source` was met
+    /// before in the batch and the point needs no new group (whose
+    /// attributes it would give); false (nothing done) otherwise.
+    pub fn token_usage_by_source(&mut self, source: &[u8], temporality: i32, n: Numbers) -> bool {
+        match self.recall(source) {
+            Some(input) => self.add_tokens(input, None, temporality, n),
+            None => false,
+        }
+    }
+
+    fn note_priced(&mut self) {
+        if !self.priced.contains(self.key.as_slice()) {
+            self.priced.insert(self.key.as_slice().into());
+        }
+    }
+
+    /// Adds a token usage point whose identity is in `key` and whose token
+    /// type is `input` (input, output, or neither) to its group; false
+    /// (nothing done) when the group is new and `attrs` is not given.
+    fn add_tokens(
+        &mut self,
+        input: Option<bool>,
+        attrs: Option<&[KeyValue]>,
+        temporality: i32,
+        n: Numbers,
+    ) -> bool {
+        let (Some(sum), Some(input)) = (n.sum.filter(|s| s.is_finite() && *s >= 0.0), input) else {
+            return true;
         };
-        let input = match attrs::get(attrs, keys::TOKEN_TYPE) {
-            Some(Value::StringValue(t)) if t == "input" => true,
-            Some(Value::StringValue(t)) if t == "output" => false,
-            _ => return,
-        };
-        self.identify(attrs, source);
         let priced = self.priced.contains(self.key.as_slice());
         self.key.extend_from_slice(&n.time.to_le_bytes());
         self.key.extend_from_slice(&temporality.to_le_bytes());
-        let i = match self.index.get(self.key.as_slice()) {
-            Some(&i) => i,
-            None => {
+        let i = match (self.index.get(self.key.as_slice()), attrs) {
+            (Some(&i), _) => i,
+            (None, None) => return false,
+            (None, Some(attrs)) => {
                 self.groups.push(Group {
                     attrs: match priced {
                         true => Vec::new(),
@@ -194,19 +234,29 @@ impl CostGroups {
             Some(c) => *ops = Some(c),
             None => g.ops_overflow = true,
         }
+        true
+    }
+
+    /// Puts into `key` the identity `source` is known to give; returns its
+    /// token type (see [`Known`]), or `None` when `source` is unknown.
+    fn recall(&mut self, source: &[u8]) -> Option<Option<bool>> {
+        let known = self.sources.get(source)?;
+        self.key.clear();
+        self.key.extend_from_slice(&known.identity);
+        Some(known.input)
     }
 
     /// Writes into `key` an order-independent identity of an attribute
     /// set, without the token type: the attributes sorted by key (stable,
     /// so repeated keys keep their order), each key and encoded value
-    /// framed. Remembered by `source` (see [`Self::sources`]).
-    fn identify(&mut self, list: &[KeyValue], source: Option<&[u8]>) {
+    /// framed; returns the token type (see [`Known`]). Remembered by
+    /// `source` (see [`Self::sources`]).
+    fn identify(&mut self, list: &[KeyValue], source: Option<&[u8]>) -> Option<bool> {
+        if let Some(input) = source.and_then(|s| self.recall(s)) {
+            return input;
+        }
         let (out, order) = (&mut self.key, &mut self.order);
         out.clear();
-        if let Some(known) = source.and_then(|s| self.sources.get(s)) {
-            out.extend_from_slice(known);
-            return;
-        }
         order.clear();
         order.extend((0..list.len()).filter(|&i| list[i].key != keys::TOKEN_TYPE));
         order.sort_by(|&a, &b| list[a].key.cmp(&list[b].key));
@@ -224,9 +274,16 @@ impl CostGroups {
             }
             out.push(0);
         }
+        let input = match attrs::get(list, keys::TOKEN_TYPE) {
+            Some(Value::StringValue(t)) if t == "input" => Some(true),
+            Some(Value::StringValue(t)) if t == "output" => Some(false),
+            _ => None,
+        };
         if let Some(s) = source.filter(|_| self.sources.len() < MAX_SOURCES) {
-            self.sources.insert(s.into(), out.as_slice().into());
+            let identity = self.key.as_slice().into();
+            self.sources.insert(s.into(), Known { identity, input });
         }
+        input
     }
 
     /// The groups in the order they were met, each priced if a cost point
@@ -420,9 +477,12 @@ mod tests {
         for (cost_first, sourced) in [(true, false), (false, false), (true, true), (false, true)] {
             let what = format!("cost first: {cost_first}, sources: {sourced}");
             let mut groups = CostGroups::default();
+            // With sources, as the walk does: by source alone if it can.
             let take_cost = |groups: &mut CostGroups| {
                 let s = source(&cost);
-                groups.cost(&cost, sourced.then_some(&s[..]));
+                if !(sourced && groups.cost_by_source(&s)) {
+                    groups.cost(&cost, sourced.then_some(&s[..]));
+                }
             };
             if cost_first {
                 take_cost(&mut groups);
@@ -431,7 +491,9 @@ mod tests {
             for _ in 0..2 {
                 for (model, kind) in [("a", "input"), ("b", "input"), ("a", "output")] {
                     let (list, s) = (usage(model, kind), source(&usage(model, kind)));
-                    groups.token_usage(&list, sourced.then_some(&s[..]), 2, n);
+                    if !(sourced && groups.token_usage_by_source(&s, 2, n)) {
+                        groups.token_usage(&list, sourced.then_some(&s[..]), 2, n);
+                    }
                 }
             }
             if !cost_first {

@@ -305,13 +305,21 @@ impl<'a> Walk<'_, 'a> {
             let normalized = self.normalize_point()?;
             touched |= normalized;
             if let Some(role) = role {
-                self.decode_list()?;
+                // A list met before needs no decoding for the cost stage,
+                // unless it starts a group.
                 let source = self.list_bytes;
-                match role {
-                    CostRole::TokenUsage(t) => {
-                        self.costs.token_usage(&self.list, source, t, numbers)
+                let taken = source.is_some_and(|s| match role {
+                    CostRole::TokenUsage(t) => self.costs.token_usage_by_source(s, t, numbers),
+                    CostRole::Cost => self.costs.cost_by_source(s),
+                });
+                if !taken {
+                    self.decode_list()?;
+                    match role {
+                        CostRole::TokenUsage(t) => {
+                            self.costs.token_usage(&self.list, source, t, numbers)
+                        }
+                        CostRole::Cost => self.costs.cost(&self.list, source),
                     }
-                    CostRole::Cost => self.costs.cost(&self.list, source),
                 }
             }
             // Naming's labels depend on a point's keys alone (see
