@@ -194,10 +194,13 @@ type Processor struct {
 
 // answers remembers a question's answers per string: an immutable map, so
 // that the lookups, one per attribute key or metric name of every batch,
-// take no lock. New answers wait in pending (under mu) until there are
-// enough of them to make a copy worth it: the copying stays linear in the
-// number of strings. At most maxCachedKeys strings: beyond, strings of
-// unbounded cardinality cost a core call each instead of memory.
+// take no lock. New answers wait in pending (under mu) until they number a
+// quarter of the map: the map grows geometrically, so the copying stays
+// linear in the number of strings, and a workload's few keys are all in
+// it after their first batch (pending had waited for 16, so a workload of
+// fewer keys took the lock on every lookup). At most maxCachedKeys
+// strings: beyond, strings of unbounded cardinality cost a core call each
+// instead of memory.
 type answers struct {
 	known   atomic.Pointer[map[string]bool]
 	mu      sync.Mutex
@@ -301,7 +304,7 @@ func (a *answers) remember(s string, answer bool) {
 	}
 	// A copy of the string: the caller's may alias a batch's memory.
 	a.pending[strings.Clone(s)] = answer
-	if len(a.pending) < n/4+16 {
+	if len(a.pending) < n/4 {
 		return
 	}
 	next := make(map[string]bool, n+len(a.pending))

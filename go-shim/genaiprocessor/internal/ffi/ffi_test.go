@@ -127,6 +127,20 @@ func TestIsGenAIKeyAnswersAndRemembers(t *testing.T) {
 	assert.Equal(t, StatusInvalidHandle, StatusOf(err))
 }
 
+func TestAFewKeysAreAnsweredWithoutTheLock(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	defer p.Close()
+	keys := []string{"http.request.method", "url.path", "server.address", "gen_ai.provider.name"}
+	for _, k := range keys {
+		_, err := p.IsGenAIKey(k)
+		require.NoError(t, err)
+	}
+	known := p.genaiKeys.known.Load()
+	require.NotNil(t, known, "answers reach the lock-free map")
+	assert.Len(t, *known, len(keys), "every answer is in the lock-free map")
+}
+
 func TestIsGenAIMetricNameAnswersAndRemembers(t *testing.T) {
 	p, err := New([]byte(`{}`))
 	require.NoError(t, err)
