@@ -194,17 +194,21 @@ type Processor struct {
 
 // answers remembers a question's answers per string: an immutable map, so
 // that the lookups, one per attribute key or metric name of every batch,
-// take no lock. New answers wait in pending (under mu) until they number a
-// quarter of the map: the map grows geometrically, so the copying stays
-// linear in the number of strings, and a workload's few keys are all in
-// it after their first batch (pending had waited for 16, so a workload of
-// fewer keys took the lock on every lookup). At most maxCachedKeys
-// strings: beyond, strings of unbounded cardinality cost a core call each
-// instead of memory.
+// take no lock. New answers wait in pending (under mu) and are copied into
+// a new map once they number a quarter of the map (it grows
+// geometrically), or once lookups found them in pending as many times as
+// the map holds strings: either way the copying costs no more than the
+// answers or the locked lookups it replaces, and a workload's keys stop
+// taking the lock soon after their first batch. (Pending used to wait for
+// 16 new strings, so a workload of fewer keys locked on every lookup.) At
+// most maxCachedKeys strings: beyond, strings of unbounded cardinality
+// cost a core call each instead of memory.
 type answers struct {
 	known   atomic.Pointer[map[string]bool]
 	mu      sync.Mutex
 	pending map[string]bool
+	// Lookups answered from pending since the last copy.
+	pendingHits int
 }
 
 // maxCachedKeys bounds each cache of answers. Instrumentations use a few
@@ -270,6 +274,12 @@ func (a *answers) ask(handle C.GenaiHandle, s string, q question) (bool, error) 
 	}
 	a.mu.Lock()
 	v, ok := a.pending[s]
+	if ok {
+		a.pendingHits++
+		if a.pendingHits >= a.knownLen() {
+			a.publish()
+		}
+	}
 	a.mu.Unlock()
 	if ok {
 		return v, nil
@@ -291,11 +301,7 @@ func (a *answers) ask(handle C.GenaiHandle, s string, q question) (bool, error) 
 func (a *answers) remember(s string, answer bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	old := a.known.Load()
-	var n int
-	if old != nil {
-		n = len(*old)
-	}
+	n := a.knownLen()
 	if n+len(a.pending) >= maxCachedKeys {
 		return
 	}
@@ -304,10 +310,23 @@ func (a *answers) remember(s string, answer bool) {
 	}
 	// A copy of the string: the caller's may alias a batch's memory.
 	a.pending[strings.Clone(s)] = answer
-	if len(a.pending) < n/4 {
-		return
+	if len(a.pending) >= n/4 {
+		a.publish()
 	}
-	next := make(map[string]bool, n+len(a.pending))
+}
+
+// knownLen is how many answers the lock-free map holds.
+func (a *answers) knownLen() int {
+	if m := a.known.Load(); m != nil {
+		return len(*m)
+	}
+	return 0
+}
+
+// publish copies the pending answers into a new lock-free map; under mu.
+func (a *answers) publish() {
+	old := a.known.Load()
+	next := make(map[string]bool, a.knownLen()+len(a.pending))
 	if old != nil {
 		for k, v := range *old {
 			next[k] = v
@@ -318,17 +337,14 @@ func (a *answers) remember(s string, answer bool) {
 	}
 	a.known.Store(&next)
 	clear(a.pending)
+	a.pendingHits = 0
 }
 
 // size is how many answers are remembered.
 func (a *answers) size() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	n := len(a.pending)
-	if m := a.known.Load(); m != nil {
-		n += len(*m)
-	}
-	return n
+	return len(a.pending) + a.knownLen()
 }
 
 // Close destroys the handle. Closing again is a no-op. The handle value is

@@ -141,6 +141,31 @@ func TestAFewKeysAreAnsweredWithoutTheLock(t *testing.T) {
 	assert.Len(t, *known, len(keys), "every answer is in the lock-free map")
 }
 
+func TestAnswersLookedUpAgainReachTheLockFreeMap(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	defer p.Close()
+	var keys []string
+	for i := range 40 {
+		keys = append(keys, fmt.Sprintf("app.key_%d", i))
+	}
+	ask := func() {
+		for _, k := range keys {
+			_, err := p.IsGenAIKey(k)
+			require.NoError(t, err)
+		}
+	}
+	ask()
+	require.Less(t, p.genaiKeys.knownLen(), len(keys), "the last answers wait in pending")
+	// Each round finds the waiting answers in pending; once those lookups
+	// number the map's size, the answers are copied into it.
+	for range 5 {
+		ask()
+	}
+	assert.Equal(t, len(keys), p.genaiKeys.knownLen(), "every answer is in the lock-free map")
+	assert.Equal(t, len(keys), p.genaiKeys.size())
+}
+
 func TestIsGenAIMetricNameAnswersAndRemembers(t *testing.T) {
 	p, err := New([]byte(`{}`))
 	require.NoError(t, err)
