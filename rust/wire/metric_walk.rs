@@ -413,13 +413,9 @@ impl<'a> Walk<'_, 'a> {
             let f = f?;
             match f.number {
                 number if number == kind => {
-                    let entry = f.message()?;
-                    let (key, value) = kv::split(entry).ok_or(Fallback)?;
-                    self.entries.push((entry, (key, value)));
-                    self.originals.push(Original {
-                        key,
-                        value: value.unwrap_or_default(),
-                    });
+                    let (entry, parts, original) = split_attr(f)?;
+                    self.entries.push((entry, parts));
+                    self.originals.push(original);
                     let start = f.raw.as_ptr().addr() - buf.as_ptr().addr();
                     span = span.and_then(|s| match n {
                         0 => Some(start..start + f.raw.len()),
@@ -509,16 +505,24 @@ fn any_genai_key(p: &Processor, originals: &[Original<'_>]) -> bool {
 }
 
 /// Decodes one attribute field into `slot` (reusing its strings) and
-/// returns its key and value bytes. Edits describe attributes by those,
-/// so an attribute of any other layout goes to the prost path.
+/// returns its key and value bytes.
 fn read_attr<'a>(f: Field<'a>, slot: &mut KeyValue) -> Result<Original<'a>, Fallback> {
+    let (entry, parts, original) = split_attr(f)?;
+    kv::decode_into(entry, Some(parts), slot).or(Err(Fallback))?;
+    Ok(original)
+}
+
+/// One attribute field's payload, its key and value parts, and its key and
+/// value bytes. Edits describe attributes by those, so an attribute of any
+/// other layout goes to the prost path.
+fn split_attr(f: Field<'_>) -> Result<(&[u8], kv::Parts<'_>, Original<'_>), Fallback> {
     let entry = f.message()?;
     let (key, value) = kv::split(entry).ok_or(Fallback)?;
-    kv::decode_into(entry, Some((key, value)), slot).or(Err(Fallback))?;
-    Ok(Original {
+    let original = Original {
         key,
         value: value.unwrap_or_default(),
-    })
+    };
+    Ok((entry, (key, value), original))
 }
 
 /// A string field's text (empty when absent), if it is UTF-8.
