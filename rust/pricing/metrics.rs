@@ -442,16 +442,9 @@ fn without_token_type(list: &[KeyValue]) -> Vec<KeyValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opentelemetry_proto::tonic::common::v1::AnyValue;
 
     fn kv(key: &str, value: &str) -> KeyValue {
-        KeyValue {
-            key: key.into(),
-            value: Some(AnyValue {
-                value: Some(Value::StringValue(value.into())),
-            }),
-            ..Default::default()
-        }
+        attrs::kv(key, attrs::string(value))
     }
 
     #[test]
