@@ -2,10 +2,12 @@ package genaiprocessor
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -17,6 +19,19 @@ import (
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadatatest"
 )
+
+// withDefaultCore is a processor holding only a core of the default
+// config, for the key checks; the caller closes the core.
+func withDefaultCore(t *testing.T) (*genaiProcessor, *ffi.Processor) {
+	t.Helper()
+	doc, err := defaultConfig().coreJSON()
+	require.NoError(t, err)
+	core, err := ffi.New(doc)
+	require.NoError(t, err)
+	p := &genaiProcessor{}
+	p.core.Store(core)
+	return p, core
+}
 
 // rustCalls is how many batches of each signal reached the core.
 func rustCalls(t *testing.T, h *harness) map[string]uint64 {
@@ -61,13 +76,8 @@ func TestBatchesWithoutGenAIKeysSkipTheCore(t *testing.T) {
 // reads but which do not make a GenAI batch, and the captured output of
 // real instrumentation libraries (which must not be skipped).
 func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
-	doc, err := defaultConfig().coreJSON()
-	require.NoError(t, err)
-	core, err := ffi.New(doc)
-	require.NoError(t, err)
+	p, core := withDefaultCore(t)
 	defer core.Close()
-	p := &genaiProcessor{}
-	p.core.Store(core)
 
 	words := testdata.GenerateTraces(10)
 	rs := words.ResourceSpans().At(0)
@@ -141,4 +151,77 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 		"logs plain": true, "logs genai words in bodies": true,
 		"metrics plain": true, "metrics genai words": true,
 	}, skipped, "exactly the non-GenAI batches are skipped")
+}
+
+// The check remembers the plain keys met at each position of a map; a
+// GenAI key later taking a plain key's place (one of the same length, so
+// that only the bytes tell them apart), in each kind of map and past the
+// positions remembered, must still be found.
+func TestAGenAIKeyInAPlainKeysPlaceIsFound(t *testing.T) {
+	p, core := withDefaultCore(t)
+	defer core.Close()
+
+	const plain, genai = "http.response", "gen_ai.system"
+	require.Len(t, plain, len(genai))
+	// Three maps of 20 keys (the check remembers 16 positions), with the
+	// plain key at `at` in the first two and the GenAI key there in the last.
+	maps := func(at int) [][]string {
+		var ms [][]string
+		for _, k := range []string{plain, plain, genai} {
+			m := make([]string, 20)
+			for i := range m {
+				m[i] = fmt.Sprintf("plain.key.%02d", i)
+			}
+			m[at] = k
+			ms = append(ms, m)
+		}
+		return ms
+	}
+	put := func(m pcommon.Map, keys []string) {
+		for _, k := range keys {
+			m.PutStr(k, "v")
+		}
+	}
+	for _, at := range []int{0, 7, 15, 16, 19} {
+		for _, n := range []int{2, 3} {
+			ms, want := maps(at)[:n], n == 3
+			msg := fmt.Sprintf("%d maps, GenAI key at %d in the third", n, at)
+
+			td := ptrace.NewTraces()
+			spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+			for _, m := range ms {
+				put(spans.AppendEmpty().Attributes(), m)
+			}
+			assert.Equal(t, want, p.mayChangeTraces(td), "spans: %s", msg)
+
+			td = ptrace.NewTraces()
+			span := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+			for _, m := range ms {
+				put(span.Events().AppendEmpty().Attributes(), m)
+			}
+			assert.Equal(t, want, p.mayChangeTraces(td), "span events: %s", msg)
+
+			td = ptrace.NewTraces()
+			for _, m := range ms {
+				put(td.ResourceSpans().AppendEmpty().Resource().Attributes(), m)
+			}
+			assert.Equal(t, want, p.mayChangeTraces(td), "resources: %s", msg)
+
+			ld := plog.NewLogs()
+			records := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+			for _, m := range ms {
+				put(records.AppendEmpty().Attributes(), m)
+			}
+			assert.Equal(t, want, p.mayChangeLogs(ld), "log records: %s", msg)
+
+			md := pmetric.NewMetrics()
+			metric := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+			metric.SetName("queue.length")
+			points := metric.SetEmptyGauge().DataPoints()
+			for _, m := range ms {
+				put(points.AppendEmpty().Attributes(), m)
+			}
+			assert.Equal(t, want, p.mayChangeMetrics(md), "data points: %s", msg)
+		}
+	}
 }
