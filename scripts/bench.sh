@@ -10,7 +10,8 @@
 #
 # Knobs (environment): BENCH_COUNT (go -count, default 3), BENCH_ITERS (batches
 # per Go benchmark run, default 100), BENCH_LOAD_SECONDS
-# (per load-test configuration, default 15), BENCH_RSS_BATCHES (default
+# (per load-test configuration and round, default 8), BENCH_LOAD_ROUNDS
+# (interleaved load-test rounds, default 3), BENCH_RSS_BATCHES (default
 # 200000; the check is 1000000), BENCH_SKIP (space-separated steps
 # to skip: criterion go load rss profile), BENCH_REPORT_ONLY=1 (rewrite the
 # report from build/bench). Nothing here asserts a timing.
@@ -22,7 +23,8 @@ OUT=$ROOT/build/bench
 WORK=$OUT/workloads
 COUNT=${BENCH_COUNT:-3}
 ITERS=${BENCH_ITERS:-100} # batches per Go benchmark run (fixed: decoding each input is untimed)
-LOAD_SECONDS=${BENCH_LOAD_SECONDS:-15}
+LOAD_SECONDS=${BENCH_LOAD_SECONDS:-8}
+LOAD_ROUNDS=${BENCH_LOAD_ROUNDS:-3}
 RSS_BATCHES=${BENCH_RSS_BATCHES:-200000}
 PROFILE_ITERS=10 # batches profiled after one warm-up call (report.py divides by 11)
 SKIP=" ${BENCH_SKIP:-} "
@@ -115,11 +117,11 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
   fi
 
   if ! skipped load; then
-    step "Load test: otelcol-genai on loopback, ${LOAD_SECONDS}s per configuration"
+    step "Load test: otelcol-genai on loopback, ${LOAD_ROUNDS} rounds of ${LOAD_SECONDS}s per configuration"
     machine step:load
     : > "$OUT/loadtest.jsonl"
-    commands+=("(cd go-shim && go run ./bench/cmd/loadtest -duration ${LOAD_SECONDS}s -out build/bench/loadtest.jsonl)")
-    (cd go-shim && go run ./bench/cmd/loadtest -duration "${LOAD_SECONDS}s" -out "$OUT/loadtest.jsonl")
+    commands+=("(cd go-shim && go run ./bench/cmd/loadtest -duration ${LOAD_SECONDS}s -rounds $LOAD_ROUNDS -out build/bench/loadtest.jsonl)")
+    (cd go-shim && go run ./bench/cmd/loadtest -duration "${LOAD_SECONDS}s" -rounds "$LOAD_ROUNDS" -out "$OUT/loadtest.jsonl")
   fi
 
   if ! skipped rss; then

@@ -111,7 +111,7 @@ func freePort() string {
 }
 
 // collectorConfig is the collector configuration as JSON (valid YAML).
-func collectorConfig(sig bench.Signal, pipeline, recv, sinkAddr string, prices []bench.ModelPrice) ([]byte, error) {
+func collectorConfig(sig bench.Signal, pipeline, recv, sinkAddr, pprofAddr string, prices []bench.ModelPrice) ([]byte, error) {
 	processors := map[string]any{}
 	var names []string
 	switch pipeline {
@@ -141,7 +141,10 @@ func collectorConfig(sig bench.Signal, pipeline, recv, sinkAddr string, prices [
 			"sending_queue":    map[string]any{"enabled": false},
 			"retry_on_failure": map[string]any{"enabled": false},
 		}},
+		// Idle until the load test asks it for a CPU profile (genai runs).
+		"extensions": map[string]any{"pprof": map[string]any{"endpoint": pprofAddr}},
 		"service": map[string]any{
+			"extensions": []string{"pprof"},
 			"telemetry": map[string]any{
 				"metrics": map[string]any{"level": "none"},
 				"logs":    map[string]any{"level": "warn"},
@@ -191,6 +194,7 @@ func procStatus(pid int, field string) int64 {
 type Result struct {
 	Workload     string  `json:"workload"`
 	Pipeline     string  `json:"pipeline"`
+	Round        int     `json:"round"`
 	Seconds      float64 `json:"seconds"`
 	Batches      int64   `json:"batches"`
 	Items        int64   `json:"items"`
@@ -203,12 +207,15 @@ type Result struct {
 	RSSMeanKiB   int64   `json:"rss_mean_kib"`
 	SinkRequests int64   `json:"sink_requests"`
 	Transformed  bool    `json:"transformed"`
+	// ProcessorCPUShare is the fraction of the collector's CPU profile
+	// samples in the genai processor over the measurement (genai only).
+	ProcessorCPUShare float64 `json:"processor_cpu_share,omitempty"`
 }
 
 func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPrice, sk *sink, sinkAddr string, warmup, dur time.Duration, senders int) (Result, error) {
 	res := Result{Workload: w.Name, Pipeline: pipeline}
-	recv := freePort()
-	cfg, err := collectorConfig(w.Signal, pipeline, recv, sinkAddr, prices)
+	recv, pprofAddr := freePort(), freePort()
+	cfg, err := collectorConfig(w.Signal, pipeline, recv, sinkAddr, pprofAddr, prices)
 	if err != nil {
 		return res, err
 	}
@@ -298,6 +305,20 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 	sk.reset()
 	cpu0, t0 := procCPU(pid), time.Now()
 	measuring.Store(true)
+	type shareResult struct {
+		share float64
+		err   error
+	}
+	shared := make(chan shareResult, 1)
+	if pipeline == "genai" {
+		go func() {
+			// Whole seconds within the measurement.
+			s, err := processorShare(pprofAddr, max(1, int(dur.Seconds())-1))
+			shared <- shareResult{s, err}
+		}()
+	} else {
+		close(shared)
+	}
 	var rssSum, rssN int64
 	tick := time.NewTicker(250 * time.Millisecond)
 	for end := t0.Add(dur); time.Now().Before(end); {
@@ -306,6 +327,12 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 		rssN++
 	}
 	tick.Stop()
+	if r, ok := <-shared; ok {
+		if r.err != nil {
+			return res, fmt.Errorf("processor CPU share: %w", r.err)
+		}
+		res.ProcessorCPUShare = r.share
+	}
 	measuring.Store(false)
 	elapsed, cpu := time.Since(t0).Seconds(), procCPU(pid)-cpu0
 	res.RSSHWMKiB = procStatus(pid, "VmHWM")
@@ -348,6 +375,7 @@ func main() {
 		senders   = flag.Int("senders", 4, "concurrent gRPC requests in flight")
 		workloads = flag.String("workloads", "genai_metrics,genai_spans,genai_logs,plain_spans", "comma-separated workloads")
 		pipelines = flag.String("pipelines", "none,genai,purego", "comma-separated pipelines")
+		rounds    = flag.Int("rounds", 1, "measurements of each configuration, interleaved: round r runs every workload and pipeline once")
 		printCfg  = flag.String("print-config", "", "print the collector configuration of workload/pipeline (e.g. genai_spans/purego) and exit")
 	)
 	flag.Parse()
@@ -356,7 +384,7 @@ func main() {
 		log.Fatal(err)
 	}
 	if wl, p, ok := strings.Cut(*printCfg, "/"); ok {
-		cfg, err := collectorConfig(bench.SignalOf(wl), p, "127.0.0.1:4317", "127.0.0.1:4327", prices)
+		cfg, err := collectorConfig(bench.SignalOf(wl), p, "127.0.0.1:4317", "127.0.0.1:4327", "127.0.0.1:1777", prices)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -378,20 +406,31 @@ func main() {
 		w = f
 	}
 	enc := json.NewEncoder(w)
+	var wls []bench.Workload
 	for _, name := range strings.Split(*workloads, ",") {
 		wl, err := bench.Load(bench.WorkloadDir(), name, 1000)
 		if err != nil {
 			log.Fatal(err)
 		}
-		for _, p := range strings.Split(*pipelines, ",") {
-			r, err := run(*bin, wl, p, prices, &sk, sinkAddr, *warmup, *dur, *senders)
-			if err != nil {
-				log.Fatalf("%s/%s: %v", name, p, err)
-			}
-			log.Printf("%s/%s: %.0f items/s, %.0f items per CPU-s, VmHWM %d MiB, errors %d, transformed %v",
-				name, p, r.ItemsPerSec, r.ItemsPerCPUs, r.RSSHWMKiB/1024, r.Errors, r.Transformed)
-			if err := enc.Encode(r); err != nil {
-				log.Fatal(err)
+		wls = append(wls, wl)
+	}
+	// Rounds are interleaved rather than repeated back to back: the load
+	// other jobs put on a shared machine drifts over minutes, and pairing a
+	// round's genai run with the same round's none run keeps that drift
+	// out of their ratio.
+	for round := 1; round <= *rounds; round++ {
+		for _, wl := range wls {
+			for _, p := range strings.Split(*pipelines, ",") {
+				r, err := run(*bin, wl, p, prices, &sk, sinkAddr, *warmup, *dur, *senders)
+				if err != nil {
+					log.Fatalf("%s/%s: %v", wl.Name, p, err)
+				}
+				r.Round = round
+				log.Printf("round %d, %s/%s: %.0f items/s, %.0f items per CPU-s, VmHWM %d MiB, errors %d, transformed %v, processor CPU share %.3f",
+					round, wl.Name, p, r.ItemsPerSec, r.ItemsPerCPUs, r.RSSHWMKiB/1024, r.Errors, r.Transformed, r.ProcessorCPUShare)
+				if err := enc.Encode(r); err != nil {
+					log.Fatal(err)
+				}
 			}
 		}
 	}
