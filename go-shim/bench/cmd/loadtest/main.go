@@ -141,7 +141,7 @@ func collectorConfig(sig bench.Signal, pipeline, recv, sinkAddr, pprofAddr strin
 			"sending_queue":    map[string]any{"enabled": false},
 			"retry_on_failure": map[string]any{"enabled": false},
 		}},
-		// Idle until the load test asks it for a CPU profile (genai runs).
+		// The load test takes a CPU profile through it over each measurement.
 		"extensions": map[string]any{"pprof": map[string]any{"endpoint": pprofAddr}},
 		"service": map[string]any{
 			"extensions": []string{"pprof"},
@@ -309,16 +309,14 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 		share float64
 		err   error
 	}
+	// Every pipeline is profiled, so that the profiler's own CPU and memory
+	// weigh on none and purego as on genai.
 	shared := make(chan shareResult, 1)
-	if pipeline == "genai" {
-		go func() {
-			// Whole seconds within the measurement.
-			s, err := processorShare(pprofAddr, max(1, int(dur.Seconds())-1))
-			shared <- shareResult{s, err}
-		}()
-	} else {
-		close(shared)
-	}
+	go func() {
+		// Whole seconds within the measurement.
+		s, err := processorShare(pprofAddr, max(1, int(dur.Seconds())-1))
+		shared <- shareResult{s, err}
+	}()
 	var rssSum, rssN int64
 	tick := time.NewTicker(250 * time.Millisecond)
 	for end := t0.Add(dur); time.Now().Before(end); {
@@ -327,10 +325,9 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 		rssN++
 	}
 	tick.Stop()
-	if r, ok := <-shared; ok {
-		if r.err != nil {
-			return res, fmt.Errorf("processor CPU share: %w", r.err)
-		}
+	if r := <-shared; r.err != nil {
+		return res, fmt.Errorf("processor CPU share: %w", r.err)
+	} else if pipeline == "genai" {
 		res.ProcessorCPUShare = r.share
 	}
 	measuring.Store(false)
@@ -426,7 +423,7 @@ func main() {
 					log.Fatalf("%s/%s: %v", wl.Name, p, err)
 				}
 				r.Round = round
-				log.Printf("round %d, %s/%s: %.0f items/s, %.0f items per CPU-s, VmHWM %d MiB, errors %d, transformed %v, processor CPU share %.3f",
+				log.Printf("round %d, %s/%s: %.0f items/s, %.0f items per CPU-s, VmHWM %d MiB, errors %d, transformed %v, genai's CPU share %.3f",
 					round, wl.Name, p, r.ItemsPerSec, r.ItemsPerCPUs, r.RSSHWMKiB/1024, r.Errors, r.Transformed, r.ProcessorCPUShare)
 				if err := enc.Encode(r); err != nil {
 					log.Fatal(err)
