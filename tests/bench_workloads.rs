@@ -189,7 +189,8 @@ fn write_bench_workloads() {
 /// with `$GENAI_PROFILE_CONFIG` (default `{}`: all stages on), over `$GENAI_PROFILE_ITERS` 1,000-item batches of
 /// `$GENAI_PROFILE_WORKLOAD` (genai_metrics, genai_spans or genai_logs, the
 /// last two also in pdata's field order as `genai_spans_pdata` and
-/// `genai_logs_pdata`); `$GENAI_PROFILE_EDITS` profiles the edits call.
+/// `genai_logs_pdata`); `$GENAI_PROFILE_EDITS` profiles the edits call;
+/// `$GENAI_PROFILE_INPUT` names a file to take the batch from instead.
 #[test]
 #[ignore = "profiling driver; run by scripts/bench.sh under valgrind"]
 fn profile_driver() {
@@ -213,6 +214,12 @@ fn profile_driver() {
             support::pdata_order::pdata_order(&genai_logs(1000).encode_to_vec(), true),
         ),
         other => panic!("GENAI_PROFILE_WORKLOAD: unknown workload {other}"),
+    };
+    // `$GENAI_PROFILE_INPUT`: the batch's bytes from a file instead (e.g.
+    // as the Go component marshals it), with the workload's signal.
+    let input = match std::env::var_os("GENAI_PROFILE_INPUT") {
+        Some(path) => std::fs::read(path).expect("GENAI_PROFILE_INPUT is readable"),
+        None => input,
     };
     let config = std::env::var("GENAI_PROFILE_CONFIG").unwrap_or_else(|_| "{}".into());
     let p = Processor::from_json(config.as_bytes()).expect("GENAI_PROFILE_CONFIG is valid");
