@@ -325,16 +325,18 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 		rssN++
 	}
 	tick.Stop()
-	if r := <-shared; r.err != nil {
-		return res, fmt.Errorf("processor CPU share: %w", r.err)
-	} else if pipeline == "genai" {
-		res.ProcessorCPUShare = r.share
-	}
+	share := <-shared
 	measuring.Store(false)
 	elapsed, cpu := time.Since(t0).Seconds(), procCPU(pid)-cpu0
 	res.RSSHWMKiB = procStatus(pid, "VmHWM")
 	close(stop)
 	wg.Wait()
+	if share.err != nil {
+		return res, fmt.Errorf("processor CPU share: %w", share.err)
+	}
+	if pipeline == "genai" {
+		res.ProcessorCPUShare = share.share
+	}
 
 	res.Seconds = elapsed
 	res.Batches = acked.Load()
