@@ -395,9 +395,9 @@ def main():
         kept = [1 - r["processor_cpu_share"] for r in load
                 if (r["workload"], r["pipeline"]) == (wl, "genai") and "processor_cpu_share" in r]
         w(f"| {wl} | {len(tr)} | {fmt_spread(tr)} | {fmt_spread(kept)} | {fmt_spread(wr)} | {fmt_spread(rr)} | {fmt_spread(pr)} |")
-        t, r = med(tr), med(rr)
+        t, rss = med(tr), med(rr)
         bars.append((f"Collector with genai keeps >= 90 % throughput, {wl}", fmt_spread(tr), t >= 0.90))
-        bars.append((f"Collector with genai: RSS within 10 %, {wl}", fmt_spread(rr), None if r is None else r <= 1.10))
+        bars.append((f"Collector with genai: RSS within 10 %, {wl}", fmt_spread(rr), None if rss is None else rss <= 1.10))
         if wl.startswith("plain"):
             bars.append((f"Non-GenAI traffic at most 5 % slower than no-op, {wl} (collector)", fmt_spread(tr), t >= 0.95))
             if kept:
