@@ -11,6 +11,7 @@ use crate::error::{ConfigError, ProcessError};
 use crate::naming::Naming;
 use crate::normalize::Normalizer;
 use crate::prefilter::Prefilter;
+use crate::pricing::table::{shown_prefix, MAX_MODEL_NAME_BYTES};
 use crate::pricing::Pricer;
 use crate::signals;
 use crate::stats::Stats;
@@ -71,8 +72,11 @@ impl Batch {
     }
 
     /// Remembers a model that could not be priced (distinct names, bounded).
+    /// Names are kept to their first [`MAX_MODEL_NAME_BYTES`] bytes: what
+    /// reaches the collector's log stays small whatever a span sends.
     pub fn note_unknown_model(&mut self, model: &str) {
         self.stats.cost_unknown_model += 1;
+        let model = shown_prefix(model, MAX_MODEL_NAME_BYTES);
         if self.unknown_models.len() < MAX_UNKNOWN_MODELS
             && !self.unknown_models.iter().any(|m| m == model)
         {

@@ -155,7 +155,7 @@ fn missing_and_oversized_files_name_the_path_field() {
     let err = load_error(big.to_str().unwrap(), "litellm");
     std::fs::remove_file(&big).ok();
     assert_eq!(err.field, "cost.pricing_files[1].path");
-    assert!(err.message.contains("limited to 67108864 bytes"), "{err}");
+    assert!(err.message.contains("limited to 16777216 bytes"), "{err}");
 }
 
 #[test]

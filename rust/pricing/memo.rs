@@ -8,7 +8,7 @@ use std::hash::BuildHasherDefault;
 
 use super::calc::Accounting;
 use super::price::Price;
-use super::table::PriceId;
+use super::table::{PriceId, MAX_MODEL_NAME_BYTES};
 use super::Pricer;
 use crate::normalize::rules::FxHasher;
 
@@ -50,7 +50,10 @@ impl Pricer {
                     self.table.lookup_id(model, provider),
                     self.accounting(provider, model),
                 );
-                if memo.found.len() < MAX_ENTRIES {
+                // An over-long model name is answered at once without the
+                // table, so the memo keeps short keys only: its bytes stay
+                // under MAX_ENTRIES * 2 * MAX_MODEL_NAME_BYTES.
+                if memo.found.len() < MAX_ENTRIES && memo.key.len() <= 2 * MAX_MODEL_NAME_BYTES {
                     memo.found.insert(memo.key.as_str().into(), found);
                 }
                 found

@@ -32,8 +32,9 @@ use crate::error::ConfigError;
 use calc::Accounting;
 use table::Table;
 
-/// Pricing files larger than this are refused.
-pub const MAX_PRICING_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Pricing files larger than this are refused before they are read.
+/// LiteLLM's whole price list is about 1.4 MB.
+pub const MAX_PRICING_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The cost stage, built from the `cost:` configuration. Immutable.
 #[derive(Debug)]
@@ -78,13 +79,26 @@ impl Pricer {
         }
         let mut layers = Vec::with_capacity(config.pricing_files.len() + 1);
         for (i, file) in config.pricing_files.iter().enumerate() {
-            layers.push(load_file(i, file)?);
+            let entries = load_file(i, file)?;
+            if let Some(m) = entries
+                .iter()
+                .find_map(|e| check_model_name(&e.model).err())
+            {
+                let shown = file.path.display();
+                return Err(ConfigError::new(
+                    format!("cost.pricing_files[{i}]"),
+                    format!("pricing file {shown}: {m}"),
+                ));
+            }
+            layers.push(entries);
         }
         let mut inline = Vec::with_capacity(config.models.len());
         for (i, spec) in config.models.iter().enumerate() {
+            let field = |f: &str| format!("cost.models[{i}].{f}");
+            check_model_name(&spec.model).map_err(|m| ConfigError::new(field("model"), m))?;
             let entry = spec
                 .to_entry()
-                .map_err(|(field, m)| ConfigError::new(format!("cost.models[{i}].{field}"), m))?;
+                .map_err(|(f, m)| ConfigError::new(field(&f), m))?;
             inline.push(entry);
         }
         layers.push(inline);
@@ -138,14 +152,58 @@ impl Pricer {
     }
 }
 
-/// Reads and parses one user pricing file (at most [`MAX_PRICING_FILE_BYTES`]).
+/// Refuses a model name a table should not hold: longer than
+/// [`table::MAX_MODEL_NAME_BYTES`] (a lookup never finds such a name, and
+/// its `/` suffixes would multiply the table's memory).
+fn check_model_name(model: &str) -> Result<(), String> {
+    let len = model.trim().len();
+    if len <= table::MAX_MODEL_NAME_BYTES {
+        return Ok(());
+    }
+    Err(format!(
+        "model name {:?}... is {len} bytes, over the {}-byte limit on model names",
+        table::shown_prefix(model, 40),
+        table::MAX_MODEL_NAME_BYTES
+    ))
+}
+
+/// Reads and parses one user pricing file: a regular file of at most
+/// [`MAX_PRICING_FILE_BYTES`]. The path is checked before it is opened and
+/// opened without blocking, so a FIFO or a device is refused at once
+/// instead of hanging start-up.
 fn load_file(i: usize, file: &PricingFile) -> Result<Vec<table::Entry>, ConfigError> {
+    use std::os::unix::fs::OpenOptionsExt;
+
     let field = format!("cost.pricing_files[{i}]");
     let shown = file.path.display();
     let open = |m: String| ConfigError::new(format!("{field}.path"), m);
-    let f =
-        std::fs::File::open(&file.path).map_err(|e| open(format!("cannot open {shown}: {e}")))?;
-    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let not_regular = |m: std::fs::Metadata| {
+        (!m.is_file()).then(|| {
+            open(format!(
+                "{shown} is not a regular file ({:?}); pricing files must be regular files",
+                m.file_type()
+            ))
+        })
+    };
+    let meta =
+        std::fs::metadata(&file.path).map_err(|e| open(format!("cannot open {shown}: {e}")))?;
+    if let Some(e) = not_regular(meta) {
+        return Err(e);
+    }
+    // O_NONBLOCK: should the path become a FIFO between the check above and
+    // the open, the open returns at once; the file's own type is checked again.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&file.path)
+        .map_err(|e| open(format!("cannot open {shown}: {e}")))?;
+    let meta = f
+        .metadata()
+        .map_err(|e| open(format!("cannot read {shown}: {e}")))?;
+    let size = meta.len();
+    if let Some(e) = not_regular(meta) {
+        return Err(e);
+    }
     if size > MAX_PRICING_FILE_BYTES {
         return Err(open(format!(
             "{shown} is {size} bytes; pricing files are limited to {MAX_PRICING_FILE_BYTES} bytes"

@@ -5,7 +5,10 @@
 //! `azure/gpt-4o` answers for `gpt-4o` on Azure), as a secondary candidate.
 //! A lookup tries a handful of names derived from the requested one, each a
 //! hash-map probe: its cost depends on the length of the model name, never on
-//! the size of the table.
+//! the size of the table, and is bounded whatever the name: names over
+//! [`MAX_MODEL_NAME_BYTES`] are not priced (no table holds one), and at most
+//! [`MAX_SEGMENT_STRIPS`] leading `provider/` segments and
+//! [`MAX_VERSION_STRIPS`] version suffixes are tried.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault};
@@ -103,6 +106,31 @@ impl std::fmt::Debug for Table {
     }
 }
 
+/// The longest model name priced, in bytes. Pricing files refuse longer
+/// names and a lookup answers "unknown" for them at once, so a crafted name
+/// from telemetry costs a bounded number of probes of bounded length. The
+/// longest name in LiteLLM's table is 76 bytes.
+pub const MAX_MODEL_NAME_BYTES: usize = 256;
+
+/// Leading `provider/` segments a lookup strips from a name, and `/`
+/// positions a table entry is also listed after. LiteLLM's names have at
+/// most 6 `/`.
+pub const MAX_SEGMENT_STRIPS: usize = 8;
+
+/// Version or date suffixes a lookup strips from one form of a name, one
+/// after another (`-v1:0` then `-20240307` is the most a real name needs).
+pub const MAX_VERSION_STRIPS: usize = 4;
+
+/// The longest prefix of `name` of at most `max` bytes that ends on a
+/// character boundary: how an over-long name is shown in logs and errors.
+pub fn shown_prefix(name: &str, max: usize) -> &str {
+    let mut end = max.min(name.len());
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 /// Bedrock cross-region inference profiles and similar route prefixes.
 const REGION_PREFIXES: &[&str] = &[
     "us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca.",
@@ -148,7 +176,11 @@ impl Table {
 
     /// [`Self::lookup`], as an id to keep (see [`Self::price`]).
     pub fn lookup_id(&self, model: &str, provider: Option<&str>) -> Option<PriceId> {
-        let name = model.trim().to_ascii_lowercase();
+        let model = model.trim();
+        if model.len() > MAX_MODEL_NAME_BYTES {
+            return None;
+        }
+        let name = model.to_ascii_lowercase();
         let provider = provider.map(provider::canonical);
         let provider = provider.as_deref();
         let forms = name_forms(&name);
@@ -159,7 +191,10 @@ impl Table {
         }
         for f in &forms {
             let mut s = *f;
-            while let Some(shorter) = strip_version(s) {
+            for _ in 0..MAX_VERSION_STRIPS {
+                let Some(shorter) = strip_version(s) else {
+                    break;
+                };
                 if let Some(p) = self.best(shorter, provider) {
                     return Some(p);
                 }
@@ -274,7 +309,10 @@ impl Builder {
             self.entries += 1;
         }
         let mut rest = key.as_str();
-        while let Some(i) = rest.find('/') {
+        for _ in 0..MAX_SEGMENT_STRIPS {
+            let Some(i) = rest.find('/') else {
+                break;
+            };
             rest = &rest[i + 1..];
             if !rest.is_empty() {
                 let suffix = Candidate {
@@ -389,12 +427,13 @@ fn name_hash(name: &str) -> u64 {
     Fx::default().hash_one(name)
 }
 
-/// The requested name, then without each leading `provider/` segment; each
-/// followed by its form without a region prefix when it has one.
+/// The requested name, then without each leading `provider/` segment (at
+/// most [`MAX_SEGMENT_STRIPS`]); each followed by its form without a region
+/// prefix when it has one.
 fn name_forms(name: &str) -> Vec<&str> {
     let mut forms = Vec::with_capacity(4);
     let mut rest = name;
-    loop {
+    for _ in 0..=MAX_SEGMENT_STRIPS {
         forms.push(rest);
         if let Some(stripped) = strip_region(rest) {
             forms.push(stripped);

@@ -94,11 +94,15 @@ struct File {
 
 /// Parses a YAML pricing file.
 pub fn parse(text: &str) -> Result<Vec<Entry>, String> {
-    let de = serde_yaml_ng::Deserializer::from_str(text);
-    let file: File = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        format!("{path}: {}", e.into_inner())
-    })?;
+    let mut path = String::new();
+    let options = serde_saphyr::options! { with_snippet: false };
+    let file: File = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            path = e.path().to_string();
+            e.into_inner()
+        })
+    })
+    .map_err(|e| format!("{path}: {e}"))?;
     file.models
         .iter()
         .enumerate()
