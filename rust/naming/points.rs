@@ -2,6 +2,8 @@
 //! form, the resource attributes dashboards filter on, the scope, and the
 //! dashboard-compatibility SDK name.
 
+use std::collections::HashSet;
+
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, InstrumentationScope, KeyValue};
 
 use crate::attrs;
@@ -114,10 +116,27 @@ impl PointLabels {
     }
 }
 
+/// Lists up to this long are renamed by comparing keys pairwise, which
+/// allocates nothing and is quicker than hashing for the few keys a point
+/// has; longer lists go through a set of the labels taken.
+const PAIRWISE_MAX: usize = 32;
+
 /// Gives every key its label form. A key whose label form is already taken
 /// by another attribute keeps its spelling, so no value is lost (with
 /// `-opentelemetry.usePrometheusNaming` VictoriaMetrics then keeps the last).
+/// Keys are renamed in order: a label is taken by a key that already is
+/// one or by an earlier key renamed to it.
 fn rename_keys(attrs: &mut [KeyValue]) -> bool {
+    if attrs.len() <= PAIRWISE_MAX {
+        rename_keys_pairwise(attrs)
+    } else {
+        rename_keys_hashed(attrs)
+    }
+}
+
+/// [`rename_keys`] comparing every key with every other: quadratic, for
+/// short lists only.
+fn rename_keys_pairwise(attrs: &mut [KeyValue]) -> bool {
     let mut changed = false;
     for i in 0..attrs.len() {
         if is_label_name(&attrs[i].key) {
@@ -144,6 +163,43 @@ fn rename_keys(attrs: &mut [KeyValue]) -> bool {
         }
         attrs[i].key = label;
         changed = true;
+    }
+    changed
+}
+
+/// [`rename_keys`] in time linear in the list: the labels of the keys that
+/// are not label names are built first, then given in order to those whose
+/// label no key holds yet. A key that is not a label name can never equal
+/// a label (a label always is one), so the labels taken are the keys that
+/// already are label names and the labels given so far.
+fn rename_keys_hashed(attrs: &mut [KeyValue]) -> bool {
+    let labels: Vec<(usize, String)> = attrs
+        .iter()
+        .enumerate()
+        .filter(|(_, kv)| !is_label_name(&kv.key))
+        .map(|(i, kv)| (i, label_name(&kv.key)))
+        .filter(|(i, label)| *label != attrs[*i].key)
+        .collect();
+    if labels.is_empty() {
+        return false;
+    }
+    // std's randomly keyed hasher: keys are the sender's to choose, and
+    // keys crafted to collide would make an unkeyed hash quadratic again.
+    let mut taken: HashSet<&str> = attrs
+        .iter()
+        .map(|kv| kv.key.as_str())
+        .filter(|key| is_label_name(key))
+        .collect();
+    let given: Vec<bool> = labels
+        .iter()
+        .map(|(_, label)| taken.insert(label.as_str()))
+        .collect();
+    let mut changed = false;
+    for ((i, label), given) in labels.into_iter().zip(given) {
+        if given {
+            attrs[i].key = label;
+            changed = true;
+        }
     }
     changed
 }
@@ -234,6 +290,43 @@ mod tests {
             let mut a = vec![kv(key, string("v"))];
             rename_keys(&mut a);
             assert_eq!(a[0].key, label_name(key), "{key}");
+        }
+    }
+
+    /// The pairwise and the hashed renaming give the same keys, on lists
+    /// of keys drawn from a few spellings of a few labels (so that labels
+    /// collide with keys, earlier labels and each other), short and long.
+    #[test]
+    fn pairwise_and_hashed_renaming_agree() {
+        let spellings = [
+            "a.b", "a_b", "a-b", "a/b", "1.b", "key_1_b", "_a.b", "key_a_b", "é.b", "key__b", "",
+            "__a.b", "__a_b",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for round in 0..2000 {
+            let len = if round % 10 == 0 {
+                40 + next(60)
+            } else {
+                next(12)
+            };
+            let list: Vec<KeyValue> = (0..len)
+                .map(|_| kv(spellings[next(spellings.len())], string("v")))
+                .collect();
+            let (mut pairwise, mut hashed) = (list.clone(), list.clone());
+            let changed = rename_keys_pairwise(&mut pairwise);
+            assert_eq!(
+                rename_keys_hashed(&mut hashed),
+                changed,
+                "{:?}",
+                keys(&list)
+            );
+            assert_eq!(keys(&pairwise), keys(&hashed), "{:?}", keys(&list));
         }
     }
 
