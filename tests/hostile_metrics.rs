@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
-use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use opentelemetry_proto::tonic::metrics::v1::{
+    metric::Data, number_data_point, AggregationTemporality, HistogramDataPoint, Metric,
+    NumberDataPoint, Sum,
+};
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
 use support::*;
@@ -49,20 +52,25 @@ fn quickest(mut f: impl FnMut()) -> Duration {
         .expect("three runs")
 }
 
-/// The keys of the first point of the first metric named `name`.
-fn point_keys(out: &[u8], name: &str) -> Vec<String> {
+/// The points of the histogram named `name` in the batch `out`.
+fn histogram_points(out: &[u8], name: &str) -> Vec<HistogramDataPoint> {
     let req = ExportMetricsServiceRequest::decode(out).expect("valid output");
     let metric = req
         .resource_metrics
-        .iter()
-        .flat_map(|rm| &rm.scope_metrics)
-        .flat_map(|sm| &sm.metrics)
+        .into_iter()
+        .flat_map(|rm| rm.scope_metrics)
+        .flat_map(|sm| sm.metrics)
         .find(|m| m.name == name)
         .unwrap_or_else(|| panic!("no metric {name}"));
-    let Some(Data::Histogram(h)) = &metric.data else {
+    let Some(Data::Histogram(h)) = metric.data else {
         panic!("{name} is not a histogram");
     };
-    h.data_points[0]
+    h.data_points
+}
+
+/// The keys of the first point of the histogram named `name`.
+fn point_keys(out: &[u8], name: &str) -> Vec<String> {
+    histogram_points(out, name)[0]
         .attributes
         .iter()
         .map(|kv| kv.key.clone())
@@ -111,4 +119,91 @@ fn forty_thousand_dotted_keys_on_one_point_take_linear_time() {
             true => assert_eq!((renamed, kept), (40_000, 40_000)),
         }
     }
+}
+
+/// A cumulative monotonic counter (as OpenLIT's legacy ones) of one LLM
+/// call's attribute set, one point per value, all in the same window.
+fn openlit_counter(name: &str, values: &[i64]) -> Metric {
+    let attrs = vec![
+        kv("gen_ai.provider.name", "openai"),
+        kv("gen_ai.operation.name", "chat"),
+        kv("gen_ai.request.model", "gpt-4o"),
+    ];
+    let point = |v| NumberDataPoint {
+        attributes: attrs.clone(),
+        start_time_unix_nano: 1_700_000_000_000_000_000,
+        time_unix_nano: 1_700_000_060_000_000_000,
+        value: Some(number_data_point::Value::AsInt(v)),
+        ..Default::default()
+    };
+    Metric {
+        name: name.to_string(),
+        unit: "1".to_string(),
+        data: Some(Data::Sum(Sum {
+            data_points: values.iter().copied().map(point).collect(),
+            aggregation_temporality: AggregationTemporality::Cumulative as i32,
+            is_monotonic: true,
+        })),
+        ..Default::default()
+    }
+}
+
+/// Issue 24: two legacy request counter points of the same attribute set
+/// and window (3 and 4 requests) and their token counter points. Each
+/// token point pairs with one request point, in order, so the token usage
+/// points count 3 and 4 operations and the derived cost counts the 7
+/// requests (each token point took the last request count, 4, and the
+/// cost counted 8). The cost is that of the same calls sent as one point.
+#[test]
+fn repeated_legacy_points_are_counted_once_in_the_derived_cost() {
+    let p = Processor::from_json(b"{}").unwrap();
+    let batch = |requests: &[i64], input: &[i64], output: &[i64]| {
+        let req = metrics(
+            vec![kv("service.name", "chatbot")],
+            vec![
+                openlit_counter("gen_ai.total.requests", requests),
+                openlit_counter("gen_ai.usage.input_tokens", input),
+                openlit_counter("gen_ai.usage.output_tokens", output),
+            ],
+        );
+        let out = p.process(Signal::Metrics, &req.encode_to_vec()).unwrap();
+        out.output.expect("legacy counters converted")
+    };
+    let repeated = batch(&[3, 4], &[300, 400], &[30, 40]);
+    let single = batch(&[7], &[700], &[70]);
+    let counts = |out: &[u8], name| -> Vec<u64> {
+        histogram_points(out, name)
+            .iter()
+            .map(|p| p.count)
+            .collect()
+    };
+    let operations = counts(&repeated, "gen_ai_client_operation_duration_seconds");
+    assert_eq!(operations, [3, 4]);
+    let tokens: Vec<(u64, Option<f64>)> = histogram_points(&repeated, "gen_ai_client_token_usage")
+        .iter()
+        .map(|p| (p.count, p.sum))
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            (3, Some(300.0)),
+            (4, Some(400.0)),
+            (3, Some(30.0)),
+            (4, Some(40.0))
+        ]
+    );
+    let cost = |out: &[u8]| -> Vec<(u64, Option<f64>)> {
+        histogram_points(out, "gen_ai_usage_cost_USD")
+            .iter()
+            .map(|p| (p.count, p.sum))
+            .collect()
+    };
+    let (got, want) = (cost(&repeated), cost(&single));
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, 7, "{got:?}");
+    let (got_usd, want_usd) = (got[0].1.unwrap(), want[0].1.unwrap());
+    assert!(
+        (got_usd - want_usd).abs() <= 1e-12 * want_usd,
+        "{got_usd} vs {want_usd}"
+    );
 }

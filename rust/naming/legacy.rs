@@ -29,8 +29,9 @@
 //! - A token counter point (value T) becomes a `gen_ai.client.token.usage`
 //!   point (`gen_ai.token.type` input/output) with sum T, when the request
 //!   counter has a point with the same attributes and time window (count N,
-//!   single `+Inf` bucket). Without that pairing the count is unknown and the
-//!   point stays under its legacy name.
+//!   single `+Inf` bucket); points repeating an attribute set and window
+//!   pair in order, one request point each. Without that pairing the count
+//!   is unknown and the point stays under its legacy name.
 //! - Counters are only converted when the scope has no metric of the target
 //!   name (OpenLIT 1.2x-1.36 sends both: its legacy counters are then kept as
 //!   they are, renamed like any other selected metric).
@@ -248,9 +249,14 @@ fn temporality_of(m: &Metric) -> i32 {
     }
 }
 
-/// Request counts per attribute set and window, from `gen_ai.total.requests`.
-fn request_counts(sm: &ScopeMetrics) -> HashMap<(PointKey, i32), u64> {
-    let mut out = HashMap::new();
+/// Request counts per attribute set, window and temporality.
+type RequestCounts = HashMap<(PointKey, i32), Vec<u64>>;
+
+/// Request counts per attribute set and window, from `gen_ai.total.requests`:
+/// every point's count in the order they came (a batch may repeat a
+/// point's attribute set and window).
+fn request_counts(sm: &ScopeMetrics) -> RequestCounts {
+    let mut out = RequestCounts::new();
     for m in &sm.metrics {
         let Some(Data::Sum(s)) = &m.data else {
             continue;
@@ -260,7 +266,9 @@ fn request_counts(sm: &ScopeMetrics) -> HashMap<(PointKey, i32), u64> {
         }
         for dp in &s.data_points {
             if let Some(n) = as_count(dp) {
-                out.insert((point_key(dp), s.aggregation_temporality), n);
+                out.entry((point_key(dp), s.aggregation_temporality))
+                    .or_default()
+                    .push(n);
             }
         }
     }
@@ -309,7 +317,12 @@ fn push_point(metrics: &mut [Metric], temporality: i32, dp: HistogramDataPoint) 
     }
 }
 
-fn convert_token_counters(sm: &mut ScopeMetrics, requests: &HashMap<(PointKey, i32), u64>) -> bool {
+/// Converts the token counter points paired with a request counter point.
+/// Points of one token counter with the same attribute set and window pair
+/// with the request points of that set and window in order, the first with
+/// the first: each request point's count goes to one token point, so the
+/// operations a cost is derived for add up to the requests counted.
+fn convert_token_counters(sm: &mut ScopeMetrics, requests: &RequestCounts) -> bool {
     let mut made: Vec<Metric> = Vec::new();
     for m in &mut sm.metrics {
         let Some(&(_, token_type)) = TOKEN_COUNTERS.iter().find(|(n, _)| *n == m.name) else {
@@ -320,9 +333,19 @@ fn convert_token_counters(sm: &mut ScopeMetrics, requests: &HashMap<(PointKey, i
         let Some(points) = monotonic_sum(m, &name) else {
             continue;
         };
+        // Per attribute set and window: how many request points this
+        // counter's points have paired with.
+        let mut paired_so_far: HashMap<&(PointKey, i32), usize> = HashMap::new();
         let mut kept = Vec::new();
         for dp in points.drain(..) {
-            let paired = requests.get(&(point_key(&dp), temporality)).copied();
+            let paired = requests
+                .get_key_value(&(point_key(&dp), temporality))
+                .and_then(|(key, counts)| {
+                    let next = paired_so_far.entry(key).or_insert(0);
+                    let count = counts.get(*next)?;
+                    *next += 1;
+                    Some(*count)
+                });
             match (paired, as_f64(&dp)) {
                 (Some(count), Some(tokens)) => {
                     let mut hp = count_point(&dp, count, Some(tokens));
