@@ -13,7 +13,8 @@
 typedef enum GenaiStatus {
   GENAI_STATUS_OK = 0,
   /*
-   A required pointer was null, or a length did not fit its pointer.
+   A required pointer was null, a length came without its pointer, or a
+   length was over `PTRDIFF_MAX`.
    */
   GENAI_STATUS_INVALID_ARGUMENT = 1,
   /*
@@ -311,9 +312,11 @@ void genai_result_free(struct GenaiResult *result);
 void genai_buffer_free(struct GenaiBuffer *buffer);
 
 /*
- A static, NUL-terminated name for a status (e.g. "invalid_config").
+ A static, NUL-terminated name for a status code (e.g. "invalid_config"),
+ or "unknown" for a value that is no `GenaiStatus`. The code is taken as
+ an integer: a C enum may hold any value, a Rust enum may not.
  */
-const char *genai_status_name(enum GenaiStatus status);
+const char *genai_status_name(int32_t status);
 
 /*
  The library version, static and NUL-terminated.

@@ -6,7 +6,9 @@
 //!   handle is never reused, so a destroyed or made-up handle is reported as
 //!   `GENAI_STATUS_INVALID_HANDLE`, never dereferenced. A live handle may be
 //!   used from any number of threads at once.
-//! - Input bytes are borrowed for the duration of the call only.
+//! - Input bytes are borrowed for the duration of the call only. A length
+//!   over `PTRDIFF_MAX` is refused with `GENAI_STATUS_INVALID_ARGUMENT`
+//!   before a byte is read; any other length must be that of the buffer.
 //! - Every buffer returned in a [`GenaiBuffer`] or [`GenaiResult`] is owned
 //!   by Rust and must be released with [`genai_buffer_free`] or
 //!   [`genai_result_free`]; freeing twice is harmless (the free functions
@@ -28,7 +30,8 @@ use crate::stats::Stats;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GenaiStatus {
     Ok = 0,
-    /// A required pointer was null, or a length did not fit its pointer.
+    /// A required pointer was null, a length came without its pointer, or a
+    /// length was over `PTRDIFF_MAX`.
     InvalidArgument = 1,
     /// The configuration was refused; the error names the field.
     InvalidConfig = 2,
@@ -162,7 +165,8 @@ fn guarded(f: impl FnOnce() -> Result<(), (GenaiStatus, String)>) -> (GenaiStatu
     }
 }
 
-/// Borrows `len` bytes at `ptr`; a null pointer is accepted only with length 0.
+/// Borrows `len` bytes at `ptr`; a null pointer is accepted only with
+/// length 0, and no length over `PTRDIFF_MAX` (no object is that large).
 ///
 /// # Safety
 /// When `ptr` is non-null it must point to `len` readable bytes that stay
@@ -177,7 +181,14 @@ unsafe fn input<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], (GenaiStatus
             format!("null data pointer with length {len}"),
         ));
     }
-    // SAFETY: non-null and, by this function's contract, `len` readable bytes.
+    if isize::try_from(len).is_err() {
+        return Err((
+            GenaiStatus::InvalidArgument,
+            format!("length {len} is over PTRDIFF_MAX"),
+        ));
+    }
+    // SAFETY: non-null, at most isize::MAX bytes (from_raw_parts' limit)
+    // and, by this function's contract, `len` readable bytes.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -565,16 +576,27 @@ pub unsafe extern "C" fn genai_buffer_free(buffer: *mut GenaiBuffer) {
     }
 }
 
-/// A static, NUL-terminated name for a status (e.g. "invalid_config").
+/// A static, NUL-terminated name for a status code (e.g. "invalid_config"),
+/// or "unknown" for a value that is no `GenaiStatus`. The code is taken as
+/// an integer: a C enum may hold any value, a Rust enum may not.
 #[no_mangle]
-pub extern "C" fn genai_status_name(status: GenaiStatus) -> *const c_char {
-    let name: &'static [u8] = match status {
-        GenaiStatus::Ok => b"ok\0",
-        GenaiStatus::InvalidArgument => b"invalid_argument\0",
-        GenaiStatus::InvalidConfig => b"invalid_config\0",
-        GenaiStatus::InvalidHandle => b"invalid_handle\0",
-        GenaiStatus::Decode => b"decode_error\0",
-        GenaiStatus::Panic => b"panic\0",
+pub extern "C" fn genai_status_name(status: i32) -> *const c_char {
+    const ALL: [GenaiStatus; 6] = [
+        GenaiStatus::Ok,
+        GenaiStatus::InvalidArgument,
+        GenaiStatus::InvalidConfig,
+        GenaiStatus::InvalidHandle,
+        GenaiStatus::Decode,
+        GenaiStatus::Panic,
+    ];
+    let name: &'static [u8] = match ALL.into_iter().find(|&s| s as i32 == status) {
+        Some(GenaiStatus::Ok) => b"ok\0",
+        Some(GenaiStatus::InvalidArgument) => b"invalid_argument\0",
+        Some(GenaiStatus::InvalidConfig) => b"invalid_config\0",
+        Some(GenaiStatus::InvalidHandle) => b"invalid_handle\0",
+        Some(GenaiStatus::Decode) => b"decode_error\0",
+        Some(GenaiStatus::Panic) => b"panic\0",
+        None => b"unknown\0",
     };
     name.as_ptr().cast()
 }

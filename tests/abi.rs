@@ -271,6 +271,53 @@ fn null_pointers_are_invalid_arguments() {
     }
 }
 
+/// No object is larger than `PTRDIFF_MAX` bytes, so a length over it is a
+/// caller's error every entry point refuses before it reads a byte (the
+/// pointer here points to one byte only: reading would crash the test).
+#[test]
+fn lengths_over_ptrdiff_max_are_invalid_arguments() {
+    let h = Handle::new("{}").unwrap();
+    let byte = b"{";
+    for len in [isize::MAX as usize + 1, usize::MAX] {
+        for entry in [
+            genai_process_traces as Entry,
+            genai_process_metrics,
+            genai_process_logs,
+            genai_edit_traces,
+            genai_edit_metrics,
+            genai_edit_logs,
+        ] {
+            let mut out = std::mem::MaybeUninit::<GenaiResult>::uninit();
+            // SAFETY: the library must refuse the length before reading.
+            let status = unsafe { entry(h.0, byte.as_ptr(), len, out.as_mut_ptr()) };
+            assert_eq!(status, GenaiStatus::InvalidArgument, "{len}");
+            // SAFETY: initialised by the call.
+            let mut out = unsafe { out.assume_init() };
+            assert!(take_string(&mut out.error).contains("PTRDIFF_MAX"));
+            // SAFETY: from the library.
+            unsafe { genai_result_free(&mut out) };
+        }
+        for ask in [genai_attribute_key_is_genai, genai_metric_name_is_genai] {
+            let (mut answer, mut err) = (false, empty_buffer());
+            // SAFETY: as above; answer and err are writable locals.
+            let status = unsafe { ask(h.0, byte.as_ptr(), len, &mut answer, &mut err) };
+            assert_eq!(status, GenaiStatus::InvalidArgument, "{len}");
+            assert!(take_string(&mut err).contains("PTRDIFF_MAX"));
+        }
+        let mut err = empty_buffer();
+        // SAFETY: as above.
+        let status = unsafe { genai_config_validate(byte.as_ptr(), len, &mut err) };
+        assert_eq!(status, GenaiStatus::InvalidArgument, "{len}");
+        assert!(take_string(&mut err).contains("PTRDIFF_MAX"));
+        let (mut handle, mut err) = (0, empty_buffer());
+        // SAFETY: as above.
+        let status = unsafe { genai_processor_new(byte.as_ptr(), len, &mut handle, &mut err) };
+        assert_eq!(status, GenaiStatus::InvalidArgument, "{len}");
+        assert_eq!(handle, 0);
+        assert!(take_string(&mut err).contains("PTRDIFF_MAX"));
+    }
+}
+
 #[test]
 fn destroyed_and_unknown_handles_are_refused() {
     let h = Handle::new("{}").unwrap();
@@ -311,11 +358,17 @@ fn status_names_and_version_are_static_strings() {
     ] {
         // SAFETY: the library returns a static NUL-terminated string.
         assert_eq!(
-            unsafe { CStr::from_ptr(genai_status_name(s)) }
+            unsafe { CStr::from_ptr(genai_status_name(s as i32)) }
                 .to_str()
                 .unwrap(),
             name
         );
+    }
+    // A C enum may hold any value: one that is no status has a name too.
+    for code in [6, 42, -1, i32::MIN, i32::MAX] {
+        // SAFETY: as above.
+        let name = unsafe { CStr::from_ptr(genai_status_name(code)) };
+        assert_eq!(name.to_str().unwrap(), "unknown", "{code}");
     }
     // SAFETY: as above.
     let v = unsafe { CStr::from_ptr(genai_version()) }.to_str().unwrap();

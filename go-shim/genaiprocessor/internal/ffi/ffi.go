@@ -61,7 +61,7 @@ const (
 
 // String is the core's own name for the status (e.g. "invalid_handle").
 func (s Status) String() string {
-	return C.GoString(C.genai_status_name(C.enum_GenaiStatus(s)))
+	return C.GoString(C.genai_status_name(C.int32_t(s)))
 }
 
 // Error is a non-OK status with the core's message.
