@@ -99,6 +99,13 @@ typedef struct GenaiStats {
    Metrics given their VictoriaMetrics (Prometheus-style) name.
    */
   uint64_t metrics_renamed;
+  /*
+   Named metrics whose VictoriaMetrics name an earlier metric of the
+   batch with another OTLP name also got (`gen_ai.a.b` and `gen_ai_a_b`
+   both become `gen_ai_a_b`): VictoriaMetrics stores their series under
+   one name. Each such metric is counted, the first of a name is not.
+   */
+  uint64_t metric_name_collisions;
 } GenaiStats;
 
 /*

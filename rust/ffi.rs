@@ -127,6 +127,7 @@ impl GenaiResult {
             cost_non_numeric_tokens: 0,
             cost_points_derived: 0,
             metrics_renamed: 0,
+            metric_name_collisions: 0,
         },
         unknown_models: GenaiBuffer::EMPTY,
         error: GenaiBuffer::EMPTY,

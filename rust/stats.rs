@@ -29,6 +29,11 @@ pub struct Stats {
     pub cost_points_derived: u64,
     /// Metrics given their VictoriaMetrics (Prometheus-style) name.
     pub metrics_renamed: u64,
+    /// Named metrics whose VictoriaMetrics name an earlier metric of the
+    /// batch with another OTLP name also got (`gen_ai.a.b` and `gen_ai_a_b`
+    /// both become `gen_ai_a_b`): VictoriaMetrics stores their series under
+    /// one name. Each such metric is counted, the first of a name is not.
+    pub metric_name_collisions: u64,
 }
 
 impl Stats {
@@ -45,5 +50,6 @@ impl Stats {
         self.cost_non_numeric_tokens += other.cost_non_numeric_tokens;
         self.cost_points_derived += other.cost_points_derived;
         self.metrics_renamed += other.metrics_renamed;
+        self.metric_name_collisions += other.metric_name_collisions;
     }
 }

@@ -491,3 +491,56 @@ fn configuration_errors_name_the_field() {
         assert_eq!(err.field, field, "{json}: {err}");
     }
 }
+
+/// Issue 24: two OTLP names that naming turns into one VictoriaMetrics
+/// name are counted, on every path, and renamed all the same (naming
+/// does not decide which one VictoriaMetrics keeps).
+#[test]
+fn names_that_collide_after_naming_are_counted() {
+    let p = processor("{}");
+    let point = || vec![hist_point(call_attrs("gpt-4o"), 1.0, 1)];
+    let scope = || {
+        vec![
+            histogram("gen_ai.a.b", "", point()),
+            histogram("gen_ai_a_b", "", point()),
+            histogram("gen_ai.a.b", "", point()),
+            // The unit gives the same name.
+            histogram("gen_ai.wait", "s", point()),
+            histogram("gen_ai.wait.seconds", "", point()),
+            histogram("gen_ai.other", "", point()),
+        ]
+    };
+    let mut req = metrics(openlit_resource(), scope());
+    // Another resource with the same metrics: its metrics collide with
+    // the first ones of their names too.
+    req.resource_metrics.push(req.resource_metrics[0].clone());
+    let input = req.encode_to_vec();
+    for (path, call) in [
+        (
+            "process",
+            Processor::process as fn(&Processor, Signal, &[u8]) -> _,
+        ),
+        ("process_edits", Processor::process_edits),
+        ("process_reference", Processor::process_reference),
+    ] {
+        let out = call(&p, Signal::Metrics, &input).unwrap();
+        // gen_ai_a_b twice, gen_ai.wait.seconds twice.
+        assert_eq!(out.stats.metric_name_collisions, 4, "{path}");
+    }
+    let (out, stats) = run(&p, &req);
+    assert_eq!(stats.metric_name_collisions, 4);
+    assert_eq!(
+        names(&out.unwrap())[..6],
+        [
+            "gen_ai_a_b",
+            "gen_ai_a_b",
+            "gen_ai_a_b",
+            "gen_ai_wait_seconds",
+            "gen_ai_wait_seconds",
+            "gen_ai_other",
+        ]
+    );
+    // Names that do not collide are not counted.
+    let (_, stats) = run(&p, &metrics(openlit_resource(), scope().split_off(5)));
+    assert_eq!(stats.metric_name_collisions, 0);
+}

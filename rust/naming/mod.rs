@@ -23,6 +23,8 @@ pub mod sanitize;
 pub mod select;
 pub mod units;
 
+use std::collections::HashMap;
+
 use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
     metric::Data, Metric, ResourceMetrics, ScopeMetrics,
@@ -112,15 +114,18 @@ impl Naming {
     }
 
     /// Gives a selected metric its Prometheus-style name, counting it in
-    /// the batch's `metrics_renamed` when that changed it; returns whether it
+    /// the batch's `metrics_renamed` when that changed it and in its
+    /// `metric_name_collisions` when another name got the same one
+    /// first (it is renamed all the same); returns whether it
     /// changed, or `None` when the metric is not selected (its points then
     /// keep their labels). Only the name, unit, type and metadata are read.
     pub fn rename(&self, metric: &mut Metric, batch: &mut Batch) -> Option<bool> {
         if !self.config.enabled || !self.selector.selects(&metric.name) {
             return None;
         }
-        let renamed = rename_metric(metric, &mut batch.names);
+        let (renamed, collides) = rename_metric(metric, &mut batch.names);
         batch.stats.metrics_renamed += u64::from(renamed);
+        batch.stats.metric_name_collisions += u64::from(collides);
         Some(renamed)
     }
 
@@ -157,9 +162,15 @@ fn prom_type(metric: &Metric) -> PromType {
 
 /// Prometheus names computed for one batch, by OTLP name, unit and type: a
 /// batch repeats a few metrics over many resources and scopes, and
-/// computing a name took a twentieth of the metrics call.
+/// computing a name took a twentieth of the metrics call. Also tells which
+/// names collide: another OTLP name got the same Prometheus name first.
 #[derive(Debug, Default)]
-pub struct NameMemo(Vec<Named>);
+pub struct NameMemo {
+    named: Vec<Named>,
+    /// The first OTLP name of each Prometheus name given in the batch, for
+    /// up to [`MAX_FIRST_NAMES`] Prometheus names.
+    first_names: HashMap<String, String>,
+}
 
 #[derive(Debug)]
 struct Named {
@@ -168,52 +179,84 @@ struct Named {
     kind: PromType,
     prometheus: String,
     clear_unit: bool,
+    /// Another OTLP name got `prometheus` first.
+    collides: bool,
 }
 
 /// Distinct names a memo keeps; a batch with more computes the rest.
 const MEMO_NAMES: usize = 32;
 
+/// Distinct Prometheus names whose first OTLP name a memo keeps, so that
+/// its memory stays bounded; a collision on a name given after these is
+/// not counted.
+const MAX_FIRST_NAMES: usize = 4096;
+
+/// What [`NameMemo::get`] answers for one metric.
+struct Answer<'m> {
+    prometheus: &'m str,
+    clear_unit: bool,
+    collides: bool,
+}
+
 impl NameMemo {
-    /// [`prometheus_metric_name`] of `metric`'s name, unit and type.
-    fn get(&mut self, name: &str, unit: &str, kind: PromType) -> (&str, bool) {
+    /// [`prometheus_metric_name`] of `metric`'s name, unit and type, and
+    /// whether another name got it first.
+    fn get(&mut self, name: &str, unit: &str, kind: PromType) -> Answer<'_> {
         let at = self
-            .0
+            .named
             .iter()
             .position(|n| n.kind == kind && n.name == name && n.unit == unit);
         let i = match at {
             Some(i) => i,
             None => {
                 let (prometheus, clear_unit) = prometheus_metric_name(name, unit, kind);
-                if self.0.len() == MEMO_NAMES {
-                    self.0.pop();
+                let collides = match self.first_names.get(&prometheus) {
+                    Some(first) => first != name,
+                    None => {
+                        if self.first_names.len() < MAX_FIRST_NAMES {
+                            self.first_names
+                                .insert(prometheus.clone(), name.to_string());
+                        }
+                        false
+                    }
+                };
+                if self.named.len() == MEMO_NAMES {
+                    self.named.pop();
                 }
-                self.0.push(Named {
+                self.named.push(Named {
                     name: name.to_string(),
                     unit: unit.to_string(),
                     kind,
                     prometheus,
                     clear_unit,
+                    collides,
                 });
-                self.0.len() - 1
+                self.named.len() - 1
             }
         };
-        (&self.0[i].prometheus, self.0[i].clear_unit)
+        let n = &self.named[i];
+        Answer {
+            prometheus: &n.prometheus,
+            clear_unit: n.clear_unit,
+            collides: n.collides,
+        }
     }
 }
 
-/// Gives `metric` its Prometheus-style name; returns whether it changed.
-fn rename_metric(metric: &mut Metric, memo: &mut NameMemo) -> bool {
+/// Gives `metric` its Prometheus-style name; returns whether it changed
+/// and whether the name collides (see [`NameMemo`]).
+fn rename_metric(metric: &mut Metric, memo: &mut NameMemo) -> (bool, bool) {
     let kind = prom_type(metric);
-    let (name, clear_unit) = memo.get(&metric.name, &metric.unit, kind);
-    let renamed = name != metric.name;
+    let answer = memo.get(&metric.name, &metric.unit, kind);
+    let renamed = answer.prometheus != metric.name;
     if renamed {
         metric.name.clear();
-        metric.name.push_str(name);
+        metric.name.push_str(answer.prometheus);
     }
-    if clear_unit {
+    if answer.clear_unit {
         metric.unit.clear();
     }
-    renamed || clear_unit
+    (renamed || answer.clear_unit, answer.collides)
 }
 
 #[cfg(test)]
@@ -241,16 +284,16 @@ mod tests {
                 let (name, unit) = (format!("gen_ai.m{i}.tokens"), ["s", "{token}", "1"][i % 3]);
                 for kind in [PromType::Counter, PromType::Gauge, PromType::Other] {
                     let want = prometheus_metric_name(&name, unit, kind);
-                    let (got, clear) = memo.get(&name, unit, kind);
+                    let got = memo.get(&name, unit, kind);
                     assert_eq!(
-                        (got, clear),
+                        (got.prometheus, got.clear_unit),
                         (want.0.as_str(), want.1),
                         "{name} {kind:?} {round}"
                     );
                 }
             }
         }
-        assert_eq!(memo.0.len(), MEMO_NAMES);
+        assert_eq!(memo.named.len(), MEMO_NAMES);
     }
 
     #[test]
