@@ -419,9 +419,10 @@ fn is_placeholder(kv: &KeyValue) -> bool {
     kv.key.is_empty() && kv.value.is_none()
 }
 
-/// Most key comparisons the checks in [`ops`] may make for one list; a
-/// list whose changes would need more (thousands of changes in a list of
-/// thousands) is sent whole instead.
+/// Most key comparisons the checks in [`ops`] would make pairwise for one
+/// list; a list whose changes would need more (thousands of changes in a
+/// list of thousands) is sent whole instead. Past [`PAIRWISE_CHECKS`] the
+/// checks hash the keys, so their time is linear up to this bound too.
 const MAX_COMPARISONS: usize = 1 << 20;
 
 /// The ops from the `decoded` attributes to the stages' `result`: the
@@ -469,13 +470,34 @@ fn ops<'a, 'k>(
     if ops.len().saturating_mul(decoded.len() + ops.len()) > MAX_COMPARISONS {
         return None;
     }
-    // Each touched key once among the inputs the stages saw (pdata finds
-    // the first of duplicates) and once among the ops, but for a move; a
-    // new key not among the inputs (unless moved) nor a placeholder's.
-    for (n, op) in ops.iter().enumerate() {
+    let fits = match ops.len().saturating_mul(decoded.len() + ops.len()) {
+        n if n <= PAIRWISE_CHECKS => fits_pairwise(decoded, &ops, first_new, whole, reads),
+        _ => fits_hashed(decoded, &ops, first_new, whole, reads),
+    };
+    fits.then_some(ops)
+}
+
+/// Lists whose checks take at most this many key comparisons pairwise
+/// are checked so ([`fits_pairwise`]); longer ones through hash maps
+/// ([`fits_hashed`]), in time linear in the list.
+const PAIRWISE_CHECKS: usize = 4096;
+
+/// Whether `ops` (the first `first_new` from the merge, the rest
+/// appended) can be applied as pdata applies them: each touched key once
+/// among the inputs the stages saw (pdata finds the first of duplicates)
+/// and once among the ops, but for a move; a new key not among the inputs
+/// (unless moved) nor a placeholder's.
+fn fits_pairwise(
+    decoded: &[Original<'_>],
+    ops: &[Op<'_, '_>],
+    first_new: usize,
+    whole: bool,
+    reads: &mut dyn FnMut(&[u8]) -> bool,
+) -> bool {
+    ops.iter().enumerate().all(|(n, op)| {
         let k = key(op);
         let in_input = decoded.iter().filter(|o| same_key(o.key, k)).count();
-        let fits = if n < first_new {
+        if n < first_new {
             in_input == 1 && ops[..n].iter().all(|other| !same_key(key(other), k))
         } else {
             let deleted = ops[..first_new]
@@ -490,12 +512,53 @@ fn ops<'a, 'k>(
                     .iter()
                     .all(|other| !same_key(key(other), k))
                 && reads(k)
-        };
-        if !fits {
-            return None;
         }
+    })
+}
+
+/// [`fits_pairwise`] with the inputs and ops counted by key in hash maps
+/// (std's randomly keyed hasher: keys are the sender's to choose), one
+/// pass over the ops: the merge's ops come first, so each appended op
+/// sees all of them counted.
+fn fits_hashed(
+    decoded: &[Original<'_>],
+    ops: &[Op<'_, '_>],
+    first_new: usize,
+    whole: bool,
+    reads: &mut dyn FnMut(&[u8]) -> bool,
+) -> bool {
+    /// The ops with one key met so far: from the merge, whether one of
+    /// them is a delete, and appended.
+    #[derive(Default)]
+    struct Seen {
+        merged: usize,
+        deleted: bool,
+        appended: usize,
     }
-    Some(ops)
+    let mut in_input: std::collections::HashMap<&[u8], usize> = Default::default();
+    for o in decoded {
+        *in_input.entry(o.key).or_default() += 1;
+    }
+    let mut seen: std::collections::HashMap<&[u8], Seen> = Default::default();
+    ops.iter().enumerate().all(|(n, op)| {
+        let k = key(op);
+        let in_input = in_input.get(k).copied().unwrap_or(0);
+        let s = seen.entry(k).or_default();
+        if n < first_new {
+            let fits = in_input == 1 && s.merged == 0;
+            s.merged += 1;
+            s.deleted |= matches!(op, Op::Delete(_));
+            fits
+        } else {
+            let fresh = match s.deleted {
+                true => whole && in_input == 1,
+                false => in_input == 0 && s.merged == 0,
+            };
+            let fits = fresh && s.appended == 0;
+            s.appended += 1;
+            fits && reads(k)
+        }
+    })
 }
 
 /// Whether no two `keys` are equal; `false` also for lists too long to
@@ -672,6 +735,56 @@ mod tests {
     ) -> Option<Vec<Op<'a, 'k>>> {
         let whole = !result.iter().any(is_placeholder);
         super::ops(decoded, result, whole, reads, &mut Vec::new())
+    }
+
+    /// The pairwise and the hashed checks agree, on ops drawn from a few
+    /// keys (so that keys repeat among the inputs and the ops).
+    #[test]
+    fn pairwise_and_hashed_checks_agree() {
+        let names = ["a", "b", "c", "d", "e"];
+        let values: Vec<KeyValue> = names.iter().map(|k| kv(k, "v")).collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut agreed = [0; 2];
+        for _ in 0..20_000 {
+            let decoded: Vec<Original> = (0..next(6))
+                .map(|_| Original {
+                    key: names[next(names.len())].as_bytes(),
+                    value: b"",
+                })
+                .collect();
+            let first_new = next(5);
+            let ops: Vec<Op> = (0..first_new + next(4))
+                .map(|n| match n < first_new && next(2) == 0 {
+                    true => Op::Delete(Original {
+                        key: names[next(names.len())].as_bytes(),
+                        value: b"",
+                    }),
+                    false => Op::Set(&values[next(names.len())]),
+                })
+                .collect();
+            let whole = next(2) == 0;
+            let reads = |k: &[u8]| k != b"e";
+            let pairwise = fits_pairwise(&decoded, &ops, first_new, whole, &mut { reads });
+            let hashed = fits_hashed(&decoded, &ops, first_new, whole, &mut { reads });
+            assert_eq!(
+                pairwise,
+                hashed,
+                "{:?} {:?} {first_new}",
+                shape(&ops),
+                whole
+            );
+            agreed[usize::from(pairwise)] += 1;
+        }
+        assert!(
+            agreed.iter().all(|&n| n > 100),
+            "both answers drawn: {agreed:?}"
+        );
     }
 
     #[test]
