@@ -4,13 +4,13 @@
 //! model and provider turns the repeats into one hash lookup.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+
+use hashbrown::DefaultHashBuilder;
 
 use super::calc::Accounting;
 use super::price::Price;
 use super::table::{PriceId, MAX_MODEL_NAME_BYTES};
 use super::Pricer;
-use crate::normalize::rules::FxHasher;
 
 /// Distinct (model, provider) pairs remembered per batch; later ones are
 /// looked up each time, so unbounded model names cost no unbounded memory.
@@ -23,7 +23,9 @@ pub type Priced<'a> = (Option<&'a Price>, Accounting);
 /// Per-batch memo of [`Pricer::priced`], for one pricer.
 #[derive(Debug, Default)]
 pub struct Memo {
-    found: HashMap<Box<str>, (Option<PriceId>, Accounting), BuildHasherDefault<FxHasher>>,
+    /// Keyed by model names from telemetry: hashed with a per-process
+    /// random seed, so names crafted to collide cannot make it quadratic.
+    found: HashMap<Box<str>, (Option<PriceId>, Accounting), DefaultHashBuilder>,
     /// The key being looked up, built without allocating.
     key: String,
 }

@@ -3,7 +3,8 @@
 //! behind a placeholder and is copied through on output.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+
+use hashbrown::DefaultHashBuilder;
 
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
@@ -12,14 +13,15 @@ use super::edits::Original;
 use super::kv;
 use super::Fallback;
 use crate::attrs::same_key;
-use crate::normalize::rules::FxHasher;
 use crate::processor::Processor;
 
 /// Decides which attributes the stages may need to see, remembering the
 /// answer per key for the batch (keys repeat from item to item).
 pub struct Interest<'p, 'a> {
     processor: &'p Processor,
-    verdicts: HashMap<&'a [u8], Verdict, BuildHasherDefault<FxHasher>>,
+    /// Keyed by the sender's bytes: hashed with a per-process random seed,
+    /// so keys crafted to collide cannot make the lookups quadratic.
+    verdicts: HashMap<&'a [u8], Verdict, DefaultHashBuilder>,
     /// The keys and verdicts last met at each position of a list:
     /// instrumentations write their attributes in the same order on every
     /// item, so most keys are answered by a comparison or two, without
@@ -112,7 +114,7 @@ impl<'p, 'a> Interest<'p, 'a> {
 /// The verdict on `key`, remembered in `verdicts`.
 fn verdict<'a>(
     processor: &Processor,
-    verdicts: &mut HashMap<&'a [u8], Verdict, BuildHasherDefault<FxHasher>>,
+    verdicts: &mut HashMap<&'a [u8], Verdict, DefaultHashBuilder>,
     key: &'a [u8],
 ) -> Verdict {
     *verdicts.entry(key).or_insert_with(|| Verdict {

@@ -35,7 +35,9 @@
 //! Indices count the messages of each kind in their parent, in wire order.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
+
+use hashbrown::DefaultHashBuilder;
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
@@ -77,7 +79,7 @@ pub struct Edits {
     entries: u32,
     /// `reads` answers for keys the stages added, which repeat from item
     /// to item.
-    added_keys: HashMap<Vec<u8>, bool, BuildHasherDefault<FxHasher>>,
+    added_keys: HashMap<Vec<u8>, bool, DefaultHashBuilder>,
     /// A change could not be expressed: the caller needs the full output.
     pub unrepresentable: bool,
     /// Where the ops of the last list entry sit in `buf`.
