@@ -232,6 +232,7 @@ pub fn len_field(number: u32, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+pub mod adversarial;
 pub mod edits;
 pub mod pdata_order;
 pub mod workloads;
