@@ -6,6 +6,8 @@
 #   3. a loopback load test of the real otelcol-genai binary (go-shim/bench/cmd/loadtest)
 #   4. the RSS check over many FFI round trips (go-shim/bench/cmd/ffirss)
 #   5. a callgrind profile of the Rust core on workloads 1 and 2
+#   6. the time per byte of the Rust core on issue 24's adversarial shapes at
+#      1 KB, 1 MB and 16 MB (benches/adversarial.rs)
 # then writes BENCHMARKS.md and bench/throughput.png (go-shim/bench/report/report.py).
 #
 # Knobs (environment): BENCH_COUNT (go -count, default 3), BENCH_ITERS (batches
@@ -13,8 +15,10 @@
 # (per load-test configuration and round, default 8), BENCH_LOAD_ROUNDS
 # (interleaved load-test rounds, default 3), BENCH_RSS_BATCHES (default
 # 200000; the issue's check is 1000000), BENCH_SKIP (space-separated steps
-# to skip: criterion go load rss profile), BENCH_REPORT_ONLY=1 (rewrite the
-# report from build/bench). Nothing here asserts a timing.
+# to skip: criterion go load rss profile adversarial), BENCH_REPORT_ONLY=1
+# (rewrite the report from build/bench), BENCH_ADVERSARIAL_ONLY=1 (run step 6
+# alone and rewrite only its section of BENCHMARKS.md, a few minutes).
+# Nothing here asserts a timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
@@ -77,6 +81,19 @@ venv() {
   fi
   echo "$v/bin/python"
 }
+
+adversarial() {
+  step "Rust core: time per byte on adversarial shapes (criterion)"
+  machine step:adversarial
+  run cargo bench --features mimalloc --bench adversarial
+}
+
+if [[ ${BENCH_ADVERSARIAL_ONLY:-} == 1 ]]; then
+  adversarial
+  python3 go-shim/bench/report/report.py --adversarial-only
+  echo "bench: rewrote the adversarial-input section of BENCHMARKS.md"
+  exit 0
+fi
 
 if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
   machine start
@@ -147,6 +164,10 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
       callgrind_annotate --inclusive=yes --threshold=100 "$OUT/callgrind.$wl.out" | sed -E "$clean" > "$OUT/profile-$wl.inclusive.txt"
     done
     set -o pipefail
+  fi
+
+  if ! skipped adversarial; then
+    adversarial
   fi
   machine end
 fi

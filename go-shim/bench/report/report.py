@@ -5,6 +5,8 @@ Inputs (all from the same run, in build/bench/): machine.json, go-bench.txt,
 benchstat.txt (optional), loadtest.jsonl, ffirss.json, profile-*.txt, and
 criterion's target/criterion/*/*/new/{estimates,benchmark}.json. Every ratio
 compares measurements of that one run; nothing here is asserted in a test.
+With --adversarial-only, only the adversarial-input section of the existing
+BENCHMARKS.md is rewritten (scripts/bench.sh with BENCH_ADVERSARIAL_ONLY=1).
 """
 import json
 import os
@@ -214,6 +216,59 @@ def profile(wl, crit):
         out.append(f"| {n:,} | {n / total:.1%} | `{fn[:110]}` |")
     out.append("")
     return "\n".join(out)
+
+
+ADVERSARIAL_SIZES = ("1KB", "1MB", "16MB")
+ADVERSARIAL_HEADING = "## Cost per byte under adversarial input"
+
+
+def adversarial(crit, machine):
+    """The section of benches/adversarial.rs: time per input byte per shape and size."""
+    shapes = sorted({g[len("adversarial_"):] for g, _ in crit if g.startswith("adversarial_")})
+    if not shapes:
+        return None
+    md = [ADVERSARIAL_HEADING + "\n"]
+    st = machine.get("steps", {}).get("adversarial")
+    if st:
+        md.append(f"Run {st['started']}, load average {st['loadavg']}, commit `{st['git']}`.\n")
+    md.append("`Processor::process_edits` (the collector's call) on the adversarial shapes of issue 24 "
+              "(`tests/support/adversarial.rs`), each built at about 1 KB, 1 MB and 16 MB "
+              "(`benches/adversarial.rs`, criterion median). Flat cost per byte: the 16MB/1MB ratio near 1; "
+              "at 1 KB the per-call overhead adds to the figure. `deep_nesting` is refused as undecodable "
+              "at the decoder's nesting limit, so its figure is the cost of the refusal. "
+              "`tests/hostile_scaling.rs` asserts the same shapes' growth from 64 KB to 1 MB.\n")
+    md.append("| shape | 1 KB ns/B | 1 MB ns/B | 16 MB ns/B | 16MB/1KB | 16MB/1MB |")
+    md.append("|---|---|---|---|---|---|")
+    for shape in shapes:
+        per_byte = {}
+        for size in ADVERSARIAL_SIZES:
+            v = crit.get((f"adversarial_{shape}", size))
+            if v and v[1]:
+                per_byte[size] = v[0] / v[1]
+        cells = [f"{per_byte[z]:.2f}" if z in per_byte else "n/a" for z in ADVERSARIAL_SIZES]
+        ratio = lambda a, b: f"{per_byte[a] / per_byte[b]:.2f}" if a in per_byte and b in per_byte else "n/a"
+        md.append(f"| {shape} | {' | '.join(cells)} | {ratio('16MB', '1KB')} | {ratio('16MB', '1MB')} |")
+    md.append("")
+    return "\n".join(md)
+
+
+def splice_adversarial(crit, machine):
+    """Replaces (or adds, before the bars) the adversarial section of BENCHMARKS.md, rest untouched."""
+    text = adversarial(crit, machine)
+    if not text:
+        sys.exit("report: no adversarial_* results under target/criterion")
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    old = open(path).read()
+    start = old.find(ADVERSARIAL_HEADING + "\n")
+    if start >= 0:
+        end = old.find("\n## ", start + 1)
+        new = old[:start] + text + (old[end + 1:] if end >= 0 else "")
+    else:
+        at = old.find("## The issue's bars\n")
+        at = len(old) if at < 0 else at
+        new = old[:at] + text + "\n" + old[at:]
+    with open(path, "w") as f:
+        f.write(new)
 
 
 def main():
@@ -449,6 +504,11 @@ def main():
     if os.path.exists(summary):
         w(open(summary).read().rstrip() + "\n")
 
+    # --- Adversarial shapes
+    adv = adversarial(crit, machine)
+    if adv:
+        w(adv)
+
     # --- Bars
     w("## The issue's bars\n")
     w("| bar | measured | result |")
@@ -519,4 +579,6 @@ def chart(gmed, load, crit):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--adversarial-only"]:
+        sys.exit(splice_adversarial(criterion(), load_json(os.path.join(OUT, "machine.json"), {})))
     sys.exit(main())
