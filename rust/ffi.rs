@@ -22,7 +22,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 
-use crate::processor::{Processor, Signal};
+use crate::processor::Processor;
+use crate::signal::Signal;
 use crate::stats::Stats;
 
 /// Outcome of a call.

@@ -10,7 +10,7 @@ use aho_corasick::{packed, AhoCorasick};
 
 use crate::naming::Naming;
 use crate::normalize::Normalizer;
-use crate::processor::Signal;
+use crate::signal::Signal;
 
 #[derive(Debug)]
 pub struct Prefilter {

@@ -13,18 +13,10 @@ use crate::normalize::Normalizer;
 use crate::prefilter::Prefilter;
 use crate::pricing::table::{shown_prefix, MAX_MODEL_NAME_BYTES};
 use crate::pricing::Pricer;
+pub use crate::signal::Signal;
 use crate::signals;
 use crate::stats::Stats;
 use crate::wire;
-
-/// The three OTLP signals, numbered as in the C ABI.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    Traces = 0,
-    Metrics = 1,
-    Logs = 2,
-}
 
 /// How many distinct unknown model names one batch reports, at most.
 const MAX_UNKNOWN_MODELS: usize = 16;

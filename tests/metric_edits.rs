@@ -20,7 +20,7 @@ use opentelemetry_proto::tonic::metrics::v1::{
     SummaryDataPoint,
 };
 use otelcol_genai::naming::legacy;
-use otelcol_genai::signals::metrics::for_each_point_attrs;
+use otelcol_genai::metric_points::for_each_point_attrs;
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
 use support::edits::apply_edits;

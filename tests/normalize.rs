@@ -1103,7 +1103,7 @@ fn mixed_sources_in_one_batch() {
         Some(&s("prod"))
     );
     let oi = &rs0.scope_spans[0];
-    assert_eq!(oi.schema_url, otelcol_genai::signals::SEMCONV_SCHEMA_URL);
+    assert_eq!(oi.schema_url, otelcol_genai::semconv::SCHEMA_URL);
     assert_eq!(
         get(&oi.spans[0].attributes, "gen_ai.operation.name"),
         Some(&s("chat"))

@@ -32,8 +32,8 @@ use opentelemetry_proto::tonic::metrics::v1::{
 
 use crate::attrs;
 use crate::error::ConfigError;
+use crate::metric_points::for_each_point_attrs;
 use crate::processor::Batch;
-use crate::signals::metrics::for_each_point_attrs;
 use crate::stats::Stats;
 
 pub use config::{MetricSelection, NamingConfig};

@@ -3,7 +3,9 @@
 //! it, built once per configuration.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
+
+use crate::hash::FxHasher;
 
 use super::apply::VERCEL_CONTEXT;
 use super::coerce::{kind_of, Kind, CANONICAL_TYPES};
@@ -261,34 +263,5 @@ impl Rules {
         let mut n: Vec<String> = NEEDLES.iter().map(|s| s.to_string()).collect();
         n.extend(self.custom_keys.iter().cloned());
         n
-    }
-}
-
-/// The rustc "Fx" hash: attribute keys are short and not attacker-chosen
-/// in a way that matters here (a collision only costs a comparison), and
-/// SipHash would dominate the per-attribute cost.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(SEED);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(SEED);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }

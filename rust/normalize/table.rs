@@ -105,18 +105,11 @@ const fn with(from: &'static str, to: &'static str, transform: Transform) -> Map
 }
 
 // Canonical keys (OpenTelemetry GenAI semantic conventions 1.37+, OpenLIT 1.45).
-pub const PROVIDER: &str = "gen_ai.provider.name";
-pub const OPERATION: &str = "gen_ai.operation.name";
-pub const REQUEST_MODEL: &str = "gen_ai.request.model";
-pub const RESPONSE_MODEL: &str = "gen_ai.response.model";
-pub const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
-pub const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
-pub const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
-pub const CACHE_CREATION_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
-pub const REASONING_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+pub use crate::semconv::{
+    CACHE_CREATION_TOKENS, CACHE_READ_TOKENS, COST, INPUT_TOKENS, OPERATION, OUTPUT_TOKENS,
+    PROVIDER, REASONING_TOKENS, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE,
+};
 pub const TOTAL_TOKENS: &str = "gen_ai.usage.total_tokens";
-pub const COST: &str = "gen_ai.usage.cost";
-pub const TOKEN_TYPE: &str = "gen_ai.token.type";
 pub const FINISH_REASONS: &str = "gen_ai.response.finish_reasons";
 pub const DEPLOYMENT_ENVIRONMENT: &str = "deployment.environment";
 pub const DEPLOYMENT_ENVIRONMENT_NAME: &str = "deployment.environment.name";

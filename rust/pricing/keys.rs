@@ -1,14 +1,10 @@
 //! Attribute and metric names the cost stage reads and writes. Every one
 //! contains `gen_ai`, the stage's prefilter needle.
 
-pub const PROVIDER: &str = "gen_ai.provider.name";
-pub const REQUEST_MODEL: &str = "gen_ai.request.model";
-pub const RESPONSE_MODEL: &str = "gen_ai.response.model";
-pub const INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
-pub const OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
-pub const CACHE_READ_TOKENS: &str = "gen_ai.usage.cache_read.input_tokens";
-pub const CACHE_CREATION_TOKENS: &str = "gen_ai.usage.cache_creation.input_tokens";
-pub const REASONING_TOKENS: &str = "gen_ai.usage.reasoning.output_tokens";
+pub use crate::semconv::{
+    CACHE_CREATION_TOKENS, CACHE_READ_TOKENS, COST, INPUT_TOKENS, OUTPUT_TOKENS, PROVIDER,
+    REASONING_TOKENS, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE,
+};
 /// Project extension: the 1-hour part of the cache writes (Anthropic's
 /// `cache_creation.ephemeral_1h_input_tokens`).
 pub const CACHE_CREATION_1H_TOKENS: &str = "gen_ai.usage.cache_creation_1h.input_tokens";
@@ -23,9 +19,8 @@ pub const IMAGE_QUALITY: &str = "gen_ai.request.image_quality";
 pub const CHOICE_COUNT: &str = "gen_ai.request.choice.count";
 pub const REQUEST_N: &str = "gen_ai.request.n";
 
-/// The cost, USD (OpenLIT; OpenInference's `llm.cost.total` is normalized onto it).
-pub const COST: &str = "gen_ai.usage.cost";
-/// Breakdown attributes, written with `breakdown: true`; they add up to [`COST`].
+/// Breakdown attributes, written with `breakdown: true`; they add up to [`COST`]
+/// (OpenInference's `llm.cost.total` is normalized onto it).
 pub const COST_INPUT: &str = "gen_ai.usage.input_cost";
 pub const COST_OUTPUT: &str = "gen_ai.usage.output_cost";
 pub const COST_CACHE_READ: &str = "gen_ai.usage.cache_read.input_cost";
@@ -36,7 +31,6 @@ pub const COST_IMAGES: &str = "gen_ai.usage.image_cost";
 /// Metric names (before the naming stage renames them).
 pub const TOKEN_USAGE_METRIC: &str = "gen_ai.client.token.usage";
 pub const COST_METRIC: &str = "gen_ai.usage.cost";
-pub const TOKEN_TYPE: &str = "gen_ai.token.type";
 
 /// Every name above, for the prefilter check.
 pub const ALL: &[&str] = &[

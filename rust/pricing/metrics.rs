@@ -25,8 +25,8 @@ use super::calc::{self, Tokens};
 use super::keys;
 use super::Pricer;
 use crate::attrs;
+use crate::metric_points::point_attrs;
 use crate::processor::Batch;
-use crate::signals::metrics::point_attrs;
 
 /// Token totals of one attribute set and time window.
 struct Group {

@@ -17,7 +17,7 @@ use hashbrown::HashTable;
 
 use super::price::Price;
 use super::provider;
-use crate::normalize::rules::FxHasher;
+use crate::hash::FxHasher;
 
 type Fx = BuildHasherDefault<FxHasher>;
 

@@ -5,7 +5,7 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 use crate::normalize::Place;
 use crate::processor::{Batch, Processor};
-use crate::signals::mark_schema;
+use crate::semconv::mark_schema;
 
 /// Whether a resource or log record attribute key is a GenAI key
 /// (`Processor::is_genai_key`): only then is the batch processed.

@@ -44,7 +44,7 @@ use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValu
 use super::edit_reader::Reader;
 use super::kv;
 use crate::attrs::same_key;
-use crate::normalize::rules::FxHasher;
+use crate::hash::FxHasher;
 
 /// Where an attribute list sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,13 +26,13 @@ use super::edits::{Edits, Location, Original, Target};
 use super::metric_edits::batch_of;
 use super::unchanged_lists::UnchangedLists;
 use super::{kv, Fallback};
+use crate::metric_points::{for_each_point_attrs, point_attrs};
 use crate::naming::points::PointLabels;
 use crate::normalize::Place;
 use crate::pricing::keys::{COST_METRIC, TOKEN_USAGE_METRIC};
 use crate::pricing::metrics::{CostGroups, Numbers};
 use crate::processor::{Batch, Processor};
-use crate::signals::mark_schema;
-use crate::signals::metrics::{for_each_point_attrs, point_attrs};
+use crate::semconv::mark_schema;
 
 /// The edits the stages make to the metric batch `input`, or `None` when
 /// they change nothing; counters go to `batch`.

@@ -7,8 +7,9 @@ use super::codec::{fields, put_bytes, put_nested, Field};
 use super::edits::{Edits, Location, Target};
 use super::Fallback;
 use crate::normalize::Place;
-use crate::processor::{Batch, Processor, Signal};
-use crate::signals::SEMCONV_SCHEMA_URL;
+use crate::processor::{Batch, Processor};
+use crate::semconv;
+use crate::signal::Signal;
 
 // Field numbers shared by traces and logs: ExportXServiceRequest.resource_x,
 // ResourceX.{resource, scope_x}, ScopeX.{items, schema_url},
@@ -167,7 +168,7 @@ impl<'a> Walk<'_, 'a> {
     }
 
     /// ScopeSpans / ScopeLogs: the items, then the schema URL of a scope
-    /// we changed (as `signals::mark_schema` does).
+    /// we changed (as `semconv::mark_schema` does).
     fn scope(
         &mut self,
         body: &'a [u8],
@@ -211,9 +212,9 @@ impl<'a> Walk<'_, 'a> {
             }
         }
         if touched && (schema_urls == 0 || empty_schema_url.is_some()) {
-            put_bytes(out, SCHEMA_URL, SEMCONV_SCHEMA_URL.as_bytes());
+            put_bytes(out, SCHEMA_URL, semconv::SCHEMA_URL.as_bytes());
             if let Some(edits) = self.edits.as_deref_mut() {
-                edits.schema_url(self.at, SEMCONV_SCHEMA_URL.as_bytes());
+                edits.schema_url(self.at, semconv::SCHEMA_URL.as_bytes());
             }
         } else if let Some(raw) = empty_schema_url {
             out.extend_from_slice(raw);

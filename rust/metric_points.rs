@@ -1,0 +1,46 @@
+//! The data points of a decoded metric, whatever its type.
+
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::metrics::v1::{metric::Data, Metric};
+
+/// Calls `f` on the attribute list of every data point of `metric`.
+pub fn for_each_point_attrs(metric: &mut Metric, mut f: impl FnMut(&mut Vec<KeyValue>)) {
+    match metric.data.as_mut() {
+        Some(Data::Gauge(g)) => g
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        Some(Data::Sum(s)) => s
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        Some(Data::Histogram(h)) => h
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        Some(Data::ExponentialHistogram(h)) => h
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        Some(Data::Summary(s)) => s
+            .data_points
+            .iter_mut()
+            .for_each(|dp| f(&mut dp.attributes)),
+        None => {}
+    }
+}
+
+/// The attribute lists of every data point of `metric`, read-only.
+pub fn point_attrs(metric: &Metric) -> Vec<&[KeyValue]> {
+    fn of<P>(points: &[P], attrs: impl Fn(&P) -> &[KeyValue]) -> Vec<&[KeyValue]> {
+        points.iter().map(attrs).collect()
+    }
+    match metric.data.as_ref() {
+        Some(Data::Gauge(g)) => of(&g.data_points, |p| &p.attributes),
+        Some(Data::Sum(s)) => of(&s.data_points, |p| &p.attributes),
+        Some(Data::Histogram(h)) => of(&h.data_points, |p| &p.attributes),
+        Some(Data::ExponentialHistogram(h)) => of(&h.data_points, |p| &p.attributes),
+        Some(Data::Summary(s)) => of(&s.data_points, |p| &p.attributes),
+        None => Vec::new(),
+    }
+}
