@@ -199,21 +199,33 @@ type Processor struct {
 // geometrically), or once lookups found them in pending as many times as
 // the map holds strings: either way the copying costs no more than the
 // answers or the locked lookups it replaces, and a workload's keys stop
-// taking the lock soon after their first batch. (Pending used to wait for
-// 16 new strings, so a workload of fewer keys locked on every lookup.) At
-// most maxCachedKeys strings: beyond, strings of unbounded cardinality
-// cost a core call each instead of memory.
+// taking the lock soon after their first batch. At most maxCachedKeys
+// strings of at most maxCachedKeyBytes bytes in all, none longer than
+// maxCachedKeyLen: beyond, strings of unbounded cardinality or size cost a
+// core call each instead of memory.
 type answers struct {
 	known   atomic.Pointer[map[string]bool]
 	mu      sync.Mutex
 	pending map[string]bool
 	// Lookups answered from pending since the last copy.
 	pendingHits int
+	// The bytes of the strings in known and pending (each is in one of
+	// them, or in both while shared by a copy: counted once).
+	bytes int
 }
 
-// maxCachedKeys bounds each cache of answers. Instrumentations use a few
-// hundred attribute keys and metric names at most.
-const maxCachedKeys = 8192
+// The bounds of each cache of answers. Instrumentations use a few hundred
+// attribute keys and metric names at most, almost all under 64 bytes, so
+// the byte budget holds 8,192 such keys; a longer key (which a client may
+// make megabytes long) is answered by the core every time it is seen,
+// which costs time linear in its length, as reading it did, and no memory
+// beyond the call. A cache's strings thus hold at most maxCachedKeyBytes
+// (512 KiB) whatever the traffic, besides its maps' entries.
+const (
+	maxCachedKeys     = 8192
+	maxCachedKeyLen   = 256
+	maxCachedKeyBytes = 512 << 10
+)
 
 // New creates a core processor from a JSON configuration.
 func New(config []byte) (*Processor, error) {
@@ -267,6 +279,10 @@ func askMetricName(h C.GenaiHandle, s *C.uint8_t, n C.size_t, answer *C.bool, er
 
 // ask answers from the cache, or asks the core and remembers.
 func (a *answers) ask(handle C.GenaiHandle, s string, q question) (bool, error) {
+	if len(s) > maxCachedKeyLen {
+		// Never remembered (maxCachedKeyLen): a lookup would only hash it.
+		return askCore(handle, s, q)
+	}
 	if known := a.known.Load(); known != nil {
 		if v, ok := (*known)[s]; ok {
 			return v, nil
@@ -284,6 +300,16 @@ func (a *answers) ask(handle C.GenaiHandle, s string, q question) (bool, error) 
 	if ok {
 		return v, nil
 	}
+	answer, err := askCore(handle, s, q)
+	if err != nil {
+		return false, err
+	}
+	a.remember(s, answer)
+	return answer, nil
+}
+
+// askCore asks the core q about s.
+func askCore(handle C.GenaiHandle, s string, q question) (bool, error) {
 	var (
 		answer C.bool
 		errBuf C.GenaiBuffer
@@ -293,18 +319,26 @@ func (a *answers) ask(handle C.GenaiHandle, s string, q question) (bool, error) 
 	if st := q(handle, ptr, C.size_t(len(s)), &answer, &errBuf); st != C.GENAI_STATUS_OK {
 		return false, takeError(st, &errBuf)
 	}
-	a.remember(s, bool(answer))
 	return bool(answer), nil
 }
 
-// remember adds one answer to the cache.
+// remember adds one answer to the cache, if it fits.
 func (a *answers) remember(s string, answer bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	n := a.knownLen()
-	if n+len(a.pending) >= maxCachedKeys {
+	if n+len(a.pending) >= maxCachedKeys || a.bytes+len(s) > maxCachedKeyBytes {
 		return
 	}
+	if _, ok := a.pending[s]; ok {
+		return // asked twice at once
+	}
+	if known := a.known.Load(); known != nil {
+		if _, ok := (*known)[s]; ok {
+			return // asked twice at once, and published since
+		}
+	}
+	a.bytes += len(s)
 	if a.pending == nil {
 		a.pending = map[string]bool{}
 	}
@@ -345,6 +379,13 @@ func (a *answers) size() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.pending) + a.knownLen()
+}
+
+// keyBytes is the bytes of the strings remembered.
+func (a *answers) keyBytes() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.bytes
 }
 
 // Close destroys the handle. Closing again is a no-op. The handle value is

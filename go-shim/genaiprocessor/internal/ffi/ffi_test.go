@@ -2,6 +2,7 @@ package ffi
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -190,4 +191,47 @@ func TestIsGenAIMetricNameAnswersAndRemembers(t *testing.T) {
 	var nilProc *Processor
 	_, err = nilProc.IsGenAIMetricName("gen_ai.usage.cost")
 	assert.Equal(t, StatusInvalidHandle, StatusOf(err))
+}
+
+// A client may send attribute keys of any length and number: the cache
+// keeps none longer than maxCachedKeyLen and no more than maxCachedKeyBytes
+// of them, while every key is still answered.
+func TestCachedKeyBytesStayWithinTheBudget(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	defer p.Close()
+	huge := strings.Repeat("k", 3.5*(1<<20))
+	for i := range 100 {
+		key := fmt.Sprintf("app.%d.%s", i, huge)
+		for range 2 {
+			got, err := p.IsGenAIKey(key)
+			require.NoError(t, err)
+			assert.False(t, got)
+		}
+	}
+	assert.LessOrEqual(t, p.genaiKeys.keyBytes(), maxCachedKeyBytes, "100 keys of 3.5 MiB")
+	assert.Zero(t, p.genaiKeys.size(), "keys over maxCachedKeyLen are not remembered")
+	got, err := p.IsGenAIKey("gen_ai." + huge)
+	require.NoError(t, err)
+	assert.True(t, got, "a long GenAI key is still one")
+
+	// Keys under the length bound fill the byte budget before the count.
+	long := strings.Repeat("v", maxCachedKeyLen-16)
+	for i := range maxCachedKeys {
+		_, err := p.IsGenAIKey(fmt.Sprintf("app.%08d.%s", i, long))
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, p.genaiKeys.keyBytes(), maxCachedKeyBytes, "8,192 keys of 256 bytes")
+	assert.Less(t, p.genaiKeys.size(), maxCachedKeys)
+	var sum int
+	for k := range *p.genaiKeys.known.Load() {
+		sum += len(k)
+	}
+	for k := range p.genaiKeys.pending {
+		sum += len(k)
+	}
+	assert.Equal(t, sum, p.genaiKeys.keyBytes(), "the count is of the strings held")
+	got, err = p.IsGenAIKey("gen_ai.provider.name")
+	require.NoError(t, err)
+	assert.True(t, got, "keys beyond the budget are still answered")
 }
