@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -236,59 +237,101 @@ func TestInternerSharesShortRepeatsWithinBounds(t *testing.T) {
 	assert.Len(t, in, maxInternedCount)
 }
 
-// The rebuilt list equals the ops made one by one, on random lists and
-// ops; a list with a repeated key is left to the ops one by one, which
-// keep both attributes.
+// opsOneByOne makes ops on attrs one at a time with Map's methods: the
+// semantics applyOps keeps, in a scan of the list per op.
+func opsOneByOne(attrs pcommon.Map, ops []editOp) {
+	for i := range ops {
+		op := &ops[i]
+		switch op.op {
+		case 0:
+			// Map.Remove moves the last attribute into the gap; RemoveIf
+			// keeps the order, as the core's lists do.
+			attrs.RemoveIf(func(k string, _ pcommon.Value) bool { return k == op.key })
+		case 1:
+			op.set(attrs.PutEmpty(op.key), interner{})
+		case 2:
+			v, ok := attrs.Get(op.key)
+			if !ok {
+				continue
+			}
+			own := pcommon.NewValueEmpty()
+			v.MoveTo(own)
+			first := true
+			attrs.RemoveIf(func(k string, _ pcommon.Value) bool {
+				if first && k == op.key {
+					first = false
+					return true
+				}
+				return false
+			})
+			own.MoveTo(attrs.PutEmpty(op.to))
+		}
+	}
+}
+
+// pairs is a map's attributes in order, repeats included.
+func pairs(m pcommon.Map) []string {
+	var out []string
+	for k, v := range m.All() {
+		out = append(out, k+"="+v.AsString())
+	}
+	return out
+}
+
+// The rebuilt list equals the ops made one by one, on random lists, with
+// repeated keys or not, and random ops, valid or not (a rename onto a
+// present key, onto itself).
 func TestRebuiltListsEqualOpsOneByOne(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	keys := []string{"a", "b", "c", "d", "e", "f"}
+	keys := []string{"a", "b", "c", "d", "e", "f", "a_", "b_"}
 	var rb rebuilder
 	// The last list rebuilt, and what it held: building the next one in
 	// the rebuilder's reused map must not touch it.
 	var prev pcommon.Map
-	var prevRaw map[string]any
-	for n := 0; n < 2000; n++ {
-		m := pcommon.NewMap()
-		for _, k := range keys[:rng.IntN(len(keys))] {
-			m.PutStr(k, "v-"+k)
+	var prevPairs []string
+	for n := 0; n < 5000; n++ {
+		var listKeys []string
+		for range rng.IntN(2 * len(keys)) {
+			listKeys = append(listKeys, keys[rng.IntN(len(keys))])
 		}
-		// Valid ops, as the core sends: a rename's target is absent.
-		present := map[string]bool{}
-		m.Range(func(k string, _ pcommon.Value) bool { present[k] = true; return true })
+		if n%2 == 0 { // without repeats
+			slices.Sort(listKeys)
+			listKeys = slices.Compact(listKeys)
+		}
+		if n%5 == 0 { // long: past maxPutKeys
+			for i := range 2 * maxPutKeys {
+				listKeys = append(listKeys, fmt.Sprint("long.", i))
+			}
+		}
+		m := keyedMap(listKeys)
+		i := 0
+		for _, v := range m.All() {
+			v.SetStr(fmt.Sprint("v", i))
+			i++
+		}
 		var ops []editOp
-		for range rng.IntN(6) {
+		for range rng.IntN(2 * maxScannedNames) {
 			k := keys[rng.IntN(len(keys))]
 			switch rng.IntN(3) {
 			case 0:
 				ops = append(ops, editOp{op: 0, key: k})
-				delete(present, k)
 			case 1:
 				ops = append(ops, editOp{op: 1, key: k, kind: 1, str: fmt.Sprint("set-", n)})
-				present[k] = true
 			case 2:
-				to := keys[rng.IntN(len(keys))] + "_"
-				if present[k] && !present[to] {
-					ops = append(ops, editOp{op: 2, key: k, to: to})
-					delete(present, k)
-					present[to] = true
-				}
+				ops = append(ops, editOp{op: 2, key: k, to: keys[rng.IntN(len(keys))]})
 			}
 		}
 		want := pcommon.NewMap()
 		m.CopyTo(want)
-		applyOps(want, ops, nil, interner{}) // nil: one by one
+		opsOneByOne(want, ops)
 		got := pcommon.NewMap()
 		m.CopyTo(got)
-		require.True(t, rb.apply(got, ops, interner{}))
-		assert.Equal(t, want.AsRaw(), got.AsRaw())
-		var wk, gk []string
-		want.Range(func(k string, _ pcommon.Value) bool { wk = append(wk, k); return true })
-		got.Range(func(k string, _ pcommon.Value) bool { gk = append(gk, k); return true })
-		assert.Equal(t, wk, gk, "order")
-		if prevRaw != nil {
-			assert.Equal(t, prevRaw, prev.AsRaw(), "the list before, after this one")
+		applyOps(got, ops, &rb, interner{})
+		require.Equal(t, pairs(want), pairs(got), "list %v, ops %+v", listKeys, ops)
+		if prevPairs != nil {
+			require.Equal(t, prevPairs, pairs(prev), "the list before, after this one")
 		}
-		prev, prevRaw = got, got.AsRaw()
+		prev, prevPairs = got, pairs(got)
 	}
 
 	// Two attributes "dup" and one "x.y", as only decoded bytes can give.
@@ -304,7 +347,5 @@ func TestRebuiltListsEqualOpsOneByOne(t *testing.T) {
 	attrs := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Gauge().DataPoints().At(0).Attributes()
 	require.Equal(t, 3, attrs.Len())
 	applyOps(attrs, []editOp{{op: 2, key: "x.y", to: "x_y"}}, &rb, interner{})
-	var got []string
-	attrs.Range(func(k string, v pcommon.Value) bool { got = append(got, k+"="+v.Str()); return true })
-	assert.Equal(t, []string{"dup=1", "dup=2", "x_y=3"}, got)
+	assert.Equal(t, []string{"dup=1", "dup=2", "x_y=3"}, pairs(attrs))
 }
