@@ -790,19 +790,24 @@ func (r *editReader) value(dst *pcommon.Value, depth int) {
 		}
 	case 7:
 		n := r.u32()
-		var m pcommon.Map
-		if dst != nil {
-			m = dst.SetEmptyMap()
-		}
-		for ; n > 0 && r.err == nil; n-- {
-			key := r.bytes()
-			var e *pcommon.Value
-			if dst != nil && r.err == nil {
-				v := m.PutEmpty(r.strs.str(key))
-				e = &v
+		if dst == nil {
+			for ; n > 0 && r.err == nil; n-- {
+				r.bytes()
+				r.value(nil, depth+1)
 			}
-			r.value(e, depth+1)
+			return
 		}
+		// Read whole, then built with its repeated keys (fillMap). An
+		// entry takes at least 5 bytes: n is bounded by the buffer.
+		size := min(int(n), len(r.b)/5)
+		keys, vals := make([]string, 0, size), make([]pcommon.Value, 0, size)
+		for ; n > 0 && r.err == nil; n-- {
+			key := r.strs.str(r.bytes())
+			v := pcommon.NewValueEmpty()
+			r.value(&v, depth+1)
+			keys, vals = append(keys, key), append(vals, v)
+		}
+		fillMap(dst.SetEmptyMap(), keys, func(i int, v pcommon.Value) { vals[i].MoveTo(v) })
 	default:
 		if r.err == nil {
 			r.err = fmt.Errorf("%w: value type %d", errEdits, kind)

@@ -1,6 +1,7 @@
 package genaiprocessor
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 	"time"
@@ -73,4 +74,42 @@ func TestEditsOnManyAttributesTakeLinearTime(t *testing.T) {
 	t.Logf("10,000 attributes: %v; 100,000: %v", small, large)
 	assert.Less(t, large, 2*time.Second)
 	assert.Less(t, large, 50*max(small, time.Millisecond/10), "100,000 attributes against 10,000")
+}
+
+// A map value with a repeated key, in an attribute the core copies to a
+// new key (a set whose value is the map) or moves there: the edits keep
+// both entries, as the whole batch does.
+func TestRepeatedMapKeysSurviveEdits(t *testing.T) {
+	td := genaiTraces()
+	attrs := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
+	v := attrs.PutEmptyMap("app.payload")
+	v.PutStr("kk", "first")
+	v.PutStr("kX", "second")
+	v.PutEmptyMap("nested").PutStr("n", "1")
+	// Only decoded bytes make a map with a repeated key.
+	in, err := tracesCodec.marshal(td)
+	require.NoError(t, err)
+	td, err = tracesCodec.unmarshal(bytes.Replace(in, []byte("kX"), []byte("kk"), 1))
+	require.NoError(t, err)
+	want := []string{`kk=first`, `kk=second`, `nested={"n":"1"}`}
+	require.Equal(t, want, pairs(valueOf(t, td, "app.payload").Map()), "the input has the repeat")
+
+	for _, removeOriginals := range []bool{false, true} {
+		config := fmt.Sprintf(`{"normalize":{"remove_originals":%t,"custom_sources":[{"name":"app","attributes":{"app.payload":"gen_ai.app.payload"}}]}}`, removeOriginals)
+		core, err := ffi.New([]byte(config))
+		require.NoError(t, err)
+		require.True(t, editsAgree(t, core, tracesCodec, td, "repeated map keys with "+config))
+		edited := tracesCodec.clone(td)
+		_, edits := editsOf(t, core, tracesCodec, edited)
+		require.NoError(t, applyTraceEdits(edited, edits))
+		out := valueOf(t, edited, "gen_ai.app.payload")
+		assert.Equal(t, want, pairs(out.Map()), config)
+		require.NoError(t, core.Close())
+	}
+}
+
+func valueOf(t *testing.T, td ptrace.Traces, key string) pcommon.Value {
+	v, ok := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().Get(key)
+	require.True(t, ok, key)
+	return v
 }
