@@ -2,10 +2,12 @@ package genaiprocessor // import "github.com/otelcol-genai/otelcol-genai/go-shim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -186,14 +188,32 @@ func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int,
 	return nil
 }
 
-// fail counts and logs a batch that goes on unchanged.
+// fail counts and logs a batch that goes on unchanged. In propagate mode
+// it returns err, marked permanent (consumererror.NewPermanent) unless it
+// is transient: a receiver answers a permanent error as not retryable, so
+// a batch that fails the same way on every attempt is not retried forever
+// with the healthy items it carries.
 func (p *genaiProcessor) fail(ctx context.Context, sig ffi.Signal, reason string, err error) error {
 	p.tel.failure(ctx, sig, reason)
 	p.errLog.warn("genai: the core could not process a batch",
 		zap.String("signal", sig.String()), zap.String("reason", reason),
 		zap.String("error_mode", string(p.cfg.ErrorMode)), zap.Error(err))
-	if p.cfg.ErrorMode == ErrorModePropagate {
+	if p.cfg.ErrorMode != ErrorModePropagate {
+		return nil
+	}
+	if transient(err) {
 		return err
 	}
-	return nil
+	return consumererror.NewPermanent(err)
+}
+
+// transient says whether a failure may pass when the same batch comes
+// again: there is no live core (the processor is shut down or failed to
+// start), or the batch's context ended. Any other failure comes from the
+// batch's content and recurs on every attempt: bytes the core cannot
+// decode (invalid UTF-8, nesting too deep), an argument it refuses, a
+// panic, a batch pdata cannot marshal, an answer that does not fit it.
+func transient(err error) bool {
+	return ffi.StatusOf(err) == ffi.StatusInvalidHandle ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

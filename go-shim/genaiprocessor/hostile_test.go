@@ -11,6 +11,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/ptracetest"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -22,6 +23,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadatatest"
 )
 
@@ -176,4 +178,29 @@ func TestAttributeContentIsNeverLogged(t *testing.T) {
 		}
 		require.NotContains(t, line, "model-not-priced", "a model name above debug level")
 	}
+}
+
+// With error_mode: propagate, a batch whose failure comes from its content
+// (here one span with invalid UTF-8 in a GenAI key among five valid ones)
+// is refused as permanent, so that no sender retries it forever; a
+// failure that may pass (no live core) stays retryable.
+func TestContentFailuresArePermanentInPropagateMode(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.ErrorMode = ErrorModePropagate
+	h := newHarness(t, cfg, true)
+	td := ptrace.NewTraces()
+	for range 5 {
+		llmSpan(td)
+	}
+	llmSpan(td).Attributes().PutStr("gen_ai.\xff\xfe", "bad key")
+	err := h.traces.ConsumeTraces(context.Background(), td)
+	require.Error(t, err)
+	require.Equal(t, ffi.StatusDecode, ffi.StatusOf(err), "%v", err)
+	require.True(t, consumererror.IsPermanent(err), "%v", err)
+	require.Empty(t, h.tSink.AllTraces())
+
+	h.shutdown()
+	err = h.traces.ConsumeTraces(context.Background(), genaiTraces())
+	require.Equal(t, ffi.StatusInvalidHandle, ffi.StatusOf(err), "%v", err)
+	require.False(t, consumererror.IsPermanent(err), "no live core: %v", err)
 }
