@@ -12,14 +12,14 @@
 //! 3. [`naming`] gives GenAI metrics the Prometheus-style names and labels that
 //!    VictoriaMetrics would produce with `-opentelemetry.usePrometheusNaming`.
 //!
-//! [`Processor`] ties them together for one configuration; [`ffi`] exposes it
-//! to C (and so to the Go collector through cgo). Batches are decoded with the
-//! `opentelemetry-proto` prost types, walked per signal ([`signals`]) and
-//! re-encoded only when something changed: that is the reference path.
-//! Spans and logs take a wire-level path that decodes only the attributes
-//! a stage may read and copies every other byte (`wire`, checked against
-//! the reference). [`prefilter`] lets batches without any GenAI content
-//! skip decoding entirely.
+//! Dependencies point one way: [`ffi`] -> [`processor`] -> the walks
+//! (`wire` on the protobuf bytes, [`signals`] on prost types, the
+//! reference the wire walks are tested against) -> [`stages`], which runs
+//! the stages in their order at each place -> the stages -> leaves shared
+//! by several layers ([`semconv`], [`metric_points`], [`attrs`], [`stats`],
+//! `hash`, `signal`). [`prefilter`] lets batches without any GenAI content
+//! skip decoding entirely. docs/architecture.md follows a batch through
+//! the files.
 
 mod alloc;
 pub mod attrs;
@@ -36,6 +36,7 @@ pub mod processor;
 pub mod semconv;
 mod signal;
 pub mod signals;
+pub mod stages;
 pub mod stats;
 mod wire;
 

@@ -1,5 +1,8 @@
-//! One configured processor: decodes a batch, runs the stages over it and
-//! re-encodes it only when something changed.
+//! One configured processor, the entry point of the C ABI: a batch without
+//! GenAI content is answered at once (the prefilter); the rest is walked
+//! on the wire (`wire`) into edits or a whole new batch, or, where the wire
+//! walk leaves the input alone, decoded and walked by the reference path
+//! (`signals`). Every walk runs the same [`Stages`].
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
@@ -8,18 +11,11 @@ use prost::Message;
 
 use crate::config::Config;
 use crate::error::{ConfigError, ProcessError};
-use crate::naming::Naming;
-use crate::normalize::Normalizer;
-use crate::prefilter::Prefilter;
-use crate::pricing::table::{shown_prefix, MAX_MODEL_NAME_BYTES};
-use crate::pricing::Pricer;
 pub use crate::signal::Signal;
 use crate::signals;
+use crate::stages::{Batch, Stages};
 use crate::stats::Stats;
 use crate::wire;
-
-/// How many distinct unknown model names one batch reports, at most.
-const MAX_UNKNOWN_MODELS: usize = 16;
 
 /// The result of processing one batch.
 #[derive(Debug, Default)]
@@ -37,43 +33,13 @@ pub struct Outcome {
     pub edits: bool,
 }
 
-/// Mutable state threaded through the stages while one batch is walked.
-#[derive(Debug, Default)]
-pub struct Batch {
-    pub stats: Stats,
-    pub unknown_models: Vec<String>,
-    /// Prices looked up so far.
-    pub prices: crate::pricing::memo::Memo,
-    /// Prometheus metric names computed so far.
-    pub names: crate::naming::NameMemo,
-    /// The legacy-name upgrade changed a metric scope: it may have
-    /// converted counters to histograms, which edits do not express.
-    pub legacy_upgraded: bool,
-    /// Normalization's work lists.
-    pub normalize: crate::normalize::Work,
-}
-
-impl Batch {
-    fn finish(self, output: Option<Vec<u8>>) -> Outcome {
-        Outcome {
-            output,
-            stats: self.stats,
-            unknown_models: self.unknown_models,
-            edits: false,
-        }
-    }
-
-    /// Remembers a model that could not be priced (distinct names, bounded).
-    /// Names are kept to their first [`MAX_MODEL_NAME_BYTES`] bytes: what
-    /// reaches the collector's log stays small whatever a span sends.
-    pub fn note_unknown_model(&mut self, model: &str) {
-        self.stats.cost_unknown_model += 1;
-        let model = shown_prefix(model, MAX_MODEL_NAME_BYTES);
-        if self.unknown_models.len() < MAX_UNKNOWN_MODELS
-            && !self.unknown_models.iter().any(|m| m == model)
-        {
-            self.unknown_models.push(model.to_string());
-        }
+/// The outcome of a batch whose walk is done.
+fn finish(batch: Batch, output: Option<Vec<u8>>) -> Outcome {
+    Outcome {
+        output,
+        stats: batch.stats,
+        unknown_models: batch.pricing.unknown_models,
+        edits: false,
     }
 }
 
@@ -81,25 +47,22 @@ impl Batch {
 /// so one instance serves any number of threads at once.
 #[derive(Debug)]
 pub struct Processor {
-    pub(crate) normalizer: Normalizer,
-    pub(crate) pricer: Pricer,
-    pub(crate) naming: Naming,
-    pub(crate) prefilter: Prefilter,
+    stages: Stages,
 }
 
 impl Processor {
     /// Builds every stage; fails on the first invalid option, naming it.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        let normalizer = Normalizer::new(&config.normalize)?;
-        let pricer = Pricer::new(&config.cost)?;
-        let naming = Naming::new(&config.naming)?;
-        let prefilter = Prefilter::new(&normalizer, &naming);
         Ok(Self {
-            normalizer,
-            pricer,
-            naming,
-            prefilter,
+            stages: Stages::new(config)?,
         })
+    }
+
+    /// The stages, for a walk run without the processor's prefilter (the
+    /// differential fuzz target checks the prefilter against that).
+    #[doc(hidden)]
+    pub fn stages(&self) -> &Stages {
+        &self.stages
     }
 
     /// Decodes and validates a JSON configuration, then builds the processor.
@@ -116,22 +79,22 @@ impl Processor {
     /// by the reference path. A malformed batch is an error; the caller
     /// passes it on as is.
     pub fn process(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
-        if input.is_empty() || !self.prefilter.may_apply(signal, input) {
+        if input.is_empty() || !self.stages.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
         let mut batch = Batch::default();
         let output = match signal {
             Signal::Metrics => {
-                wire::metric_walk::edits(self, input, &mut batch).and_then(|edits| {
+                wire::metric_walk::edits(&self.stages, input, &mut batch).and_then(|edits| {
                     edits
                         .map(|e| wire::metric_splice::apply(input, &e))
                         .transpose()
                 })
             }
-            _ => wire::splice(self, signal, input, &mut batch, None),
+            _ => wire::splice(&self.stages, signal, input, &mut batch, None),
         };
         match output {
-            Ok(output) => Ok(batch.finish(output)),
+            Ok(output) => Ok(finish(batch, output)),
             Err(wire::Fallback) => self.reference(signal, input),
         }
     }
@@ -142,7 +105,7 @@ impl Processor {
     /// input decoded applies them instead of decoding a whole new batch.
     /// Batches whose changes edits cannot express come back whole.
     pub fn process_edits(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
-        if input.is_empty() || !self.prefilter.may_apply(signal, input) {
+        if input.is_empty() || !self.stages.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
         if signal == Signal::Metrics {
@@ -150,10 +113,10 @@ impl Processor {
         }
         let mut batch = Batch::default();
         let mut edits = wire::edits::Edits::default();
-        match wire::splice(self, signal, input, &mut batch, Some(&mut edits)) {
-            Ok(None) => Ok(batch.finish(None)),
+        match wire::splice(&self.stages, signal, input, &mut batch, Some(&mut edits)) {
+            Ok(None) => Ok(finish(batch, None)),
             Ok(Some(_)) if !edits.unrepresentable => {
-                let mut outcome = batch.finish(Some(edits.finish()));
+                let mut outcome = finish(batch, Some(edits.finish()));
                 outcome.edits = true;
                 Ok(outcome)
             }
@@ -168,23 +131,23 @@ impl Processor {
     /// and the input ([`crate::wire::metric_edits`]).
     fn metric_edits(&self, input: &[u8]) -> Result<Outcome, ProcessError> {
         let mut batch = Batch::default();
-        if let Ok(edits) = wire::metric_walk::edits(self, input, &mut batch) {
+        if let Ok(edits) = wire::metric_walk::edits(&self.stages, input, &mut batch) {
             let edited = edits.is_some();
-            let mut outcome = batch.finish(edits);
+            let mut outcome = finish(batch, edits);
             outcome.edits = edited;
             return Ok(outcome);
         }
         let mut batch = Batch::default();
         let mut req = decode::<ExportMetricsServiceRequest>(input)?;
-        if !signals::metrics::process(self, &mut req, &mut batch) {
-            return Ok(batch.finish(None));
+        if !signals::metrics::process(&self.stages, &mut req, &mut batch) {
+            return Ok(finish(batch, None));
         }
         let edits = match batch.legacy_upgraded {
             true => None,
             false => wire::metric_edits::diff(input, &req),
         };
         let edited = edits.is_some();
-        let mut outcome = batch.finish(Some(edits.unwrap_or_else(|| req.encode_to_vec())));
+        let mut outcome = finish(batch, Some(edits.unwrap_or_else(|| req.encode_to_vec())));
         outcome.edits = edited;
         Ok(outcome)
     }
@@ -193,14 +156,14 @@ impl Processor {
     /// wire walk rather than the prost path (for tests).
     #[doc(hidden)]
     pub fn walks_metrics(&self, input: &[u8]) -> bool {
-        wire::metric_walk::edits(self, input, &mut Batch::default()).is_ok()
+        wire::metric_walk::edits(&self.stages, input, &mut Batch::default()).is_ok()
     }
 
     /// Whether a stage may read a resource, span, span event or log record
     /// attribute named `key`: normalization reads it, or it is a GenAI key
     /// ([`Self::is_genai_key`]). The wire path decodes exactly these.
     pub fn reads_attribute(&self, key: &[u8]) -> bool {
-        self.normalizer.reads(key) || self.is_genai_key(key)
+        self.stages.reads_attribute(key)
     }
 
     /// Whether a resource, span, span event or log record attribute key
@@ -211,7 +174,7 @@ impl Processor {
     /// Go component relies on this to pass such batches on without
     /// marshaling them (`genai_attribute_key_is_genai`).
     pub fn is_genai_key(&self, key: &[u8]) -> bool {
-        self.prefilter.events_may_apply(key)
+        self.stages.is_genai_key(key)
     }
 
     /// Whether a metric name holds one of the prefilter's metric needles
@@ -223,14 +186,14 @@ impl Processor {
     /// its values say. The Go component relies on this to pass such
     /// batches on without marshaling them (`genai_metric_name_is_genai`).
     pub fn is_genai_metric_name(&self, name: &[u8]) -> bool {
-        self.prefilter.metrics_may_apply(name)
+        self.stages.is_genai_metric_name(name)
     }
 
     /// The reference path: the whole batch decoded into prost types,
     /// walked by [`crate::signals`] and re-encoded when changed. What the
     /// wire path is tested against.
     pub fn process_reference(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
-        if input.is_empty() || !self.prefilter.may_apply(signal, input) {
+        if input.is_empty() || !self.stages.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
         self.reference(signal, input)
@@ -241,18 +204,21 @@ impl Processor {
         let output = match signal {
             Signal::Traces => {
                 let mut req = decode::<ExportTraceServiceRequest>(input)?;
-                signals::traces::process(self, &mut req, &mut batch).then(|| req.encode_to_vec())
+                signals::traces::process(&self.stages, &mut req, &mut batch)
+                    .then(|| req.encode_to_vec())
             }
             Signal::Metrics => {
                 let mut req = decode::<ExportMetricsServiceRequest>(input)?;
-                signals::metrics::process(self, &mut req, &mut batch).then(|| req.encode_to_vec())
+                signals::metrics::process(&self.stages, &mut req, &mut batch)
+                    .then(|| req.encode_to_vec())
             }
             Signal::Logs => {
                 let mut req = decode::<ExportLogsServiceRequest>(input)?;
-                signals::logs::process(self, &mut req, &mut batch).then(|| req.encode_to_vec())
+                signals::logs::process(&self.stages, &mut req, &mut batch)
+                    .then(|| req.encode_to_vec())
             }
         };
-        Ok(batch.finish(output))
+        Ok(finish(batch, output))
     }
 }
 

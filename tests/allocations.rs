@@ -10,9 +10,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, ArrayValue, KeyValue};
-use otelcol_genai::normalize::{NormalizeConfig, Normalizer, Place};
+use otelcol_genai::normalize::{NormalizeConfig, Normalizer, Place, Work};
 use otelcol_genai::pricing::{builtin, formats::litellm, table::Table};
-use otelcol_genai::processor::Batch;
 use otelcol_genai::Stats;
 
 struct Counting;
@@ -91,10 +90,10 @@ fn allocations(f: impl FnOnce()) -> u64 {
 /// returns whether it changed, the allocations `apply` made, and its counters.
 fn apply_counted(n: &Normalizer, list: &[KeyValue], place: Place) -> (bool, u64, Stats) {
     let mut attrs = list.to_vec();
-    let mut batch = Batch::default();
+    let (mut stats, mut work) = (Stats::default(), Work::default());
     let mut changed = false;
-    let n_alloc = allocations(|| changed = n.apply(&mut attrs, place, &mut batch));
-    (changed, n_alloc, batch.stats)
+    let n_alloc = allocations(|| changed = n.apply(&mut attrs, place, &mut stats, &mut work));
+    (changed, n_alloc, stats)
 }
 
 fn kv(key: &str, value: Value) -> KeyValue {

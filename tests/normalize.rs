@@ -15,8 +15,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span::Event, ResourceSpans, ScopeSpans, Span};
 use otelcol_genai::normalize::coerce::{kind_of, Kind, CANONICAL_TYPES};
 use otelcol_genai::normalize::table::BUILTIN;
-use otelcol_genai::normalize::{NormalizeConfig, Normalizer, Place};
-use otelcol_genai::processor::Batch;
+use otelcol_genai::normalize::{NormalizeConfig, Normalizer, Place, Work};
 use otelcol_genai::{Processor, Signal, Stats};
 use prost::Message;
 
@@ -70,9 +69,9 @@ fn run(attrs: Vec<KeyValue>, place: Place) -> (Vec<KeyValue>, Stats, bool) {
 }
 
 fn run_with(json: &str, mut attrs: Vec<KeyValue>, place: Place) -> (Vec<KeyValue>, Stats, bool) {
-    let mut batch = Batch::default();
-    let changed = normalizer(json).apply(&mut attrs, place, &mut batch);
-    (attrs, batch.stats, changed)
+    let mut stats = Stats::default();
+    let changed = normalizer(json).apply(&mut attrs, place, &mut stats, &mut Work::default());
+    (attrs, stats, changed)
 }
 
 /// A sample value of the right shape for a canonical key.

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use opentelemetry_proto::tonic::collector::{logs::v1::*, metrics::v1::*, trace::v1::*};
-use otelcol_genai::processor::Batch;
+use otelcol_genai::stages::Batch;
 use otelcol_genai::{signals, Processor, Signal, Stats};
 use prost::Message;
 
@@ -55,6 +55,7 @@ fn processors() -> &'static [Processor; 5] {
 /// `None` when prost refuses the bytes.
 fn reference(p: &Processor, signal: Signal, bytes: &[u8]) -> Option<(Option<Vec<u8>>, Stats)> {
     let mut batch = Batch::default();
+    let p = p.stages();
     let out = match signal {
         Signal::Traces => {
             let mut req = ExportTraceServiceRequest::decode(bytes).ok()?;

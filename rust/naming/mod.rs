@@ -33,7 +33,6 @@ use opentelemetry_proto::tonic::metrics::v1::{
 use crate::attrs;
 use crate::error::ConfigError;
 use crate::metric_points::for_each_point_attrs;
-use crate::processor::Batch;
 use crate::stats::Stats;
 
 pub use config::{MetricSelection, NamingConfig};
@@ -62,7 +61,7 @@ impl Naming {
     /// Maps legacy GenAI metrics of one scope (older OpenLIT, OpenLLMetry,
     /// pre-`gen_ai` semantic conventions) to the current semantic-convention
     /// metrics where that is faithful (see [`legacy`]); returns whether it did.
-    pub fn upgrade_legacy_names(&self, sm: &mut ScopeMetrics, _stats: &mut Stats) -> bool {
+    pub fn upgrade_legacy_names(&self, sm: &mut ScopeMetrics) -> bool {
         if !self.config.enabled || !self.config.upgrade_legacy {
             return false;
         }
@@ -72,7 +71,7 @@ impl Naming {
     /// Renames the selected metrics of one resource and relabels their
     /// points; counts renamed metrics in the batch's `metrics_renamed`.
     /// Returns whether anything changed.
-    pub fn apply(&self, rm: &mut ResourceMetrics, batch: &mut Batch) -> bool {
+    pub fn apply(&self, rm: &mut ResourceMetrics, stats: &mut Stats, names: &mut NameMemo) -> bool {
         let resource_attrs = rm.resource.as_ref().map_or(&[][..], |r| &r.attributes);
         let Some(mut labels) = self.resource_labels(resource_attrs) else {
             return false;
@@ -81,7 +80,7 @@ impl Naming {
         for sm in &mut rm.scope_metrics {
             self.set_scope(&mut labels, sm.scope.as_ref());
             for metric in &mut sm.metrics {
-                let Some(renamed) = self.rename(metric, batch) else {
+                let Some(renamed) = self.rename(metric, stats, names) else {
                     continue;
                 };
                 changed |= renamed;
@@ -119,13 +118,18 @@ impl Naming {
     /// first (it is renamed all the same); returns whether it
     /// changed, or `None` when the metric is not selected (its points then
     /// keep their labels). Only the name, unit, type and metadata are read.
-    pub fn rename(&self, metric: &mut Metric, batch: &mut Batch) -> Option<bool> {
+    pub fn rename(
+        &self,
+        metric: &mut Metric,
+        stats: &mut Stats,
+        names: &mut NameMemo,
+    ) -> Option<bool> {
         if !self.config.enabled || !self.selector.selects(&metric.name) {
             return None;
         }
-        let (renamed, collides) = rename_metric(metric, &mut batch.names);
-        batch.stats.metrics_renamed += u64::from(renamed);
-        batch.stats.metric_name_collisions += u64::from(collides);
+        let (renamed, collides) = rename_metric(metric, names);
+        stats.metrics_renamed += u64::from(renamed);
+        stats.metric_name_collisions += u64::from(collides);
         Some(renamed)
     }
 
@@ -313,7 +317,7 @@ mod tests {
             ..Default::default()
         });
         let before = rm.clone();
-        assert!(!naming.apply(&mut rm, &mut Batch::default()));
+        assert!(!naming.apply(&mut rm, &mut Stats::default(), &mut NameMemo::default()));
         assert_eq!(rm, before);
     }
 }

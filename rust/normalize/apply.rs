@@ -11,7 +11,6 @@ use super::table::{
 };
 use super::{messages, values};
 use crate::attrs::{self, same_key};
-use crate::processor::Batch;
 use crate::stats::Stats;
 
 /// Lists up to this long keep their rules on the stack.
@@ -68,6 +67,8 @@ impl KeySet {
 
 /// What a first pass over a list found about its keys.
 struct ListKeys {
+    /// Where the list is (its prefixes depend on it).
+    place: Places,
     /// The ids of the keys it holds.
     present: KeySet,
     /// Which flattened-message prefixes occur (bit i:
@@ -123,7 +124,8 @@ impl Rules {
         opts: Options,
         attrs: &mut Vec<KeyValue>,
         place: Places,
-        b: &mut Batch,
+        stats: &mut Stats,
+        work: &mut Work,
     ) -> bool {
         // Each attribute's rules, looked up once for both passes; on the
         // stack for lists of usual length, so lists without work cost no
@@ -138,6 +140,7 @@ impl Rules {
             }
         };
         let mut keys = ListKeys {
+            place,
             present: KeySet::new(self.ids()),
             prefixes: 0,
         };
@@ -156,7 +159,7 @@ impl Rules {
                 at(slot, place)
                     .any(|r| self.needs_work(r, opts, &kv.key, value_of(kv), &keys.present))
             });
-        has_work && self.rewrite(opts, attrs, rules, &keys, place, b)
+        has_work && self.rewrite(opts, attrs, rules, &keys, stats, work)
     }
 
     /// The flattened-message prefixes `key` falls under at `place`, as
@@ -228,22 +231,18 @@ impl Rules {
     }
 
     /// `rules` holds each attribute's rules, `keys` what the first pass
-    /// found about the list's keys; `b` holds the work lists.
+    /// found about the list's keys; `work` holds the work lists.
     fn rewrite(
         &self,
         opts: Options,
         attrs: &mut Vec<KeyValue>,
         rules: &[&[Rule]],
         keys: &ListKeys,
-        place: Places,
-        b: &mut Batch,
+        stats: &mut Stats,
+        work: &mut Work,
     ) -> bool {
-        let Batch {
-            stats,
-            normalize: Work { todo, originals },
-            ..
-        } = b;
-        let present = &keys.present;
+        let Work { todo, originals } = work;
+        let (present, place) = (&keys.present, keys.place);
         let mut changed = false;
 
         // Canonical attributes first, in place: their type and spelling.

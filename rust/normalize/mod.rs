@@ -24,7 +24,7 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 pub use config::{CustomSource, EnvironmentDirection, NormalizeConfig, Position, SourcesConfig};
 
 use crate::error::ConfigError;
-use crate::processor::Batch;
+use crate::stats::Stats;
 use apply::Options;
 pub use apply::Work;
 use rules::Rules;
@@ -74,10 +74,19 @@ impl Normalizer {
         })
     }
 
-    /// Rewrites `attrs` in place, counting in `b.stats` and reusing the
+    /// Rewrites `attrs` in place, counting in `stats` and reusing the
     /// batch's work lists; returns whether anything changed.
-    pub fn apply(&self, attrs: &mut Vec<KeyValue>, place: Place, b: &mut Batch) -> bool {
-        self.enabled && self.rules.apply(self.options, attrs, place.bit(), b)
+    pub fn apply(
+        &self,
+        attrs: &mut Vec<KeyValue>,
+        place: Place,
+        stats: &mut Stats,
+        work: &mut Work,
+    ) -> bool {
+        self.enabled
+            && self
+                .rules
+                .apply(self.options, attrs, place.bit(), stats, work)
     }
 
     /// Whether the stage is on (`apply` changes nothing when it is off).

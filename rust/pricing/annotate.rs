@@ -7,7 +7,9 @@ use super::calc::{self, Tokens};
 use super::keys;
 use super::Pricer;
 use crate::attrs;
-use crate::processor::Batch;
+use crate::stats::Stats;
+
+use super::Scratch;
 
 /// What the attributes of one item say about an LLM call.
 #[derive(Default)]
@@ -132,7 +134,12 @@ fn count(v: &Value) -> Option<f64> {
 impl Pricer {
     /// Writes `gen_ai.usage.cost` on an LLM-call span or log record (see
     /// docs/pricing.md); returns whether an attribute changed.
-    pub fn annotate(&self, list: &mut Vec<KeyValue>, batch: &mut Batch) -> bool {
+    pub fn annotate(
+        &self,
+        list: &mut Vec<KeyValue>,
+        stats: &mut Stats,
+        scratch: &mut Scratch,
+    ) -> bool {
         if !self.enabled {
             return false;
         }
@@ -146,23 +153,23 @@ impl Pricer {
         let placeholder =
             self.replace_zero && call.zero_cost && !call.bad_tokens && call.any_tokens();
         if call.has_cost && !self.override_existing && !placeholder {
-            batch.stats.costs_existing += 1;
+            stats.costs_existing += 1;
             return false;
         }
         if call.bad_tokens {
-            batch.stats.cost_non_numeric_tokens += 1;
+            stats.cost_non_numeric_tokens += 1;
             return false;
         }
         if !call.has_tokens && !call.wants_image() {
-            batch.stats.cost_no_tokens += 1;
+            stats.cost_no_tokens += 1;
             return false;
         }
         let Some(model) = model else {
-            batch.stats.cost_unknown_model += 1;
+            stats.cost_unknown_model += 1;
             return false;
         };
-        let (Some(price), acct) = self.priced(&mut batch.prices, model, call.provider) else {
-            batch.note_unknown_model(model);
+        let (Some(price), acct) = self.priced(&mut scratch.prices, model, call.provider) else {
+            scratch.note_unknown_model(stats, model);
             return false;
         };
         let image = call
@@ -170,7 +177,7 @@ impl Pricer {
             .then(|| price.image(call.image_quality, call.image_size))
             .flatten();
         if !call.has_tokens && image.is_none() {
-            batch.stats.cost_no_tokens += 1;
+            stats.cost_no_tokens += 1;
             return false;
         }
         let mut b = calc::cost(price, &call.tokens, acct, None);
@@ -180,7 +187,7 @@ impl Pricer {
         if !b.total().is_finite() {
             // Counts so large that the cost overflows f64: as unusable as a
             // non-numeric count, and never written as an infinite cost.
-            batch.stats.cost_non_numeric_tokens += 1;
+            stats.cost_non_numeric_tokens += 1;
             return false;
         }
         attrs::set(list, keys::COST, Value::DoubleValue(b.total()));
@@ -212,7 +219,7 @@ impl Pricer {
                 }
             }
         }
-        batch.stats.costs_computed += 1;
+        stats.costs_computed += 1;
         true
     }
 }

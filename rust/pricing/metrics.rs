@@ -26,7 +26,9 @@ use super::keys;
 use super::Pricer;
 use crate::attrs;
 use crate::metric_points::point_attrs;
-use crate::processor::Batch;
+use crate::stats::Stats;
+
+use super::Scratch;
 
 /// Token totals of one attribute set and time window.
 struct Group {
@@ -308,7 +310,12 @@ impl Pricer {
 
     /// Appends `gen_ai.usage.cost` histogram points derived from token usage
     /// histograms of this scope; returns whether anything was added.
-    pub fn derive_cost_metrics(&self, sm: &mut ScopeMetrics, batch: &mut Batch) -> bool {
+    pub fn derive_cost_metrics(
+        &self,
+        sm: &mut ScopeMetrics,
+        stats: &mut Stats,
+        scratch: &mut Scratch,
+    ) -> bool {
         if !self.derives_metrics() {
             return false;
         }
@@ -320,7 +327,7 @@ impl Pricer {
         for m in sm.metrics.iter().filter(|m| m.name != keys::COST_METRIC) {
             groups.metric(m);
         }
-        self.append_costs(sm, &mut groups, batch)
+        self.append_costs(sm, &mut groups, stats, scratch)
     }
 
     /// Appends a cost point for every group of `groups` (the scope's token
@@ -331,7 +338,8 @@ impl Pricer {
         &self,
         sm: &mut ScopeMetrics,
         groups: &mut CostGroups,
-        batch: &mut Batch,
+        stats: &mut Stats,
+        scratch: &mut Scratch,
     ) -> bool {
         if !self.derives_metrics() {
             return false;
@@ -339,11 +347,11 @@ impl Pricer {
         let mut derived: Vec<(i32, HistogramDataPoint)> = Vec::new();
         for g in groups.finish() {
             if g.priced {
-                batch.stats.costs_existing += 1;
+                stats.costs_existing += 1;
                 continue;
             }
             let temporality = g.temporality;
-            if let Some(dp) = self.cost_point(g, batch) {
+            if let Some(dp) = self.cost_point(g, stats, scratch) {
                 derived.push((temporality, dp));
             }
         }
@@ -351,29 +359,34 @@ impl Pricer {
             return false;
         }
         for (temporality, dp) in derived {
-            batch.stats.cost_points_derived += 1;
-            batch.stats.costs_computed += 1;
+            stats.cost_points_derived += 1;
+            stats.costs_computed += 1;
             cost_histogram(sm, temporality).data_points.push(dp);
         }
         true
     }
 
-    fn cost_point(&self, g: Group, batch: &mut Batch) -> Option<HistogramDataPoint> {
+    fn cost_point(
+        &self,
+        g: Group,
+        stats: &mut Stats,
+        scratch: &mut Scratch,
+    ) -> Option<HistogramDataPoint> {
         let s = |k| attrs::get_str(&g.attrs, k).filter(|s| !s.trim().is_empty());
         let model = s(keys::RESPONSE_MODEL).or(s(keys::REQUEST_MODEL));
         let Some(model) = model else {
-            batch.stats.cost_unknown_model += 1;
+            stats.cost_unknown_model += 1;
             return None;
         };
         let provider = s(keys::PROVIDER);
-        let (Some(price), acct) = self.priced(&mut batch.prices, model, provider) else {
-            batch.note_unknown_model(model);
+        let (Some(price), acct) = self.priced(&mut scratch.prices, model, provider) else {
+            scratch.note_unknown_model(stats, model);
             return None;
         };
         if g.ops_overflow {
             // No point with a count that wrapped; counted like an
             // overflowing cost below.
-            batch.stats.cost_non_numeric_tokens += 1;
+            stats.cost_non_numeric_tokens += 1;
             return None;
         }
         let ops = g.input_ops.or(g.output_ops).unwrap_or(0);
@@ -387,7 +400,7 @@ impl Pricer {
         if !usd.is_finite() {
             // Token sums that overflow (huge or duplicated points): no
             // infinite cost point, counted like unusable token counts.
-            batch.stats.cost_non_numeric_tokens += 1;
+            stats.cost_non_numeric_tokens += 1;
             return None;
         }
         Some(HistogramDataPoint {

@@ -29,12 +29,41 @@ pub use config::{AccountingSpec, CostConfig, Mode, PricingFile};
 pub use formats::Format;
 
 use crate::error::ConfigError;
+use crate::stats::Stats;
 use calc::Accounting;
 use table::Table;
 
 /// Pricing files larger than this are refused before they are read.
 /// LiteLLM's whole price list is about 1.4 MB.
 pub const MAX_PRICING_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How many distinct unknown model names one batch reports, at most.
+const MAX_UNKNOWN_MODELS: usize = 16;
+
+/// What the cost stage keeps while one batch is walked.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// Prices looked up so far.
+    pub prices: memo::Memo,
+    /// Model names no table knows (distinct, at most 16, each shortened to
+    /// [`table::MAX_MODEL_NAME_BYTES`]), for the collector's debug log.
+    pub unknown_models: Vec<String>,
+}
+
+impl Scratch {
+    /// Counts a call whose model could not be priced and remembers its
+    /// name: distinct names, bounded, so what reaches the collector's log
+    /// stays small whatever a span sends.
+    pub fn note_unknown_model(&mut self, stats: &mut Stats, model: &str) {
+        stats.cost_unknown_model += 1;
+        let model = table::shown_prefix(model, table::MAX_MODEL_NAME_BYTES);
+        if self.unknown_models.len() < MAX_UNKNOWN_MODELS
+            && !self.unknown_models.iter().any(|m| m == model)
+        {
+            self.unknown_models.push(model.to_string());
+        }
+    }
+}
 
 /// The cost stage, built from the `cost:` configuration. Immutable.
 #[derive(Debug)]

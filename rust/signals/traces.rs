@@ -4,12 +4,12 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
 use crate::normalize::Place;
-use crate::processor::{Batch, Processor};
 use crate::semconv::mark_schema;
+use crate::stages::{Batch, Stages};
 
 /// Whether a resource, span or span-event attribute key is a GenAI key
-/// (`Processor::is_genai_key`): only then is the batch processed.
-fn has_genai_key(p: &Processor, req: &ExportTraceServiceRequest) -> bool {
+/// (`Stages::is_genai_key`): only then is the batch processed.
+fn has_genai_key(p: &Stages, req: &ExportTraceServiceRequest) -> bool {
     let any = |attrs: &[KeyValue]| attrs.iter().any(|kv| p.is_genai_key(kv.key.as_bytes()));
     req.resource_spans.iter().any(|rs| {
         rs.resource.as_ref().is_some_and(|r| any(&r.attributes))
@@ -22,28 +22,23 @@ fn has_genai_key(p: &Processor, req: &ExportTraceServiceRequest) -> bool {
 }
 
 /// Normalizes resource, span and span-event attributes and prices LLM spans.
-pub fn process(p: &Processor, req: &mut ExportTraceServiceRequest, batch: &mut Batch) -> bool {
+pub fn process(p: &Stages, req: &mut ExportTraceServiceRequest, batch: &mut Batch) -> bool {
     if !has_genai_key(p, req) {
         return false;
     }
     let mut changed = false;
     for rs in &mut req.resource_spans {
         if let Some(res) = rs.resource.as_mut() {
-            changed |= p
-                .normalizer
-                .apply(&mut res.attributes, Place::Resource, batch);
+            changed |= p.attributes(Place::Resource, &mut res.attributes, batch);
         }
         for ss in &mut rs.scope_spans {
             let mut touched = false;
             for span in &mut ss.spans {
                 batch.stats.items += 1;
-                touched |= p.normalizer.apply(&mut span.attributes, Place::Span, batch);
+                touched |= p.attributes(Place::Span, &mut span.attributes, batch);
                 for event in &mut span.events {
-                    touched |= p
-                        .normalizer
-                        .apply(&mut event.attributes, Place::SpanEvent, batch);
+                    touched |= p.attributes(Place::SpanEvent, &mut event.attributes, batch);
                 }
-                touched |= p.pricer.annotate(&mut span.attributes, batch);
             }
             changed |= touched;
             changed |= mark_schema(&mut ss.schema_url, touched);

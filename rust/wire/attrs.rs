@@ -13,12 +13,12 @@ use super::edits::Original;
 use super::kv;
 use super::Fallback;
 use crate::attrs::same_key;
-use crate::processor::Processor;
+use crate::stages::Stages;
 
 /// Decides which attributes the stages may need to see, remembering the
 /// answer per key for the batch (keys repeat from item to item).
 pub struct Interest<'p, 'a> {
-    processor: &'p Processor,
+    processor: &'p Stages,
     /// Keyed by the sender's bytes: hashed with a per-process random seed,
     /// so keys crafted to collide cannot make the lookups quadratic.
     verdicts: HashMap<&'a [u8], Verdict, DefaultHashBuilder>,
@@ -27,7 +27,7 @@ pub struct Interest<'p, 'a> {
     /// item, so most keys are answered by a comparison or two, without
     /// hashing. A few per position, as batches mix instrumentations.
     by_position: Vec<Recent<'a>>,
-    /// Whether a GenAI key ([`Processor::is_genai_key`]) was met: without
+    /// Whether a GenAI key ([`Stages::is_genai_key`]) was met: without
     /// one the batch is not processed.
     pub genai_key_seen: bool,
 }
@@ -65,7 +65,7 @@ impl<'a> Recent<'a> {
 }
 
 impl<'p, 'a> Interest<'p, 'a> {
-    pub fn new(processor: &'p Processor) -> Self {
+    pub fn new(processor: &'p Stages) -> Self {
         Self {
             processor,
             verdicts: HashMap::default(),
@@ -75,7 +75,7 @@ impl<'p, 'a> Interest<'p, 'a> {
     }
 
     /// Whether a stage may read the attribute encoded as `entry` (a
-    /// `KeyValue`), by its key ([`Processor::reads_attribute`]), with its
+    /// `KeyValue`), by its key ([`Stages::reads_attribute`]), with its
     /// key and value payloads when its layout is the usual one
     /// ([`kv::split`]). An attribute whose key or value is framed wrongly
     /// is decoded too, so that the reference decoder reports it.
@@ -113,7 +113,7 @@ impl<'p, 'a> Interest<'p, 'a> {
 
 /// The verdict on `key`, remembered in `verdicts`.
 fn verdict<'a>(
-    processor: &Processor,
+    processor: &Stages,
     verdicts: &mut HashMap<&'a [u8], Verdict, DefaultHashBuilder>,
     key: &'a [u8],
 ) -> Verdict {

@@ -31,12 +31,12 @@ use crate::naming::points::PointLabels;
 use crate::normalize::Place;
 use crate::pricing::keys::{COST_METRIC, TOKEN_USAGE_METRIC};
 use crate::pricing::metrics::{CostGroups, Numbers};
-use crate::processor::{Batch, Processor};
 use crate::semconv::mark_schema;
+use crate::stages::{Batch, Stages};
 
 /// The edits the stages make to the metric batch `input`, or `None` when
 /// they change nothing; counters go to `batch`.
-pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Vec<u8>>, Fallback> {
+pub fn edits(p: &Stages, input: &[u8], batch: &mut Batch) -> Result<Option<Vec<u8>>, Fallback> {
     let mut walk = Walk {
         p,
         batch,
@@ -61,7 +61,7 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
         }
     }
     if !walk.genai_seen {
-        // Not a GenAI batch (see `Processor::is_genai_metric_name`):
+        // Not a GenAI batch (see `Stages::is_genai_metric_name`):
         // whatever the stages did to it is dropped, counters included.
         *walk.batch = Batch::default();
         return Ok(None);
@@ -73,7 +73,7 @@ pub fn edits(p: &Processor, input: &[u8], batch: &mut Batch) -> Result<Option<Ve
 }
 
 struct Walk<'p, 'a> {
-    p: &'p Processor,
+    p: &'p Stages,
     batch: &'p mut Batch,
     edits: Edits,
     /// The attributes of the point being walked, as they came.
@@ -156,10 +156,7 @@ impl<'a> Walk<'_, 'a> {
                 }
             }
             self.genai_seen = self.genai_seen || any_genai_key(self.p, &originals);
-            self.changed |= self
-                .p
-                .normalizer
-                .apply(&mut attrs, Place::Resource, self.batch);
+            self.changed |= self.p.attributes(Place::Resource, &mut attrs, self.batch);
         }
         // Naming copies the normalized resource attributes to the points.
         let mut labels = self.p.naming.resource_labels(&attrs);
@@ -274,7 +271,6 @@ impl<'a> Walk<'_, 'a> {
         let original = matches!(role, Some(CostRole::Cost)).then(|| metric.clone());
         let selected = self
             .p
-            .naming
             .rename(&mut metric, self.batch)
             .map(|renamed| self.changed |= renamed)
             .is_some();
@@ -374,7 +370,9 @@ impl<'a> Walk<'_, 'a> {
             return Ok(false);
         }
         let before = self.batch.stats;
-        let normalized = n.apply(&mut self.list, Place::DataPoint, self.batch);
+        let normalized = self
+            .p
+            .attributes(Place::DataPoint, &mut self.list, self.batch);
         if let Some(b) = bytes.filter(|_| !normalized && self.batch.stats == before) {
             self.unchanged.note(b);
         }
@@ -463,11 +461,7 @@ impl<'a> Walk<'_, 'a> {
             metrics,
             ..Default::default()
         };
-        if !self
-            .p
-            .pricer
-            .append_costs(&mut scope, &mut self.costs, self.batch)
-        {
+        if !self.p.append_costs(&mut scope, &mut self.costs, self.batch) {
             return false;
         }
         let mut metrics = scope.metrics;
@@ -487,7 +481,7 @@ impl<'a> Walk<'_, 'a> {
         }
         if !appended.is_empty() {
             for metric in &mut appended {
-                let selected = self.p.naming.rename(metric, self.batch);
+                let selected = self.p.rename(metric, self.batch);
                 if let Some(labels) = labels.filter(|_| selected.is_some()) {
                     for_each_point_attrs(metric, |a| {
                         labels.apply(a);
@@ -500,7 +494,7 @@ impl<'a> Walk<'_, 'a> {
     }
 }
 
-fn any_genai_key(p: &Processor, originals: &[Original<'_>]) -> bool {
+fn any_genai_key(p: &Stages, originals: &[Original<'_>]) -> bool {
     originals.iter().any(|o| p.is_genai_key(o.key))
 }
 

@@ -7,9 +7,9 @@ use super::codec::{fields, put_bytes, put_nested, Field};
 use super::edits::{Edits, Location, Target};
 use super::Fallback;
 use crate::normalize::Place;
-use crate::processor::{Batch, Processor};
 use crate::semconv;
 use crate::signal::Signal;
+use crate::stages::{Batch, Stages};
 
 // Field numbers shared by traces and logs: ExportXServiceRequest.resource_x,
 // ResourceX.{resource, scope_x}, ScopeX.{items, schema_url},
@@ -57,7 +57,7 @@ impl Item {
 /// changed, keep the input. With `edits`, the changes are recorded there
 /// ([`Edits`]) instead, and the output, when `Some`, is not a batch.
 pub fn splice(
-    p: &Processor,
+    p: &Stages,
     signal: Signal,
     input: &[u8],
     batch: &mut Batch,
@@ -103,7 +103,7 @@ pub fn splice(
         }
     }
     if !walk.interest.genai_key_seen {
-        // Not a GenAI batch (see `Processor::is_genai_key`): whatever the
+        // Not a GenAI batch (see `Stages::is_genai_key`): whatever the
         // stages did to it is dropped, counters included.
         *batch = Batch::default();
         return Ok(None);
@@ -112,7 +112,7 @@ pub fn splice(
 }
 
 struct Walk<'p, 'a> {
-    p: &'p Processor,
+    p: &'p Stages,
     item: Item,
     interest: Interest<'p, 'a>,
     /// Buffers of the items being walked, one per nesting level, kept for
@@ -294,21 +294,14 @@ impl<'a> Walk<'_, 'a> {
         Ok(changed)
     }
 
-    /// The stages for one list, as `signals::{traces, logs}` run them.
+    /// The stages for one list.
     fn stages(&self, item: Item, list: &mut AttrList<'_>, b: &mut Batch) -> bool {
-        let n = &self.p.normalizer;
-        let attrs = &mut list.kvs;
-        match item {
-            Item::Resource => n.apply(attrs, Place::Resource, b),
-            Item::SpanEvent => n.apply(attrs, Place::SpanEvent, b),
-            Item::Span => {
-                let normalized = n.apply(attrs, Place::Span, b);
-                self.p.pricer.annotate(attrs, b) | normalized
-            }
-            Item::LogRecord => {
-                let normalized = n.apply(attrs, Place::LogRecord, b);
-                self.p.pricer.annotate(attrs, b) | normalized
-            }
-        }
+        let place = match item {
+            Item::Resource => Place::Resource,
+            Item::SpanEvent => Place::SpanEvent,
+            Item::Span => Place::Span,
+            Item::LogRecord => Place::LogRecord,
+        };
+        self.p.attributes(place, &mut list.kvs, b)
     }
 }
