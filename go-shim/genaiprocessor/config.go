@@ -20,13 +20,18 @@ const (
 	ErrorModePropagate ErrorMode = "propagate"
 )
 
-// Config is the genai processor's configuration. error_mode belongs to the
-// Go side; normalize, cost and naming belong to the Rust core, which owns
+// Config is the genai processor's configuration. error_mode and
+// max_inflight_bytes belong to the Go side; normalize, cost and naming belong to the Rust core, which owns
 // their schema and validation: they are kept as raw maps and passed across
 // the C ABI as JSON.
 type Config struct {
 	// ErrorMode is ignore (default) or propagate.
 	ErrorMode ErrorMode `mapstructure:"error_mode"`
+	// MaxInflightBytes bounds the OTLP bytes of the batches inside the Rust
+	// core at once (inflight.go); 0 turns the bound off. The core's memory
+	// is not in the Go heap that memory_limiter reads: this bound keeps it
+	// proportional to a known number instead.
+	MaxInflightBytes int64 `mapstructure:"max_inflight_bytes"`
 	// Normalize configures attribute normalization (Rust-owned schema).
 	Normalize map[string]any `mapstructure:"normalize"`
 	// Cost configures cost computation (Rust-owned schema).
@@ -38,7 +43,7 @@ type Config struct {
 	_ struct{}
 }
 
-// Validate checks error_mode here and every Rust-owned section in the Rust
+// Validate checks error_mode and max_inflight_bytes here and every Rust-owned section in the Rust
 // core itself, so there is one source of truth; the core's message names the
 // offending field (e.g. "cost.pricing_files[0]").
 func (cfg *Config) Validate() error {
@@ -46,6 +51,9 @@ func (cfg *Config) Validate() error {
 	case ErrorModeIgnore, ErrorModePropagate:
 	default:
 		return fmt.Errorf("error_mode: must be %q or %q, got %q", ErrorModeIgnore, ErrorModePropagate, cfg.ErrorMode)
+	}
+	if cfg.MaxInflightBytes < 0 {
+		return fmt.Errorf("max_inflight_bytes: must be 0 (no bound) or more, got %d", cfg.MaxInflightBytes)
 	}
 	doc, err := cfg.coreJSON()
 	if err != nil {

@@ -22,18 +22,22 @@ func TestLoadConfig(t *testing.T) {
 		want    *Config
 		wantErr string
 	}{
-		{id: component.NewID(metadata.Type), want: &Config{ErrorMode: ErrorModeIgnore}},
-		{id: component.NewIDWithName(metadata.Type, "propagate"), want: &Config{ErrorMode: ErrorModePropagate}},
+		{id: component.NewID(metadata.Type), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes}},
+		{id: component.NewIDWithName(metadata.Type, "propagate"), want: &Config{ErrorMode: ErrorModePropagate, MaxInflightBytes: defaultMaxInflightBytes}},
 		{
 			id: component.NewIDWithName(metadata.Type, "sections"),
 			want: &Config{
-				ErrorMode: ErrorModeIgnore,
-				Normalize: map[string]any{"overwrite": true},
-				Cost:      map[string]any{},
-				Naming:    map[string]any{},
+				ErrorMode:        ErrorModeIgnore,
+				MaxInflightBytes: defaultMaxInflightBytes,
+				Normalize:        map[string]any{"overwrite": true},
+				Cost:             map[string]any{},
+				Naming:           map[string]any{},
 			},
 		},
+		{id: component.NewIDWithName(metadata.Type, "inflight"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: 8 << 20}},
+		{id: component.NewIDWithName(metadata.Type, "unbounded"), want: &Config{ErrorMode: ErrorModeIgnore}},
 		{id: component.NewIDWithName(metadata.Type, "bad_error_mode"), wantErr: `error_mode: must be "ignore" or "propagate", got "drop"`},
+		{id: component.NewIDWithName(metadata.Type, "bad_inflight"), wantErr: "max_inflight_bytes: must be 0 (no bound) or more, got -1"},
 		// The Rust core validates its own sections and names the field.
 		{id: component.NewIDWithName(metadata.Type, "bad_rust_section"), wantErr: "invalid genai configuration: normalize.overwrite"},
 	}

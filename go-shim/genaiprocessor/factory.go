@@ -28,7 +28,7 @@ func NewFactory() processor.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	return &Config{ErrorMode: ErrorModeIgnore}
+	return &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes}
 }
 
 func options(p *genaiProcessor, capabilities consumer.Capabilities) []processorhelper.Option {

@@ -29,6 +29,7 @@ type genaiProcessor struct {
 	tel     *telemetry
 	errLog  *rateLimitedLog
 	core    atomic.Pointer[ffi.Processor] // nil until Start succeeds
+	budget  *inflight                     // bytes inside the core at once (max_inflight_bytes)
 	marshal struct {
 		traces  ptrace.ProtoMarshaler
 		metrics pmetric.ProtoMarshaler
@@ -51,6 +52,7 @@ func newGenaiProcessor(set processor.Settings, cfg *Config) (*genaiProcessor, er
 		logger: set.Logger,
 		tel:    &telemetry{tb: tb},
 		errLog: newRateLimitedLog(set.Logger, errorLogInterval),
+		budget: newInflight(cfg.MaxInflightBytes),
 	}, nil
 }
 
@@ -90,6 +92,7 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 	}
 	out := td
 	err := p.process(ctx, ffi.Traces, td.SpanCount(),
+		func() int { return p.marshal.traces.TracesSize(td) },
 		func() ([]byte, error) { return p.marshal.traces.MarshalTraces(td) },
 		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
 			return core.Edit(ffi.Traces, in, func(b []byte, edits bool) error {
@@ -117,6 +120,7 @@ func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 	}
 	out := md
 	err := p.process(ctx, ffi.Metrics, md.DataPointCount(),
+		func() int { return p.marshal.metrics.MetricsSize(md) },
 		func() ([]byte, error) { return p.marshal.metrics.MarshalMetrics(md) },
 		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
 			return core.Edit(ffi.Metrics, in, func(b []byte, edits bool) error {
@@ -144,6 +148,7 @@ func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 	}
 	out := ld
 	err := p.process(ctx, ffi.Logs, ld.LogRecordCount(),
+		func() int { return p.marshal.logs.LogsSize(ld) },
 		func() ([]byte, error) { return p.marshal.logs.MarshalLogs(ld) },
 		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
 			return core.Edit(ffi.Logs, in, func(b []byte, edits bool) error {
@@ -167,8 +172,21 @@ func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 // whose callback builds the new pdata or edits the input when the core
 // changed the batch. On any failure the caller keeps its input (edits are
 // applied all or nothing); the error is returned only in propagate mode.
-func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int, encode func() ([]byte, error), call func(*ffi.Processor, []byte) (ffi.Outcome, error)) error {
+// The batch's encoded size is taken from the in-flight budget before it is
+// marshaled and given back once the callback is done, so the marshaled
+// copy, the core's working memory and a whole batch unmarshaled from the
+// core's buffer are all covered by it; a batch whose ctx ends while it
+// waits goes on unchanged, counted as "canceled".
+func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int, size func() int, encode func() ([]byte, error), call func(*ffi.Processor, []byte) (ffi.Outcome, error)) error {
 	p.tel.batch(ctx, sig, items)
+	n := 0
+	if p.budget.limit > 0 {
+		n = size()
+	}
+	if err := p.budget.acquire(ctx, n); err != nil {
+		return p.fail(ctx, sig, "canceled", fmt.Errorf("waiting for max_inflight_bytes: %w", err))
+	}
+	defer p.budget.release(n)
 	in, err := encode()
 	if err != nil {
 		return p.fail(ctx, sig, "marshal", fmt.Errorf("marshaling %s to OTLP protobuf: %w", sig, err))
