@@ -19,8 +19,8 @@ use opentelemetry_proto::tonic::metrics::v1::{
     ExponentialHistogramDataPoint, Gauge, Metric, NumberDataPoint, ScopeMetrics, Sum, Summary,
     SummaryDataPoint,
 };
-use otelcol_genai::naming::legacy;
 use otelcol_genai::metric_points::for_each_point_attrs;
+use otelcol_genai::naming::legacy;
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
 use support::edits::apply_edits;
