@@ -71,8 +71,8 @@ pub struct CostGroups {
     groups: Vec<Group>,
     /// Group by key: [`identity`], then collection time and temporality.
     /// hashbrown's default hasher (foldhash, seeded per process):
-    /// attribute values are the client's, and SipHash was a fifth of the
-    /// cost stage.
+    /// attribute values are the client's, and SipHash would cost several
+    /// times more per point.
     index: HashMap<Box<[u8]>, usize>,
     /// Identities of the scope's cost points.
     priced: HashSet<Box<[u8]>>,
