@@ -4,7 +4,9 @@
 #   2. Go benchmarks of the full processor next to its floors and the pure-Go
 #      contrib pipeline (go-shim/bench), with benchstat when it installs
 #   3. a loopback load test of the real otelcol-genai binary (go-shim/bench/cmd/loadtest)
-#   4. the RSS check over many FFI round trips (go-shim/bench/cmd/ffirss)
+#   4. the RSS check over many FFI round trips (go-shim/bench/cmd/ffirss), and
+#      the collector's peak RSS under 16 concurrent 19 MB legacy metric
+#      batches, with and without genai (go-shim/bench/cmd/burst; build/bench/burst.jsonl)
 #   5. a callgrind profile of the Rust core on workloads 1 and 2
 #   6. the time per byte of the Rust core on issue 24's adversarial shapes at
 #      1 KB, 1 MB and 16 MB (benches/adversarial.rs)
@@ -15,7 +17,7 @@
 # (per load-test configuration and round, default 8), BENCH_LOAD_ROUNDS
 # (interleaved load-test rounds, default 3), BENCH_RSS_BATCHES (default
 # 200000; the issue's check is 1000000), BENCH_SKIP (space-separated steps
-# to skip: criterion go load rss profile adversarial), BENCH_REPORT_ONLY=1
+# to skip: criterion go load rss burst profile adversarial), BENCH_REPORT_ONLY=1
 # (rewrite the report from build/bench), BENCH_ADVERSARIAL_ONLY=1 (run step 6
 # alone and rewrite only its section of BENCHMARKS.md, a few minutes).
 # Nothing here asserts a timing.
@@ -146,6 +148,14 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
     machine step:rss
     commands+=("(cd go-shim && go run ./bench/cmd/ffirss -batches $RSS_BATCHES)")
     (cd go-shim && go run ./bench/cmd/ffirss -batches "$RSS_BATCHES") | tee "$OUT/ffirss.json"
+  fi
+
+  if ! skipped burst; then
+    step "Burst: 16 concurrent 19 MB legacy metric batches, collector VmHWM with and without genai"
+    machine step:burst
+    : > "$OUT/burst.jsonl"
+    commands+=("(cd go-shim && go run ./bench/cmd/burst -out build/bench/burst.jsonl)")
+    (cd go-shim && go run ./bench/cmd/burst -out "$OUT/burst.jsonl")
   fi
 
   if ! skipped profile; then

@@ -14,7 +14,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -23,7 +22,6 @@ import (
 	"log"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,17 +34,6 @@ import (
 
 	"github.com/otelcol-genai/otelcol-genai/go-shim/bench"
 )
-
-// rawCodec passes OTLP protobuf bytes through gRPC untouched, so neither the
-// generator nor the sink spends CPU on (un)marshaling next to the collector.
-type rawCodec struct{}
-
-func (rawCodec) Marshal(v any) ([]byte, error) { return *(v.(*[]byte)), nil }
-func (rawCodec) Unmarshal(data []byte, v any) error {
-	*(v.(*[]byte)) = append((*(v.(*[]byte)))[:0], data...)
-	return nil
-}
-func (rawCodec) Name() string { return "proto" }
 
 var services = map[bench.Signal]string{
 	bench.Traces:  "opentelemetry.proto.collector.trace.v1.TraceService",
@@ -75,7 +62,7 @@ func (s *sink) serve() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	srv := grpc.NewServer(grpc.ForceServerCodec(rawCodec{}), grpc.MaxRecvMsgSize(256<<20))
+	srv := grpc.NewServer(grpc.ForceServerCodec(bench.RawCodec{}), grpc.MaxRecvMsgSize(256<<20))
 	for _, name := range services {
 		srv.RegisterService(&grpc.ServiceDesc{
 			ServiceName: name,
@@ -102,12 +89,11 @@ func (s *sink) serve() (string, error) {
 }
 
 func freePort() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := bench.FreePort()
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // collectorConfig is the collector configuration as JSON (valid YAML).
@@ -173,23 +159,6 @@ func procCPU(pid int) float64 {
 	return (ut + st) / 100 // USER_HZ is 100 on Linux
 }
 
-// procStatus returns a field of /proc/pid/status in KiB (VmRSS, VmHWM).
-func procStatus(pid int, field string) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			v, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			return v
-		}
-	}
-	return 0
-}
-
 // Result is one configuration's measurement.
 type Result struct {
 	Workload     string  `json:"workload"`
@@ -219,36 +188,15 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 	if err != nil {
 		return res, err
 	}
-	dir, err := os.MkdirTemp("", "loadtest")
+	col, err := bench.StartCollector(bin, cfg)
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(dir)
-	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
-		return res, err
-	}
-	cmd := exec.Command(bin, "--config="+cfgPath)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return res, err
-	}
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}()
-	pid := cmd.Process.Pid
+	defer col.Stop(10 * time.Second)
+	pid := col.Pid()
 
 	conn, err := grpc.NewClient(recv, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(rawCodec{}), grpc.MaxCallRecvMsgSize(64<<20)))
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(bench.RawCodec{}), grpc.MaxCallRecvMsgSize(64<<20)))
 	if err != nil {
 		return res, err
 	}
@@ -259,18 +207,8 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 		return conn.Invoke(ctx, method, &req, &resp)
 	}
 	// Ready when the first request goes through.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		err := send(ctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) || cmd.ProcessState != nil {
-			return res, fmt.Errorf("collector not ready: %v\n%s", err, stderr.String())
-		}
-		time.Sleep(200 * time.Millisecond)
+	if err := col.WaitReady(send); err != nil {
+		return res, err
 	}
 
 	var acked, failed atomic.Int64
@@ -321,14 +259,14 @@ func run(bin string, w bench.Workload, pipeline string, prices []bench.ModelPric
 	tick := time.NewTicker(250 * time.Millisecond)
 	for end := t0.Add(dur); time.Now().Before(end); {
 		<-tick.C
-		rssSum += procStatus(pid, "VmRSS")
+		rssSum += bench.ProcStatusKiB(pid, "VmRSS")
 		rssN++
 	}
 	tick.Stop()
 	share := <-shared
 	measuring.Store(false)
 	elapsed, cpu := time.Since(t0).Seconds(), procCPU(pid)-cpu0
-	res.RSSHWMKiB = procStatus(pid, "VmHWM")
+	res.RSSHWMKiB = bench.ProcStatusKiB(pid, "VmHWM")
 	close(stop)
 	wg.Wait()
 	if share.err != nil {
@@ -395,16 +333,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	w := os.Stdout
-	if *out != "" {
-		f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
-			log.Fatal(err)
-		}
-		defer f.Close()
-		w = f
+	enc, closeOut, err := bench.JSONLines(*out)
+	if err != nil {
+		log.Fatal(err)
 	}
-	enc := json.NewEncoder(w)
+	defer closeOut()
 	var wls []bench.Workload
 	for _, name := range strings.Split(*workloads, ",") {
 		wl, err := bench.Load(bench.WorkloadDir(), name, 1000)
