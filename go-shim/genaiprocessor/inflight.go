@@ -7,12 +7,14 @@ import (
 
 // defaultMaxInflightBytes is max_inflight_bytes when the configuration does
 // not set it: 32 MiB of OTLP input inside the Rust core at once. The core's
-// peak live heap per call is at most about 13 times its input (legacy
-// OpenLIT counters, which are decoded whole and come back several times
-// larger; under 1 time on every other batch: tests/call_memory.rs), so
+// peak live heap per call is at most about 13.3 times its input (legacy
+// OpenLIT counters, which are decoded whole and come back 2.5 times larger;
+// 0.35-0.79 times for batches answered as edits: tests/call_memory.rs), so
 // this default holds the core's memory under about 430 MiB, and one 19 MB
 // batch runs at a time while plain-sized batches (a few MB) run side by
-// side on every core.
+// side on every core. 64 MiB let three 19 MB legacy batches in at once and
+// took the collector's peak RSS to 1.65 times that of a collector without
+// the processor, against 1.21 at 32 MiB (docs/benchmarks.md, "Memory").
 const defaultMaxInflightBytes = 32 << 20
 
 // inflight bounds the bytes of batches inside the Rust core at once. The
