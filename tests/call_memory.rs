@@ -7,11 +7,11 @@
 //! (go-shim/genaiprocessor/README.md, `max_inflight_bytes`); run with
 //! `--nocapture` to print them.
 //!
-//! Measured: 13.3 for the legacy counters, 0.35-0.79 for batches answered
-//! as edits (docs/benchmarks.md, "Memory"). The legacy batch is decoded
-//! whole (prost: 3.1 bytes of heap per input byte); the upgrade, naming's
-//! labels and the derived cost points grow it to 11 times the input, and
-//! its encoding (2.5 times the input) is written while it is held.
+//! Batches answered as edits hold less than their input. The legacy batch
+//! is decoded whole with prost (several bytes of heap per input byte); the
+//! upgrade, naming's labels and the derived cost points grow it, and its
+//! encoding, larger than the input, is written while it is held
+//! (docs/benchmarks.md, "Memory", has the figures).
 
 mod support;
 

@@ -7,14 +7,14 @@ import (
 
 // defaultMaxInflightBytes is max_inflight_bytes when the configuration does
 // not set it: 32 MiB of OTLP input inside the Rust core at once. The core's
-// peak live heap per call is at most about 13.3 times its input (legacy
-// OpenLIT counters, which are decoded whole and come back 2.5 times larger;
-// 0.35-0.79 times for batches answered as edits: tests/call_memory.rs), so
-// this default holds the core's memory under about 430 MiB, and one 19 MB
-// batch runs at a time while plain-sized batches (a few MB) run side by
-// side on every core. 64 MiB let three 19 MB legacy batches in at once and
-// took the collector's peak RSS to 1.65 times that of a collector without
-// the processor, against 1.21 at 32 MiB (docs/benchmarks.md, "Memory").
+// peak heap per call is a bounded multiple of its input, largest for legacy
+// OpenLIT counters, which it decodes whole and answers larger
+// (tests/call_memory.rs holds the bound; README.md gives the factor). At
+// this default one batch of issue 24's 19 MB runs at a time while
+// plain-sized batches (a few MB) run side by side on every core; twice
+// the budget lets three such batches in at once, which took the collector
+// past 1.5 times the peak RSS of one without the processor
+// (docs/benchmarks.md, "Memory").
 const defaultMaxInflightBytes = 32 << 20
 
 // inflight bounds the bytes of batches inside the Rust core at once. The
