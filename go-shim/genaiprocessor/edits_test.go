@@ -2,6 +2,7 @@ package genaiprocessor
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -95,7 +96,7 @@ func editsAgree[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batc
 	})
 	require.NoError(t, err)
 	got := c.clone(batch)
-	outcome, err := core.Edit(c.sig, in, func(b []byte, edits bool) error {
+	outcome, err := core.Edit(context.Background(), c.sig, in, func(b []byte, edits bool) error {
 		require.True(t, edits, "%s: whole batch instead of edits", what)
 		return c.apply(got, b)
 	})
@@ -114,7 +115,7 @@ func editsAgree[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batc
 func editsOf[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batch T) (in, edits []byte) {
 	in, err := c.marshal(batch)
 	require.NoError(t, err)
-	_, err = core.Edit(c.sig, in, func(b []byte, isEdits bool) error {
+	_, err = core.Edit(context.Background(), c.sig, in, func(b []byte, isEdits bool) error {
 		require.True(t, isEdits)
 		edits = bytes.Clone(b)
 		return nil

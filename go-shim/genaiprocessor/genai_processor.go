@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -40,6 +41,12 @@ type genaiProcessor struct {
 		metrics pmetric.ProtoUnmarshaler
 		logs    plog.ProtoUnmarshaler
 	}
+
+	// maxWait bounds a batch's waits (defaultMaxWait); stopping ends them
+	// when the processor shuts down.
+	maxWait  time.Duration
+	stopping context.Context
+	stop     context.CancelCauseFunc
 }
 
 func newGenaiProcessor(set processor.Settings, cfg *Config) (*genaiProcessor, error) {
@@ -47,12 +54,16 @@ func newGenaiProcessor(set processor.Settings, cfg *Config) (*genaiProcessor, er
 	if err != nil {
 		return nil, err
 	}
+	stopping, stop := context.WithCancelCause(context.Background())
 	return &genaiProcessor{
-		cfg:    cfg,
-		logger: set.Logger,
-		tel:    &telemetry{tb: tb},
-		errLog: newRateLimitedLog(set.Logger, errorLogInterval),
-		budget: newInflight(cfg.MaxInflightBytes),
+		cfg:      cfg,
+		logger:   set.Logger,
+		tel:      &telemetry{tb: tb},
+		errLog:   newRateLimitedLog(set.Logger, errorLogInterval),
+		budget:   newInflight(cfg.MaxInflightBytes),
+		maxWait:  defaultMaxWait,
+		stopping: stopping,
+		stop:     stop,
 	}, nil
 }
 
@@ -75,10 +86,13 @@ func (p *genaiProcessor) start(context.Context, component.Host) error {
 	return nil
 }
 
-// shutdown frees the handle. The closed processor is kept, so batches that
-// arrive later reach the core with a destroyed handle and get its
-// invalid_handle error; shutting down twice is harmless.
+// shutdown ends the waits of the batches in flight, which go on unchanged
+// (reason "shutdown"), and frees the handle without waiting for the core's
+// calls in flight (ffi.Processor.Close). The closed processor is kept, so
+// batches that arrive later reach the core with a destroyed handle and get
+// its invalid_handle error; shutting down twice is harmless.
 func (p *genaiProcessor) shutdown(context.Context) error {
+	p.stop(errShutdown)
 	err := p.core.Load().Close()
 	p.tel.tb.Shutdown()
 	return err
@@ -94,8 +108,8 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 	err := p.process(ctx, ffi.Traces, td.SpanCount(),
 		func() int { return p.marshal.traces.TracesSize(td) },
 		func() ([]byte, error) { return p.marshal.traces.MarshalTraces(td) },
-		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
-			return core.Edit(ffi.Traces, in, func(b []byte, edits bool) error {
+		func(ctx context.Context, core *ffi.Processor, in []byte) (ffi.Outcome, error) {
+			return core.Edit(ctx, ffi.Traces, in, func(b []byte, edits bool) error {
 				if edits {
 					return applyTraceEdits(td, b)
 				}
@@ -122,8 +136,8 @@ func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 	err := p.process(ctx, ffi.Metrics, md.DataPointCount(),
 		func() int { return p.marshal.metrics.MetricsSize(md) },
 		func() ([]byte, error) { return p.marshal.metrics.MarshalMetrics(md) },
-		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
-			return core.Edit(ffi.Metrics, in, func(b []byte, edits bool) error {
+		func(ctx context.Context, core *ffi.Processor, in []byte) (ffi.Outcome, error) {
+			return core.Edit(ctx, ffi.Metrics, in, func(b []byte, edits bool) error {
 				if edits {
 					return applyMetricEdits(md, b)
 				}
@@ -150,8 +164,8 @@ func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 	err := p.process(ctx, ffi.Logs, ld.LogRecordCount(),
 		func() int { return p.marshal.logs.LogsSize(ld) },
 		func() ([]byte, error) { return p.marshal.logs.MarshalLogs(ld) },
-		func(core *ffi.Processor, in []byte) (ffi.Outcome, error) {
-			return core.Edit(ffi.Logs, in, func(b []byte, edits bool) error {
+		func(ctx context.Context, core *ffi.Processor, in []byte) (ffi.Outcome, error) {
+			return core.Edit(ctx, ffi.Logs, in, func(b []byte, edits bool) error {
 				if edits {
 					return applyLogEdits(ld, b)
 				}
@@ -173,25 +187,46 @@ func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 // changed the batch. On any failure the caller keeps its input (edits are
 // applied all or nothing); the error is returned only in propagate mode.
 // The batch's encoded size is taken from the in-flight budget before it is
-// marshaled and given back once the callback is done, so the marshaled
-// copy, the core's working memory and a whole batch unmarshaled from the
-// core's buffer are all covered by it; a batch whose ctx ends while it
-// waits goes on unchanged, counted as "canceled".
-func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int, size func() int, encode func() ([]byte, error), call func(*ffi.Processor, []byte) (ffi.Outcome, error)) error {
+// marshaled and given back once the core's call has ended and the callback
+// is done, so the marshaled copy, the core's working memory and a whole
+// batch unmarshaled from the core's buffer are all covered by it.
+//
+// The waits for the budget and for the core end with ctx, after maxWait,
+// or when the processor shuts down: the batch then goes on unchanged,
+// counted as "canceled", "timeout" or "shutdown". A core call given up on
+// goes on to its end (it cannot be interrupted) and keeps its budget until
+// then, so calls given up on cannot pile up past the budget.
+func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int, size func() int, encode func() ([]byte, error), call func(context.Context, *ffi.Processor, []byte) (ffi.Outcome, error)) error {
 	p.tel.batch(ctx, sig, items)
+	wait, cancel := p.waitFor(ctx)
+	defer cancel()
 	n := 0
 	if p.budget.limit > 0 {
 		n = size()
 	}
-	if err := p.budget.acquire(ctx, n); err != nil {
-		return p.fail(ctx, sig, "canceled", fmt.Errorf("waiting for max_inflight_bytes: %w", err))
+	if err := p.budget.acquire(wait, n); err != nil {
+		return p.fail(ctx, sig, waitReason(wait), fmt.Errorf("waiting for max_inflight_bytes: %w", context.Cause(wait)))
 	}
-	defer p.budget.release(n)
+	held := true
+	defer func() {
+		if held {
+			p.budget.release(n)
+		}
+	}()
 	in, err := encode()
 	if err != nil {
 		return p.fail(ctx, sig, "marshal", fmt.Errorf("marshaling %s to OTLP protobuf: %w", sig, err))
 	}
-	outcome, err := call(p.core.Load(), in)
+	outcome, err := call(wait, p.core.Load(), in)
+	var abandoned *ffi.Abandoned
+	if errors.As(err, &abandoned) {
+		held = false
+		go func() {
+			<-abandoned.Finished
+			p.budget.release(n)
+		}()
+		return p.fail(ctx, sig, waitReason(wait), err)
+	}
 	p.tel.outcome(ctx, sig, outcome)
 	if len(outcome.UnknownModels) > 0 {
 		p.logger.Debug("genai: models without pricing", zap.String("signal", sig.String()), zap.Strings("models", outcome.UnknownModels))
@@ -204,6 +239,48 @@ func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int,
 		return p.fail(ctx, sig, reason, err)
 	}
 	return nil
+}
+
+// defaultMaxWait bounds how long a batch waits for max_inflight_bytes and
+// for the core together, and so how long the collector's shutdown waits
+// for a batch in this processor (a receiver stops once the requests in
+// flight are answered); the Go work on the batch besides (marshaling,
+// applying edits) is linear in its size. The core takes about 7 ms per MB
+// of GenAI spans (124 ms for 18 MB), so 5 s leaves 40 times the time of
+// such a batch.
+const defaultMaxWait = 5 * time.Second
+
+var (
+	errWaitedTooLong = errors.New("the batch's wait for the genai core ran out")
+	errShutdown      = errors.New("the genai processor is shutting down")
+)
+
+// waitFor is ctx, also ended after p.maxWait (cause errWaitedTooLong) and
+// when the processor shuts down (errShutdown). After shutdown the core is
+// called anyway, and refuses the destroyed handle at once.
+func (p *genaiProcessor) waitFor(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.stopping.Err() != nil {
+		return context.WithTimeoutCause(ctx, p.maxWait, errWaitedTooLong)
+	}
+	stoppable, stop := context.WithCancelCause(ctx)
+	unhook := context.AfterFunc(p.stopping, func() { stop(context.Cause(p.stopping)) })
+	wait, cancel := context.WithTimeoutCause(stoppable, p.maxWait, errWaitedTooLong)
+	return wait, func() {
+		cancel()
+		unhook()
+		stop(nil)
+	}
+}
+
+// waitReason is the failure reason of a batch whose wait ended.
+func waitReason(wait context.Context) string {
+	switch context.Cause(wait) {
+	case errWaitedTooLong:
+		return "timeout"
+	case errShutdown:
+		return "shutdown"
+	}
+	return "canceled"
 }
 
 // fail counts and logs a batch that goes on unchanged. In propagate mode
@@ -227,11 +304,18 @@ func (p *genaiProcessor) fail(ctx context.Context, sig ffi.Signal, reason string
 
 // transient says whether a failure may pass when the same batch comes
 // again: there is no live core (the processor is shut down or failed to
-// start), or the batch's context ended. Any other failure comes from the
-// batch's content and recurs on every attempt: bytes the core cannot
-// decode (invalid UTF-8, nesting too deep), an argument it refuses, a
-// panic, a batch pdata cannot marshal, an answer that does not fit it.
+// start), the batch's context ended, the processor is shutting down, or
+// the batch waited too long for max_inflight_bytes (behind others). Any
+// other failure comes from the batch's content and recurs on every
+// attempt: bytes the core cannot decode (invalid UTF-8, nesting too deep),
+// an argument it refuses, a panic, a core call longer than maxWait, a
+// batch pdata cannot marshal, an answer that does not fit it.
 func transient(err error) bool {
+	var abandoned *ffi.Abandoned
+	if errors.As(err, &abandoned) && abandoned.Cause == errWaitedTooLong {
+		return false
+	}
 	return ffi.StatusOf(err) == ffi.StatusInvalidHandle ||
-		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, errShutdown) || errors.Is(err, errWaitedTooLong)
 }

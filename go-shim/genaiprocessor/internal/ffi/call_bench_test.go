@@ -1,6 +1,7 @@
 package ffi
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,7 +43,7 @@ func BenchmarkEdit(b *testing.B) {
 			b.Fatal(err)
 		}
 		call := func(b *testing.B, batch []byte) {
-			out, err := core.Edit(w.sig, batch, func([]byte, bool) error { return nil })
+			out, err := core.Edit(context.Background(), w.sig, batch, func([]byte, bool) error { return nil })
 			if err != nil || !out.Changed {
 				b.Fatalf("edit: changed %v, %v", out.Changed, err)
 			}

@@ -14,6 +14,7 @@ package ffi
 import "C"
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -390,7 +391,10 @@ func (a *answers) keyBytes() int {
 
 // Close destroys the handle. Closing again is a no-op. The handle value is
 // kept, so later Process calls reach the core with a destroyed handle and
-// get its StatusInvalidHandle error.
+// get its StatusInvalidHandle error. Close does not wait for calls in
+// flight: each holds the core's processor (rust/ffi.rs looks a handle up
+// into a reference-counted processor per call), which is freed when the
+// last of them ends.
 func (p *Processor) Close() error {
 	if p == nil || p.closed.Swap(true) {
 		return nil
@@ -407,22 +411,87 @@ func (p *Processor) Close() error {
 // Rust-owned output that is valid only during the callback; decode must not
 // keep it. Its error is returned as is.
 func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) error) (Outcome, error) {
-	return p.call(sig, false, batch, func(out []byte, _ bool) error { return decode(out) })
+	return p.call(context.Background(), sig, false, batch, func(out []byte, _ bool) error { return decode(out) })
 }
 
 // Edit is Process, except that a changed batch comes, when the core can
 // express it so, as edits to apply to the input (Outcome.Edits set; format
 // in rust/wire/edits.rs) instead of a whole batch; otherwise as from
 // Process. Either goes to the callback, valid only during it.
-func (p *Processor) Edit(sig Signal, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
-	return p.call(sig, true, batch, use)
+//
+// Edit waits for the core until ctx ends, then returns an *Abandoned error
+// at once: the core's call cannot be interrupted, so it goes on to its end
+// on a goroutine of its own, which then frees the core's output without
+// calling use. Once Edit has returned, use is never called; the batch's
+// bytes stay referenced by that goroutine until the core is done with them.
+func (p *Processor) Edit(ctx context.Context, sig Signal, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
+	return p.call(ctx, sig, true, batch, use)
 }
 
-func (p *Processor) call(sig Signal, edit bool, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
+// Abandoned is Edit's error when its ctx ended before the core answered.
+type Abandoned struct {
+	// Cause is context.Cause of Edit's ctx.
+	Cause error
+	// Finished is closed when the core's call has ended and its output
+	// is freed: until then the call holds the core's working memory.
+	Finished <-chan struct{}
+}
+
+func (e *Abandoned) Error() string {
+	return fmt.Sprintf("genai core: stopped waiting for the core: %v", e.Cause)
+}
+
+func (e *Abandoned) Unwrap() error { return e.Cause }
+
+// errAbandoned is what a callback claimed too late returns; nobody reads it.
+var errAbandoned = errors.New("genai core: call abandoned")
+
+// call runs the core on batch; with a ctx that can end, on a goroutine that
+// the caller stops waiting for when ctx ends. The output goes to use only
+// if use claims it first: claim ends 1 (used) or 2 (abandoned), never both.
+func (p *Processor) call(ctx context.Context, sig Signal, edit bool, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
 	var handle C.GenaiHandle // 0, never valid: a nil processor is refused by the core
 	if p != nil {
 		handle = p.handle
 	}
+	if sig != Traces && sig != Metrics && sig != Logs {
+		return Outcome{}, fmt.Errorf("genai: no %s call for signal %d", map[bool]string{true: "edit", false: "process"}[edit], int(sig))
+	}
+	if ctx.Done() == nil {
+		return run(handle, sig, edit, batch, use)
+	}
+	type result struct {
+		out Outcome
+		err error
+	}
+	var claim atomic.Int32
+	done := make(chan result, 1)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		out, err := run(handle, sig, edit, batch, func(b []byte, edits bool) error {
+			if !claim.CompareAndSwap(0, 1) {
+				return errAbandoned
+			}
+			return use(b, edits)
+		})
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+	}
+	if claim.CompareAndSwap(0, 2) {
+		return Outcome{}, &Abandoned{Cause: context.Cause(ctx), Finished: finished}
+	}
+	// use has the output: Go's work on it, bounded by its size.
+	r := <-done
+	return r.out, r.err
+}
+
+// run makes one call of the core and frees what it returns.
+func run(handle C.GenaiHandle, sig Signal, edit bool, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
 	var res C.GenaiResult
 	ptr, n := goBytes(batch)
 	start := time.Now()
@@ -438,10 +507,8 @@ func (p *Processor) call(sig Signal, edit bool, batch []byte, use func(out []byt
 		st = C.genai_process_traces(handle, ptr, n, &res)
 	case sig == Metrics:
 		st = C.genai_process_metrics(handle, ptr, n, &res)
-	case sig == Logs:
-		st = C.genai_process_logs(handle, ptr, n, &res)
 	default:
-		return Outcome{}, fmt.Errorf("genai: no %s call for signal %d", map[bool]string{true: "edit", false: "process"}[edit], int(sig))
+		st = C.genai_process_logs(handle, ptr, n, &res)
 	}
 	out := Outcome{CallDuration: time.Since(start)}
 	// Every path below leaves through here: the result owns up to three

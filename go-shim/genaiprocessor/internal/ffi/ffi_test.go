@@ -1,13 +1,19 @@
 package ffi
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/testdata"
 )
 
@@ -234,4 +240,76 @@ func TestCachedKeyBytesStayWithinTheBudget(t *testing.T) {
 	got, err = p.IsGenAIKey("gen_ai.provider.name")
 	require.NoError(t, err)
 	assert.True(t, got, "keys beyond the budget are still answered")
+}
+
+// slowBatch is about 90 MB of GenAI spans, on which the core works for
+// hundreds of milliseconds.
+func slowBatch(t *testing.T) []byte {
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	for range 1000 {
+		a := spans.AppendEmpty().Attributes()
+		a.PutStr("gen_ai.system", "openai")
+		a.PutStr("gen_ai.request.model", "gpt-4o")
+		a.PutInt("gen_ai.usage.prompt_tokens", 100)
+		a.PutInt("gen_ai.usage.completion_tokens", 50)
+	}
+	one, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+	// Requests end to end are one request with the resources of all.
+	return bytes.Repeat(one, 500)
+}
+
+// An Edit whose context ends returns at once, while the core works on; the
+// core's output is then freed without reaching the callback, and Finished
+// says when. Close does not wait for calls in flight either, and a call in
+// flight on a closed handle ends as it would have.
+func TestEditStopsWaitingWhenItsContextEnds(t *testing.T) {
+	batch := slowBatch(t)
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	start := time.Now()
+	out, err := p.Edit(context.Background(), Traces, batch, func([]byte, bool) error { return nil })
+	require.NoError(t, err)
+	require.True(t, out.Changed)
+	full := time.Since(start)
+	require.Greater(t, full, 100*time.Millisecond, "a call long enough to tell")
+
+	enough := errors.New("enough")
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 10*time.Millisecond, enough)
+	defer cancel()
+	var used atomic.Bool
+	start = time.Now()
+	_, err = p.Edit(ctx, Traces, batch, func([]byte, bool) error { used.Store(true); return nil })
+	returned := time.Since(start)
+	var abandoned *Abandoned
+	require.ErrorAs(t, err, &abandoned)
+	require.ErrorIs(t, err, enough)
+	closing := time.Now()
+	require.NoError(t, p.Close())
+	closed := time.Since(closing)
+	<-abandoned.Finished
+	finished := time.Since(start)
+	t.Logf("the core's call %v; Edit returned after %v, Close took %v, the call ended after %v", full, returned, closed, finished)
+	assert.Less(t, returned, 10*time.Millisecond+full/4, "Edit waited for the core")
+	assert.Less(t, closed, full/4, "Close waited for the core")
+	assert.Greater(t, finished, 2*returned, "the core worked on")
+	assert.False(t, used.Load(), "the output of a call given up on reached the callback")
+
+	p, err = New([]byte(`{}`))
+	require.NoError(t, err)
+	inFlight := make(chan error, 1)
+	go func() {
+		out, err := p.Edit(context.Background(), Traces, batch, func([]byte, bool) error { used.Store(true); return nil })
+		if err == nil && !out.Changed {
+			err = errors.New("unchanged")
+		}
+		inFlight <- err
+	}()
+	time.Sleep(full / 4)
+	closing = time.Now()
+	require.NoError(t, p.Close())
+	assert.Less(t, time.Since(closing), full/4, "Close waited for the core")
+	require.NoError(t, <-inFlight, "a call in flight on a closed handle")
+	assert.True(t, used.Load())
 }

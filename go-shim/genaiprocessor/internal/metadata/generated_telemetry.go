@@ -120,7 +120,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorGenaiErrors, err = builder.meter.Int64Counter(
 		"otelcol_processor_genai_errors",
-		metric.WithDescription("Batches the Rust core could not process, by signal and reason (the core status; marshal, unmarshal; canceled when the context ended while the batch waited for max_inflight_bytes); they went on unchanged unless error_mode is propagate. [Development]"),
+		metric.WithDescription("Batches the Rust core could not process, by signal and reason (the core status; marshal, unmarshal; canceled when the context ended while the batch waited for max_inflight_bytes or the core, timeout after 5 s of waiting, shutdown when the processor shut down meanwhile); they went on unchanged unless error_mode is propagate. [Development]"),
 		metric.WithUnit("{batch}"),
 	)
 	errs = errors.Join(errs, err)

@@ -153,7 +153,7 @@ func AssertEqualProcessorGenaiCostsExisting(t *testing.T, tt *componenttest.Tele
 func AssertEqualProcessorGenaiErrors(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_genai_errors",
-		Description: "Batches the Rust core could not process, by signal and reason (the core status; marshal, unmarshal; canceled when the context ended while the batch waited for max_inflight_bytes); they went on unchanged unless error_mode is propagate. [Development]",
+		Description: "Batches the Rust core could not process, by signal and reason (the core status; marshal, unmarshal; canceled when the context ended while the batch waited for max_inflight_bytes or the core, timeout after 5 s of waiting, shutdown when the processor shut down meanwhile); they went on unchanged unless error_mode is propagate. [Development]",
 		Unit:        "{batch}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
