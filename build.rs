@@ -1,4 +1,6 @@
-//! Generates the C header of the ABI (rust/ffi.rs) with cbindgen into OUT_DIR.
+//! Generates the C header of the ABI (rust/ffi.rs, the counters of
+//! rust/stats.rs, the edit format's constants of rust/edit_format.rs) with
+//! cbindgen into OUT_DIR.
 //! The committed copy in include/ is what cgo compiles against; the
 //! `header` integration test fails when it drifts from this output.
 //!
@@ -21,6 +23,7 @@ fn main() {
         .with_config(config)
         .with_src(root.join("rust/ffi.rs"))
         .with_src(root.join("rust/stats.rs"))
+        .with_src(root.join("rust/edit_format.rs"))
         .generate()
         .expect("cbindgen can parse rust/ffi.rs")
         .write_to_file(&out);
@@ -35,6 +38,7 @@ fn main() {
     for f in [
         "rust/ffi.rs",
         "rust/stats.rs",
+        "rust/edit_format.rs",
         "cbindgen.toml",
         "build.rs",
         PRICING_TABLE,

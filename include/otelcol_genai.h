@@ -8,6 +8,92 @@
 #include <stdint.h>
 
 /*
+ Edit buffer target: a resource's attributes. (The edit buffer is
+ `GenaiResult.data` when `edits` is set; its format is specified in
+ rust/edit_format.rs.)
+ */
+#define GENAI_EDIT_TARGET_RESOURCE 0
+
+/*
+ A span's attributes.
+ */
+#define GENAI_EDIT_TARGET_SPAN 1
+
+/*
+ A span event's attributes.
+ */
+#define GENAI_EDIT_TARGET_SPAN_EVENT 2
+
+/*
+ A log record's attributes.
+ */
+#define GENAI_EDIT_TARGET_LOG_RECORD 3
+
+/*
+ A scope's schema URL.
+ */
+#define GENAI_EDIT_TARGET_SCHEMA_URL 4
+
+/*
+ A metric data point's attributes.
+ */
+#define GENAI_EDIT_TARGET_DATA_POINT 5
+
+/*
+ A metric's name and unit.
+ */
+#define GENAI_EDIT_TARGET_METRIC_NAME 6
+
+/*
+ Points appended to a metric.
+ */
+#define GENAI_EDIT_TARGET_APPENDED_POINTS 7
+
+/*
+ Metrics appended to a scope.
+ */
+#define GENAI_EDIT_TARGET_APPENDED_METRICS 8
+
+/*
+ Delete a key.
+ */
+#define GENAI_EDIT_OP_DELETE 0
+
+/*
+ Set a key to a value.
+ */
+#define GENAI_EDIT_OP_SET 1
+
+/*
+ Remove a key and append its value under another.
+ */
+#define GENAI_EDIT_OP_RENAME 2
+
+/*
+ In place of an op count: the ops of the previous list entry again.
+ */
+#define GENAI_EDIT_REPEAT 4294967295
+
+/*
+ No value (an `AnyValue` without one).
+ */
+#define GENAI_EDIT_VALUE_EMPTY 0
+
+#define GENAI_EDIT_VALUE_STRING 1
+
+#define GENAI_EDIT_VALUE_BOOL 2
+
+#define GENAI_EDIT_VALUE_INT 3
+
+#define GENAI_EDIT_VALUE_DOUBLE 4
+
+#define GENAI_EDIT_VALUE_BYTES 5
+
+#define GENAI_EDIT_VALUE_ARRAY 6
+
+#define GENAI_EDIT_VALUE_MAP 7
+
+/*
  Outcome of a call.
  */
 typedef enum GenaiStatus {

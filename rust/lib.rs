@@ -24,6 +24,7 @@
 mod alloc;
 pub mod attrs;
 pub mod config;
+pub mod edit_format;
 pub mod error;
 pub mod ffi;
 mod hash;

@@ -10,10 +10,12 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
 )
 
 // The core can answer a changed batch with edits to the batch we marshaled
-// instead of a whole new batch (rust/wire/edits.rs has the format): per
+// instead of a whole new batch (rust/edit_format.rs has the format): per
 // attribute list, keys to delete and keys to set, and scope schema URLs;
 // for metrics also metric renames and the points and metrics the cost
 // stage appended, as small encoded batches. Applying them to the pdata we
@@ -23,19 +25,6 @@ import (
 // Edits are applied in two passes over the buffer: the first checks all of
 // it (format, indices, value types, appended batches) and changes nothing,
 // so a bad buffer leaves the batch as it was; the second applies.
-
-// Edit targets, as numbered in rust/wire/edits.rs.
-const (
-	targetResource        = 0
-	targetSpan            = 1
-	targetSpanEvent       = 2
-	targetLogRecord       = 3
-	targetSchemaURL       = 4
-	targetDataPoint       = 5
-	targetMetricName      = 6
-	targetAppendedPoints  = 7
-	targetAppendedMetrics = 8
-)
 
 var errEdits = errors.New("malformed edits from the genai core")
 
@@ -59,7 +48,7 @@ func applyTraceEdits(td ptrace.Traces, b []byte) error {
 			return editTarget{}, false
 		}
 		rs := rss.At(int(r))
-		if target == targetResource {
+		if target == ffi.EditTargetResource {
 			return editTarget{attrs: rs.Resource().Attributes()}, true
 		}
 		if int(s) >= rs.ScopeSpans().Len() {
@@ -67,14 +56,14 @@ func applyTraceEdits(td ptrace.Traces, b []byte) error {
 		}
 		ss := rs.ScopeSpans().At(int(s))
 		switch target {
-		case targetSchemaURL:
+		case ffi.EditTargetSchemaURL:
 			return editTarget{setSchema: ss.SetSchemaUrl}, true
-		case targetSpan, targetSpanEvent:
+		case ffi.EditTargetSpan, ffi.EditTargetSpanEvent:
 			if int(i) >= ss.Spans().Len() {
 				return editTarget{}, false
 			}
 			span := ss.Spans().At(int(i))
-			if target == targetSpan {
+			if target == ffi.EditTargetSpan {
 				return editTarget{attrs: span.Attributes()}, true
 			}
 			if int(e) >= span.Events().Len() {
@@ -95,7 +84,7 @@ func applyLogEdits(ld plog.Logs, b []byte) error {
 			return editTarget{}, false
 		}
 		rl := rls.At(int(r))
-		if target == targetResource {
+		if target == ffi.EditTargetResource {
 			return editTarget{attrs: rl.Resource().Attributes()}, true
 		}
 		if int(s) >= rl.ScopeLogs().Len() {
@@ -103,9 +92,9 @@ func applyLogEdits(ld plog.Logs, b []byte) error {
 		}
 		sl := rl.ScopeLogs().At(int(s))
 		switch target {
-		case targetSchemaURL:
+		case ffi.EditTargetSchemaURL:
 			return editTarget{setSchema: sl.SetSchemaUrl}, true
-		case targetLogRecord:
+		case ffi.EditTargetLogRecord:
 			if int(i) >= sl.LogRecords().Len() {
 				return editTarget{}, false
 			}
@@ -124,7 +113,7 @@ func applyMetricEdits(md pmetric.Metrics, b []byte) error {
 			return editTarget{}, false
 		}
 		rm := rms.At(int(r))
-		if target == targetResource {
+		if target == ffi.EditTargetResource {
 			return editTarget{attrs: rm.Resource().Attributes()}, true
 		}
 		if int(s) >= rm.ScopeMetrics().Len() {
@@ -132,11 +121,11 @@ func applyMetricEdits(md pmetric.Metrics, b []byte) error {
 		}
 		sm := rm.ScopeMetrics().At(int(s))
 		switch target {
-		case targetSchemaURL:
+		case ffi.EditTargetSchemaURL:
 			return editTarget{setSchema: sm.SetSchemaUrl}, true
-		case targetAppendedMetrics:
+		case ffi.EditTargetAppendedMetrics:
 			return editTarget{metrics: sm.Metrics()}, true
-		case targetDataPoint, targetMetricName, targetAppendedPoints:
+		case ffi.EditTargetDataPoint, ffi.EditTargetMetricName, ffi.EditTargetAppendedPoints:
 		default:
 			return editTarget{}, false
 		}
@@ -144,7 +133,7 @@ func applyMetricEdits(md pmetric.Metrics, b []byte) error {
 			return editTarget{}, false
 		}
 		metric := sm.Metrics().At(int(m))
-		if target != targetDataPoint {
+		if target != ffi.EditTargetDataPoint {
 			return editTarget{metric: metric}, true
 		}
 		attrs, ok := pointAttributes(metric, int(p))
@@ -272,20 +261,20 @@ func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmet
 			return nil, fmt.Errorf("%w: no target %d at %d/%d/%d/%d", errEdits, kind, res, scope, item, event)
 		}
 		switch kind {
-		case targetSchemaURL:
+		case ffi.EditTargetSchemaURL:
 			url := r.bytes()
 			if apply {
 				t.setSchema(string(url))
 			}
 			continue
-		case targetMetricName:
+		case ffi.EditTargetMetricName:
 			name, unit := r.bytes(), r.bytes()
 			if apply {
 				t.metric.SetName(string(name))
 				t.metric.SetUnit(string(unit))
 			}
 			continue
-		case targetAppendedPoints, targetAppendedMetrics:
+		case ffi.EditTargetAppendedPoints, ffi.EditTargetAppendedMetrics:
 			body := r.bytes()
 			if r.err != nil {
 				continue // the loop ends on the error
@@ -296,7 +285,7 @@ func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmet
 				}
 				next := appended[0]
 				appended = appended[1:]
-				if kind == targetAppendedMetrics {
+				if kind == ffi.EditTargetAppendedMetrics {
 					next.MoveAndAppendTo(t.metrics)
 				} else {
 					appendPoints(t.metric, next.At(0))
@@ -307,7 +296,7 @@ func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmet
 			if err != nil {
 				return nil, err
 			}
-			if kind == targetAppendedPoints && (metrics.Len() != 1 || metrics.At(0).Type() != t.metric.Type()) {
+			if kind == ffi.EditTargetAppendedPoints && (metrics.Len() != 1 || metrics.At(0).Type() != t.metric.Type()) {
 				return nil, fmt.Errorf("%w: appended points do not fit metric %d/%d/%d", errEdits, res, scope, item)
 			}
 			decoded = append(decoded, metrics)
@@ -336,7 +325,7 @@ func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmet
 }
 
 // repeatOps in place of an op count: the previous list entry's ops again.
-const repeatOps = math.MaxUint32
+const repeatOps = ffi.EditRepeat
 
 // editOp is one op of a list entry, read once and applied to every list
 // a repeat names. A set's value is kept as read for strings, booleans,
@@ -357,18 +346,18 @@ func (r *editReader) ops(into []editOp) []editOp {
 		op := editOp{op: r.u8()}
 		op.key = r.strs.str(r.bytes())
 		switch op.op {
-		case 0:
-		case 1:
+		case ffi.EditOpDelete:
+		case ffi.EditOpSet:
 			start := r.b
 			op.kind = r.peekU8()
 			switch op.kind {
-			case 1:
+			case ffi.EditValueString:
 				r.u8()
 				op.str = r.strs.str(r.bytes())
-			case 2:
+			case ffi.EditValueBool:
 				r.u8()
 				op.bits = uint64(r.u8())
-			case 3, 4:
+			case ffi.EditValueInt, ffi.EditValueDouble:
 				r.u8()
 				op.bits = r.u64()
 			default:
@@ -377,7 +366,7 @@ func (r *editReader) ops(into []editOp) []editOp {
 					op.raw = start[:len(start)-len(r.b)]
 				}
 			}
-		case 2:
+		case ffi.EditOpRename:
 			op.to = r.strs.str(r.bytes())
 		default:
 			r.err = fmt.Errorf("%w: op %d", errEdits, op.op)
@@ -395,7 +384,7 @@ func (r *editReader) ops(into []editOp) []editOp {
 // once (rebuilder), in time linear in the list and the ops.
 func applyOps(attrs pcommon.Map, ops []editOp, rb *rebuilder, strs interner) {
 	for i := range ops {
-		if ops[i].op != 1 || len(ops)*attrs.Len() > maxScannedSets {
+		if ops[i].op != ffi.EditOpSet || len(ops)*attrs.Len() > maxScannedSets {
 			rb.apply(attrs, ops, strs)
 			return
 		}
@@ -415,14 +404,14 @@ const maxScannedSets = 1024
 // read again).
 func (op *editOp) set(v pcommon.Value, strs interner) {
 	switch op.kind {
-	case 0:
-	case 1:
+	case ffi.EditValueEmpty:
+	case ffi.EditValueString:
 		v.SetStr(op.str)
-	case 2:
+	case ffi.EditValueBool:
 		v.SetBool(op.bits != 0)
-	case 3:
+	case ffi.EditValueInt:
 		v.SetInt(int64(op.bits))
-	case 4:
+	case ffi.EditValueDouble:
 		v.SetDouble(math.Float64frombits(op.bits))
 	default:
 		raw := editReader{b: op.raw, strs: strs}
@@ -491,7 +480,7 @@ func (rb *rebuilder) name(ops []editOp) {
 	}
 	for i := range ops {
 		add(ops[i].key)
-		if ops[i].op == 2 {
+		if ops[i].op == ffi.EditOpRename {
 			add(ops[i].to)
 		}
 	}
@@ -543,19 +532,19 @@ func (rb *rebuilder) apply(attrs pcommon.Map, ops []editOp, strs interner) {
 		op := &ops[i]
 		c := &rb.chains[rb.slot(op.key)]
 		switch op.op {
-		case 0:
+		case ffi.EditOpDelete:
 			for at := c.head; at >= 0; at = rb.entries[at].next {
 				rb.entries[at].dead = true
 			}
 			*c = chain{-1, -1}
-		case 1:
+		case ffi.EditOpSet:
 			if c.head >= 0 {
 				e := &rb.entries[c.head]
 				e.old, e.set = -1, op
 			} else {
 				rb.push(rb.slot(op.key), rebuilt{key: op.key, old: -1, set: op})
 			}
-		case 2:
+		case ffi.EditOpRename:
 			if c.head < 0 {
 				continue // as deleting an absent key
 			}
@@ -748,33 +737,33 @@ func (r *editReader) value(dst *pcommon.Value, depth int) {
 		return
 	}
 	switch kind := r.u8(); kind {
-	case 0: // empty
-	case 1:
+	case ffi.EditValueEmpty:
+	case ffi.EditValueString:
 		s := r.bytes()
 		if dst != nil {
 			dst.SetStr(r.strs.str(s))
 		}
-	case 2:
+	case ffi.EditValueBool:
 		b := r.u8()
 		if dst != nil {
 			dst.SetBool(b != 0)
 		}
-	case 3:
+	case ffi.EditValueInt:
 		i := r.u64()
 		if dst != nil {
 			dst.SetInt(int64(i))
 		}
-	case 4:
+	case ffi.EditValueDouble:
 		d := r.u64()
 		if dst != nil {
 			dst.SetDouble(math.Float64frombits(d))
 		}
-	case 5:
+	case ffi.EditValueBytes:
 		b := r.bytes()
 		if dst != nil {
 			dst.SetEmptyBytes().FromRaw(b)
 		}
-	case 6:
+	case ffi.EditValueArray:
 		n := r.u32()
 		var slice pcommon.Slice
 		if dst != nil {
@@ -788,7 +777,7 @@ func (r *editReader) value(dst *pcommon.Value, depth int) {
 			}
 			r.value(e, depth+1)
 		}
-	case 7:
+	case ffi.EditValueMap:
 		n := r.u32()
 		if dst == nil {
 			for ; n > 0 && r.err == nil; n-- {

@@ -9,6 +9,7 @@
 
 use super::codec::{put_bytes, put_nested, put_tag, put_varint, I64, VARINT};
 use super::edits::{Location, APPENDED_METRICS, APPENDED_POINTS, METRIC_NAME, REPEAT, SCHEMA_URL};
+use crate::edit_format::*;
 
 /// A cursor over an edit buffer; ranges it returns index `buf`.
 pub struct Reader<'b> {
@@ -63,22 +64,22 @@ impl<'b> Reader<'b> {
 
     fn skip_value(&mut self) -> Option<()> {
         match self.u8()? {
-            0 => {}
-            1 | 5 => {
+            GENAI_EDIT_VALUE_EMPTY => {}
+            GENAI_EDIT_VALUE_STRING | GENAI_EDIT_VALUE_BYTES => {
                 self.range()?;
             }
-            2 => {
+            GENAI_EDIT_VALUE_BOOL => {
                 self.take(1)?;
             }
-            3 | 4 => {
+            GENAI_EDIT_VALUE_INT | GENAI_EDIT_VALUE_DOUBLE => {
                 self.take(8)?;
             }
-            6 => {
+            GENAI_EDIT_VALUE_ARRAY => {
                 for _ in 0..self.u32()? {
                     self.skip_value()?;
                 }
             }
-            7 => {
+            GENAI_EDIT_VALUE_MAP => {
                 for _ in 0..self.u32()? {
                     self.range()?;
                     self.skip_value()?;
@@ -94,9 +95,9 @@ impl<'b> Reader<'b> {
         let from = self.at;
         for _ in 0..self.u32()? {
             match self.u8()? {
-                0 => drop(self.range()?),
-                1 => drop((self.range()?, self.value_range()?)),
-                2 => drop((self.range()?, self.range()?)),
+                GENAI_EDIT_OP_DELETE => drop(self.range()?),
+                GENAI_EDIT_OP_SET => drop((self.range()?, self.value_range()?)),
+                GENAI_EDIT_OP_RENAME => drop((self.range()?, self.range()?)),
                 _ => return None,
             }
         }
@@ -107,28 +108,28 @@ impl<'b> Reader<'b> {
     /// stands for, as prost encodes it.
     fn any_value(&mut self, out: &mut Vec<u8>) -> Option<()> {
         match self.u8()? {
-            0 => {}
-            1 => put_bytes(out, 1, self.bytes()?),
-            2 => {
+            GENAI_EDIT_VALUE_EMPTY => {}
+            GENAI_EDIT_VALUE_STRING => put_bytes(out, 1, self.bytes()?),
+            GENAI_EDIT_VALUE_BOOL => {
                 put_tag(out, 2, VARINT);
                 put_varint(out, u64::from(self.u8()? != 0));
             }
-            3 => {
+            GENAI_EDIT_VALUE_INT => {
                 put_tag(out, 3, VARINT);
                 put_varint(out, i64::from_le_bytes(*self.array()?) as u64);
             }
-            4 => {
+            GENAI_EDIT_VALUE_DOUBLE => {
                 put_tag(out, 4, I64);
                 out.extend_from_slice(self.array::<8>()?);
             }
-            5 => put_bytes(out, 7, self.bytes()?),
-            6 => {
+            GENAI_EDIT_VALUE_BYTES => put_bytes(out, 7, self.bytes()?),
+            GENAI_EDIT_VALUE_ARRAY => {
                 let n = self.u32()?;
                 put_nested(out, 5, 0, |out| {
                     (0..n).try_for_each(|_| put_nested(out, 1, 0, |out| self.any_value(out)))
                 })?;
             }
-            7 => {
+            GENAI_EDIT_VALUE_MAP => {
                 let n = self.u32()?;
                 put_nested(out, 6, 0, |out| {
                     (0..n).try_for_each(|_| {
@@ -243,14 +244,14 @@ impl<'e> Ops<'e> {
         self.left -= 1;
         let r = &mut self.r;
         Some(Some(match r.u8()? {
-            0 => Op::Delete(r.bytes()?),
-            1 => {
+            GENAI_EDIT_OP_DELETE => Op::Delete(r.bytes()?),
+            GENAI_EDIT_OP_SET => {
                 let key = r.bytes()?;
                 let from = scratch.len();
                 r.any_value(scratch)?;
                 Op::Set(key, (from, scratch.len()))
             }
-            2 => Op::Rename(r.bytes()?, r.bytes()?),
+            GENAI_EDIT_OP_RENAME => Op::Rename(r.bytes()?, r.bytes()?),
             _ => return None,
         }))
     }

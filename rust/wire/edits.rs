@@ -10,27 +10,8 @@
 //! be reached that way (duplicate keys) makes the batch fall back to a full
 //! output.
 //!
-//! Format, little-endian: `u32` entry count, then entries:
-//!
-//! ```text
-//! entry  := u8 target, u32 resource, u32 scope, u32 item, u32 event, body
-//!           target 0 resource, 1 span, 2 span event, 3 log record,
-//!                  5 metric data point (item: metric, event: point):   body := ops
-//!           target 4 scope schema URL:                                 body := bytes
-//!           target 6 metric name and unit (item: metric):              body := bytes name, bytes unit
-//!           target 7 points appended to a metric (item: metric),
-//!                  8 metrics appended to a scope:                      body := bytes batch
-//! batch  := an OTLP ExportMetricsServiceRequest (protobuf) holding one
-//!           resource with one scope: for 7 one metric of the target's
-//!           type whose points are appended, for 8 the metrics appended
-//! ops    := u32 n, op*  |  u32 0xffffffff (the ops of the previous list entry)
-//! op     := u8 0 (delete), bytes key | u8 1 (set), bytes key, value
-//!         | u8 2 (rename), bytes from, bytes to: remove `from`, append its
-//!           value under `to` (`to` is absent by then; equal keys: a move)
-//! value  := u8 0 (empty) | 1 string: bytes | 2 bool: u8 | 3 int: i64 | 4 double: f64
-//!         | 5 bytes: bytes | 6 array: u32 n, value* | 7 map: u32 n, (bytes key, value)*
-//! bytes  := u32 length, the bytes
-//! ```
+//! The format is specified in [`crate::edit_format`], whose constants this
+//! writer uses and the C header exports to the Go reader.
 //!
 //! Indices count the messages of each kind in their parent, in wire order.
 
@@ -44,24 +25,24 @@ use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValu
 use super::edit_reader::Reader;
 use super::kv;
 use crate::attrs::same_key;
+use crate::edit_format as fmt;
 use crate::hash::FxHasher;
 
 /// Where an attribute list sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    Resource = 0,
-    Span = 1,
-    SpanEvent = 2,
-    LogRecord = 3,
-    DataPoint = 5,
+    Resource = fmt::GENAI_EDIT_TARGET_RESOURCE as isize,
+    Span = fmt::GENAI_EDIT_TARGET_SPAN as isize,
+    SpanEvent = fmt::GENAI_EDIT_TARGET_SPAN_EVENT as isize,
+    LogRecord = fmt::GENAI_EDIT_TARGET_LOG_RECORD as isize,
+    DataPoint = fmt::GENAI_EDIT_TARGET_DATA_POINT as isize,
 }
 
-pub(super) const SCHEMA_URL: u8 = 4;
-pub(super) const METRIC_NAME: u8 = 6;
-pub(super) const APPENDED_POINTS: u8 = 7;
-pub(super) const APPENDED_METRICS: u8 = 8;
-/// In place of an op count: the ops of the previous list entry again.
-pub(super) const REPEAT: u32 = u32::MAX;
+pub(super) use fmt::GENAI_EDIT_REPEAT as REPEAT;
+pub(super) use fmt::GENAI_EDIT_TARGET_APPENDED_METRICS as APPENDED_METRICS;
+pub(super) use fmt::GENAI_EDIT_TARGET_APPENDED_POINTS as APPENDED_POINTS;
+pub(super) use fmt::GENAI_EDIT_TARGET_METRIC_NAME as METRIC_NAME;
+pub(super) use fmt::GENAI_EDIT_TARGET_SCHEMA_URL as SCHEMA_URL;
 
 /// Indices of the list's messages (unused ones 0).
 #[derive(Debug, Clone, Copy, Default)]
@@ -228,11 +209,11 @@ impl Edits {
                 for op in ops {
                     match op {
                         Op::Delete(o) => {
-                            self.buf.push(0);
+                            self.buf.push(fmt::GENAI_EDIT_OP_DELETE);
                             put_bytes(&mut self.buf, o.key);
                         }
                         Op::Set(kv) => {
-                            self.buf.push(1);
+                            self.buf.push(fmt::GENAI_EDIT_OP_SET);
                             put_bytes(&mut self.buf, kv.key.as_bytes());
                             put_value(
                                 &mut self.buf,
@@ -240,7 +221,7 @@ impl Edits {
                             );
                         }
                         Op::Rename(from, to) => {
-                            self.buf.push(2);
+                            self.buf.push(fmt::GENAI_EDIT_OP_RENAME);
                             put_bytes(&mut self.buf, from);
                             put_bytes(&mut self.buf, to.key.as_bytes());
                         }
@@ -652,39 +633,39 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 
 pub(super) fn put_value(out: &mut Vec<u8>, v: Option<&Value>) {
     let Some(v) = v else {
-        out.push(0);
+        out.push(fmt::GENAI_EDIT_VALUE_EMPTY);
         return;
     };
     match v {
         Value::StringValue(s) => {
-            out.push(1);
+            out.push(fmt::GENAI_EDIT_VALUE_STRING);
             put_bytes(out, s.as_bytes());
         }
         Value::BoolValue(b) => {
-            out.push(2);
+            out.push(fmt::GENAI_EDIT_VALUE_BOOL);
             out.push(u8::from(*b));
         }
         Value::IntValue(i) => {
-            out.push(3);
+            out.push(fmt::GENAI_EDIT_VALUE_INT);
             out.extend_from_slice(&i.to_le_bytes());
         }
         Value::DoubleValue(d) => {
-            out.push(4);
+            out.push(fmt::GENAI_EDIT_VALUE_DOUBLE);
             out.extend_from_slice(&d.to_le_bytes());
         }
         Value::BytesValue(b) => {
-            out.push(5);
+            out.push(fmt::GENAI_EDIT_VALUE_BYTES);
             put_bytes(out, b);
         }
         Value::ArrayValue(a) => {
-            out.push(6);
+            out.push(fmt::GENAI_EDIT_VALUE_ARRAY);
             out.extend_from_slice(&(a.values.len() as u32).to_le_bytes());
             for e in &a.values {
                 put_value(out, e.value.as_ref());
             }
         }
         Value::KvlistValue(l) => {
-            out.push(7);
+            out.push(fmt::GENAI_EDIT_VALUE_MAP);
             out.extend_from_slice(&(l.values.len() as u32).to_le_bytes());
             for kv in &l.values {
                 put_bytes(out, kv.key.as_bytes());
@@ -693,7 +674,7 @@ pub(super) fn put_value(out: &mut Vec<u8>, v: Option<&Value>) {
         }
         // Profiles-only indices: never produced by the stages.
         #[allow(unreachable_patterns)]
-        _ => out.push(0),
+        _ => out.push(fmt::GENAI_EDIT_VALUE_EMPTY),
     }
 }
 

@@ -5,6 +5,7 @@
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use otelcol_genai::edit_format::*;
 use otelcol_genai::Signal;
 use prost::Message;
 
@@ -36,16 +37,20 @@ impl<'a> EditReader<'a> {
         };
         let any = |v| AnyValue { value: v };
         Some(match self.u8() {
-            0 => return None,
-            1 => Value::StringValue(self.string()),
-            2 => Value::BoolValue(self.u8() != 0),
-            3 => Value::IntValue(i64::from_le_bytes(self.take(8).try_into().unwrap())),
-            4 => Value::DoubleValue(f64::from_le_bytes(self.take(8).try_into().unwrap())),
-            5 => Value::BytesValue(self.bytes().to_vec()),
-            6 => Value::ArrayValue(ArrayValue {
+            GENAI_EDIT_VALUE_EMPTY => return None,
+            GENAI_EDIT_VALUE_STRING => Value::StringValue(self.string()),
+            GENAI_EDIT_VALUE_BOOL => Value::BoolValue(self.u8() != 0),
+            GENAI_EDIT_VALUE_INT => {
+                Value::IntValue(i64::from_le_bytes(self.take(8).try_into().unwrap()))
+            }
+            GENAI_EDIT_VALUE_DOUBLE => {
+                Value::DoubleValue(f64::from_le_bytes(self.take(8).try_into().unwrap()))
+            }
+            GENAI_EDIT_VALUE_BYTES => Value::BytesValue(self.bytes().to_vec()),
+            GENAI_EDIT_VALUE_ARRAY => Value::ArrayValue(ArrayValue {
                 values: (0..self.u32()).map(|_| any(self.value())).collect(),
             }),
-            7 => Value::KvlistValue(KeyValueList {
+            GENAI_EDIT_VALUE_MAP => Value::KvlistValue(KeyValueList {
                 values: (0..self.u32())
                     .map(|_| KeyValue {
                         key: self.string(),
@@ -90,11 +95,11 @@ pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
         let target = r.u8();
         let [res, scope, item, event] = [r.u32(), r.u32(), r.u32(), r.u32()].map(|i| i as usize);
         let attrs: &mut Vec<KeyValue> = match (signal, target) {
-            (Signal::Metrics, 4) => {
+            (Signal::Metrics, GENAI_EDIT_TARGET_SCHEMA_URL) => {
                 metrics.resource_metrics[res].scope_metrics[scope].schema_url = r.string();
                 continue;
             }
-            (_, 4) => {
+            (_, GENAI_EDIT_TARGET_SCHEMA_URL) => {
                 let url = r.string();
                 match signal {
                     Signal::Traces => {
@@ -104,13 +109,13 @@ pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
                 }
                 continue;
             }
-            (Signal::Metrics, 6) => {
+            (Signal::Metrics, GENAI_EDIT_TARGET_METRIC_NAME) => {
                 let m = &mut metrics.resource_metrics[res].scope_metrics[scope].metrics[item];
                 m.name = r.string();
                 m.unit = r.string();
                 continue;
             }
-            (Signal::Metrics, 7) => {
+            (Signal::Metrics, GENAI_EDIT_TARGET_APPENDED_POINTS) => {
                 let m = &mut metrics.resource_metrics[res].scope_metrics[scope].metrics[item];
                 let mut tail = appended(r.bytes());
                 assert_eq!(tail.len(), 1);
@@ -126,20 +131,20 @@ pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
                 }
                 continue;
             }
-            (Signal::Metrics, 8) => {
+            (Signal::Metrics, GENAI_EDIT_TARGET_APPENDED_METRICS) => {
                 let new = appended(r.bytes());
                 metrics.resource_metrics[res].scope_metrics[scope]
                     .metrics
                     .extend(new);
                 continue;
             }
-            (Signal::Metrics, 0) => {
+            (Signal::Metrics, GENAI_EDIT_TARGET_RESOURCE) => {
                 &mut metrics.resource_metrics[res]
                     .resource
                     .get_or_insert_with(Default::default)
                     .attributes
             }
-            (Signal::Metrics, 5) => {
+            (Signal::Metrics, GENAI_EDIT_TARGET_DATA_POINT) => {
                 let m = &mut metrics.resource_metrics[res].scope_metrics[scope].metrics[item];
                 match m.data.as_mut().unwrap() {
                     Data::Gauge(d) => &mut d.data_points[event].attributes,
@@ -149,34 +154,34 @@ pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
                     Data::Summary(d) => &mut d.data_points[event].attributes,
                 }
             }
-            (Signal::Traces, 0) => {
+            (Signal::Traces, GENAI_EDIT_TARGET_RESOURCE) => {
                 &mut traces.resource_spans[res]
                     .resource
                     .as_mut()
                     .unwrap()
                     .attributes
             }
-            (Signal::Traces, 1) => {
+            (Signal::Traces, GENAI_EDIT_TARGET_SPAN) => {
                 &mut traces.resource_spans[res].scope_spans[scope].spans[item].attributes
             }
-            (Signal::Traces, 2) => {
+            (Signal::Traces, GENAI_EDIT_TARGET_SPAN_EVENT) => {
                 &mut traces.resource_spans[res].scope_spans[scope].spans[item].events[event]
                     .attributes
             }
-            (Signal::Logs, 0) => {
+            (Signal::Logs, GENAI_EDIT_TARGET_RESOURCE) => {
                 &mut logs.resource_logs[res]
                     .resource
                     .as_mut()
                     .unwrap()
                     .attributes
             }
-            (Signal::Logs, 3) => {
+            (Signal::Logs, GENAI_EDIT_TARGET_LOG_RECORD) => {
                 &mut logs.resource_logs[res].scope_logs[scope].log_records[item].attributes
             }
             other => panic!("target {other:?}"),
         };
         let before = r.0;
-        let repeat = r.u32() == u32::MAX;
+        let repeat = r.u32() == GENAI_EDIT_REPEAT;
         let mut ops = match repeat {
             true => EditReader(prev_ops),
             false => EditReader(before),
@@ -187,11 +192,11 @@ pub fn apply_edits(signal: Signal, input: &[u8], edits: &[u8]) -> String {
             let key = ops.string();
             let at = attrs.iter().position(|kv| kv.key == key);
             match kind {
-                0 => {
+                GENAI_EDIT_OP_DELETE => {
                     attrs.remove(at.expect("deleted key exists"));
                     continue;
                 }
-                2 => {
+                GENAI_EDIT_OP_RENAME => {
                     let to = ops.string();
                     let mut kv = attrs.remove(at.expect("renamed key exists"));
                     assert!(attrs.iter().all(|a| a.key != to), "rename onto {to}");
@@ -239,7 +244,7 @@ pub fn targets(edits: &[u8]) -> Vec<u8> {
             6 => drop((r.bytes(), r.bytes())),
             _ => {
                 let n = match r.u32() {
-                    u32::MAX => 0, // a repeat: no ops follow
+                    GENAI_EDIT_REPEAT => 0, // a repeat: no ops follow
                     n => n,
                 };
                 for _ in 0..n {

@@ -60,6 +60,35 @@ const (
 	StatusPanic           Status = C.GENAI_STATUS_PANIC
 )
 
+// The edit buffer's numbers (rust/edit_format.rs specifies the format), from
+// the generated header so the reader and the Rust writer cannot drift.
+const (
+	EditTargetResource        = C.GENAI_EDIT_TARGET_RESOURCE
+	EditTargetSpan            = C.GENAI_EDIT_TARGET_SPAN
+	EditTargetSpanEvent       = C.GENAI_EDIT_TARGET_SPAN_EVENT
+	EditTargetLogRecord       = C.GENAI_EDIT_TARGET_LOG_RECORD
+	EditTargetSchemaURL       = C.GENAI_EDIT_TARGET_SCHEMA_URL
+	EditTargetDataPoint       = C.GENAI_EDIT_TARGET_DATA_POINT
+	EditTargetMetricName      = C.GENAI_EDIT_TARGET_METRIC_NAME
+	EditTargetAppendedPoints  = C.GENAI_EDIT_TARGET_APPENDED_POINTS
+	EditTargetAppendedMetrics = C.GENAI_EDIT_TARGET_APPENDED_METRICS
+
+	EditOpDelete = C.GENAI_EDIT_OP_DELETE
+	EditOpSet    = C.GENAI_EDIT_OP_SET
+	EditOpRename = C.GENAI_EDIT_OP_RENAME
+	// EditRepeat in place of an op count: the previous list entry's ops again.
+	EditRepeat = C.GENAI_EDIT_REPEAT
+
+	EditValueEmpty  = C.GENAI_EDIT_VALUE_EMPTY
+	EditValueString = C.GENAI_EDIT_VALUE_STRING
+	EditValueBool   = C.GENAI_EDIT_VALUE_BOOL
+	EditValueInt    = C.GENAI_EDIT_VALUE_INT
+	EditValueDouble = C.GENAI_EDIT_VALUE_DOUBLE
+	EditValueBytes  = C.GENAI_EDIT_VALUE_BYTES
+	EditValueArray  = C.GENAI_EDIT_VALUE_ARRAY
+	EditValueMap    = C.GENAI_EDIT_VALUE_MAP
+)
+
 // String is the core's own name for the status (e.g. "invalid_handle").
 func (s Status) String() string {
 	return C.GoString(C.genai_status_name(C.int32_t(s)))
@@ -135,7 +164,7 @@ type Outcome struct {
 	// callback ran).
 	Changed bool
 	// Edits says the callback got edits to apply to the input
-	// (rust/wire/edits.rs) rather than a whole batch (only from Edit).
+	// (rust/edit_format.rs) rather than a whole batch (only from Edit).
 	Edits bool
 	// Stats are this batch's counters.
 	Stats Stats
@@ -416,7 +445,7 @@ func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) er
 
 // Edit is Process, except that a changed batch comes, when the core can
 // express it so, as edits to apply to the input (Outcome.Edits set; format
-// in rust/wire/edits.rs) instead of a whole batch; otherwise as from
+// in rust/edit_format.rs) instead of a whole batch; otherwise as from
 // Process. Either goes to the callback, valid only during it.
 //
 // Edit waits for the core until ctx ends, then returns an *Abandoned error
