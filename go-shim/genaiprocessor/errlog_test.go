@@ -9,10 +9,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadatatest"
 )
 
 func TestRateLimitedLogSuppressesAndCounts(t *testing.T) {
@@ -65,4 +71,33 @@ func TestUnknownModelsAreLoggedAtDebug(t *testing.T) {
 	require.Len(t, found, 1)
 	assert.Equal(t, zapcore.DebugLevel, found[0].Level)
 	assert.Contains(t, found[0].ContextMap()["models"], "no-such-model-anywhere")
+}
+
+func TestMetricNameCollisionsAreCountedAndLoggedOnce(t *testing.T) {
+	core, logs := observer.New(zapcore.WarnLevel)
+	tel := componenttest.NewTelemetry()
+	set := metadatatest.NewSettings(tel)
+	set.Logger = zap.New(core)
+	p, err := NewFactory().CreateMetrics(context.Background(), set, defaultConfig(), new(consumertest.MetricsSink))
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, p.Shutdown(context.Background())) }()
+
+	batch := func() pmetric.Metrics {
+		md := pmetric.NewMetrics()
+		ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+		for _, name := range []string{"gen_ai.a.b", "gen_ai_a_b"} {
+			m := ms.AppendEmpty()
+			m.SetName(name)
+			m.SetEmptyGauge().DataPoints().AppendEmpty().SetIntValue(1)
+		}
+		return md
+	}
+	require.NoError(t, p.ConsumeMetrics(context.Background(), batch()))
+	require.NoError(t, p.ConsumeMetrics(context.Background(), batch()))
+
+	require.Len(t, logs.FilterMessageSnippet("same VictoriaMetrics name").All(), 1)
+	metadatatest.AssertEqualProcessorGenaiMetricNameCollisions(t, tel, []metricdata.DataPoint[int64]{
+		{Value: 2, Attributes: attribute.NewSet(attribute.String("signal", "metrics"))},
+	}, metricdatatest.IgnoreTimestamp())
 }

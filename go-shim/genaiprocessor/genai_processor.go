@@ -25,13 +25,16 @@ import (
 // straight from the Rust-owned buffer before it is freed;
 // TestUnmarshalDoesNotAliasInput guards that assumption across pdata upgrades.
 type genaiProcessor struct {
-	cfg     *Config
-	logger  *zap.Logger
-	tel     *telemetry
-	errLog  *rateLimitedLog
-	core    atomic.Pointer[ffi.Processor] // nil until Start succeeds
-	budget  *inflight                     // bytes inside the core at once (max_inflight_bytes)
-	marshal struct {
+	cfg    *Config
+	logger *zap.Logger
+	tel    *telemetry
+	errLog *rateLimitedLog
+	// collisionLogged: the first batch whose metric names collide after
+	// naming has been logged; later ones are only counted.
+	collisionLogged atomic.Bool
+	core            atomic.Pointer[ffi.Processor] // nil until Start succeeds
+	budget          *inflight                     // bytes inside the core at once (max_inflight_bytes)
+	marshal         struct {
 		traces  ptrace.ProtoMarshaler
 		metrics pmetric.ProtoMarshaler
 		logs    plog.ProtoMarshaler
@@ -228,6 +231,10 @@ func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int,
 		return p.fail(ctx, sig, waitReason(wait), err)
 	}
 	p.tel.outcome(ctx, sig, outcome)
+	if outcome.Stats.MetricNameCollisions > 0 && p.collisionLogged.CompareAndSwap(false, true) {
+		p.logger.Warn("genai: metrics with different OTLP names get the same VictoriaMetrics name and their series merge there; counted in otelcol_processor_genai_metric_name_collisions (logged once)",
+			zap.Uint64("in_this_batch", outcome.Stats.MetricNameCollisions))
+	}
 	if len(outcome.UnknownModels) > 0 {
 		p.logger.Debug("genai: models without pricing", zap.String("signal", sig.String()), zap.Strings("models", outcome.UnknownModels))
 	}

@@ -66,4 +66,5 @@ func (t *telemetry) outcome(ctx context.Context, sig ffi.Signal, o ffi.Outcome) 
 	add(t.tb.ProcessorGenaiCostSkipped, s.CostNonNumericTokens, skippedNonNumericTokens)
 	add(t.tb.ProcessorGenaiCostPointsDerived, s.CostPointsDerived, signalAttrs[sig])
 	add(t.tb.ProcessorGenaiMetricsRenamed, s.MetricsRenamed, signalAttrs[sig])
+	add(t.tb.ProcessorGenaiMetricNameCollisions, s.MetricNameCollisions, signalAttrs[sig])
 }

@@ -140,6 +140,7 @@ type Stats struct {
 	CostNonNumericTokens uint64
 	CostPointsDerived    uint64
 	MetricsRenamed       uint64
+	MetricNameCollisions uint64
 }
 
 func statsFrom(s *C.GenaiStats) Stats {
@@ -155,6 +156,7 @@ func statsFrom(s *C.GenaiStats) Stats {
 		CostNonNumericTokens: uint64(s.cost_non_numeric_tokens),
 		CostPointsDerived:    uint64(s.cost_points_derived),
 		MetricsRenamed:       uint64(s.metrics_renamed),
+		MetricNameCollisions: uint64(s.metric_name_collisions),
 	}
 }
 

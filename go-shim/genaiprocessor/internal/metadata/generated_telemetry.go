@@ -36,6 +36,7 @@ type TelemetryBuilder struct {
 	ProcessorGenaiCostsExisting        metric.Int64Counter
 	ProcessorGenaiErrors               metric.Int64Counter
 	ProcessorGenaiItems                metric.Int64Counter
+	ProcessorGenaiMetricNameCollisions metric.Int64Counter
 	ProcessorGenaiMetricsRenamed       metric.Int64Counter
 	ProcessorGenaiRustCallDuration     metric.Float64Histogram
 	ProcessorGenaiValuesNormalized     metric.Int64Counter
@@ -128,6 +129,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_genai_items",
 		metric.WithDescription("Spans, metric data points or log records passed through the genai processor, by signal. [Development]"),
 		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorGenaiMetricNameCollisions, err = builder.meter.Int64Counter(
+		"otelcol_processor_genai_metric_name_collisions",
+		metric.WithDescription("Metrics given a VictoriaMetrics name that another OTLP name in the same batch got first: both series land under one name. [Development]"),
+		metric.WithUnit("{metric}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorGenaiMetricsRenamed, err = builder.meter.Int64Counter(
