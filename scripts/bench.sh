@@ -122,6 +122,8 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
   if ! skipped go; then
     step "Go: full processor benchmarks (count $COUNT)"
     machine step:go
+    # go-shim/bench is a module of its own: from go-shim/, go.work resolves
+    # ./bench/ and ./bench/cmd/* into it (here and in the steps below).
     commands+=("(cd go-shim && go test -run '^\$' -bench BenchmarkProcessor -benchmem -benchtime ${ITERS}x -count $COUNT ./bench/)")
     (cd go-shim && go test -run '^$' -bench BenchmarkProcessor -benchmem -benchtime "${ITERS}x" -count "$COUNT" -timeout 60m ./bench/) | tee "$OUT/go-bench.txt"
     benchstat=$(go env GOPATH)/bin/benchstat

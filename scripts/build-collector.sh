@@ -25,6 +25,10 @@ fi
 # the repository, and CI may run from a copy without .git.
 case " ${GOFLAGS:-} " in *" -buildvcs=false "*) ;; *) export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" ;; esac
 export CGO_ENABLED=1
+# The generated module resolves the genai component through the manifest's
+# replaces alone, never through go-shim/go.work (the workspace of the
+# component, e2e and bench modules) or a GOWORK from the environment.
+export GOWORK=off
 
 # Go does not hash the static library named in #cgo LDFLAGS: without this
 # stamp, a rebuilt Rust core would leave `go build` believing the binary is
