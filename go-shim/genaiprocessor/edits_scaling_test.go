@@ -45,11 +45,11 @@ func legacySpan(n int) ptrace.Traces {
 // for legacySpan(n), checking the first against the core's whole batch.
 func applyTime(t *testing.T, core *ffi.Processor, n int) time.Duration {
 	batch := legacySpan(n)
-	require.True(t, editsAgree(t, core, tracesCodec, batch, fmt.Sprint(n, " attributes")))
-	_, edits := editsOf(t, core, tracesCodec, batch)
+	require.True(t, editsAgree(t, core, tracesTest, batch, fmt.Sprint(n, " attributes")))
+	_, edits := editsOf(t, core, tracesTest, batch)
 	best := time.Duration(1<<63 - 1)
 	for range 3 {
-		td := tracesCodec.clone(batch)
+		td := tracesTest.clone(batch)
 		start := time.Now()
 		require.NoError(t, applyTraceEdits(td, edits))
 		best = min(best, time.Since(start))
@@ -87,9 +87,9 @@ func TestRepeatedMapKeysSurviveEdits(t *testing.T) {
 	v.PutStr("kX", "second")
 	v.PutEmptyMap("nested").PutStr("n", "1")
 	// Only decoded bytes make a map with a repeated key.
-	in, err := tracesCodec.marshal(td)
+	in, err := tracesTest.marshal(td)
 	require.NoError(t, err)
-	td, err = tracesCodec.unmarshal(bytes.Replace(in, []byte("kX"), []byte("kk"), 1))
+	td, err = tracesTest.unmarshal(bytes.Replace(in, []byte("kX"), []byte("kk"), 1))
 	require.NoError(t, err)
 	want := []string{`kk=first`, `kk=second`, `nested={"n":"1"}`}
 	require.Equal(t, want, pairs(valueOf(t, td, "app.payload").Map()), "the input has the repeat")
@@ -98,9 +98,9 @@ func TestRepeatedMapKeysSurviveEdits(t *testing.T) {
 		config := fmt.Sprintf(`{"normalize":{"remove_originals":%t,"custom_sources":[{"name":"app","attributes":{"app.payload":"gen_ai.app.payload"}}]}}`, removeOriginals)
 		core, err := ffi.New([]byte(config))
 		require.NoError(t, err)
-		require.True(t, editsAgree(t, core, tracesCodec, td, "repeated map keys with "+config))
-		edited := tracesCodec.clone(td)
-		_, edits := editsOf(t, core, tracesCodec, edited)
+		require.True(t, editsAgree(t, core, tracesTest, td, "repeated map keys with "+config))
+		edited := tracesTest.clone(td)
+		_, edits := editsOf(t, core, tracesTest, edited)
 		require.NoError(t, applyTraceEdits(edited, edits))
 		out := valueOf(t, edited, "gen_ai.app.payload")
 		assert.Equal(t, want, pairs(out.Map()), config)

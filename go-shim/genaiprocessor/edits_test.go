@@ -57,38 +57,30 @@ func capturedBatches(t *testing.T) (map[string]ptrace.Traces, map[string]plog.Lo
 	return traces, logs, metrics
 }
 
-// signalCodec is what editsAgree needs of one signal's pdata type.
-type signalCodec[T any] struct {
-	sig       ffi.Signal
-	marshal   func(T) ([]byte, error)
-	unmarshal func([]byte) (T, error)
-	clone     func(T) T
-	apply     func(T, []byte) error
+// testCodec is a signal's codec (batch.go) with a deep copy, for the tests
+// that compare edited copies with the core's whole answer.
+type testCodec[T any] struct {
+	*codec[T]
+	clone func(T) T
 }
 
 var (
-	tracesCodec = signalCodec[ptrace.Traces]{ffi.Traces,
-		(&ptrace.ProtoMarshaler{}).MarshalTraces, (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces,
-		func(td ptrace.Traces) ptrace.Traces { c := ptrace.NewTraces(); td.CopyTo(c); return c },
-		applyTraceEdits}
-	logsCodec = signalCodec[plog.Logs]{ffi.Logs,
-		(&plog.ProtoMarshaler{}).MarshalLogs, (&plog.ProtoUnmarshaler{}).UnmarshalLogs,
-		func(ld plog.Logs) plog.Logs { c := plog.NewLogs(); ld.CopyTo(c); return c },
-		applyLogEdits}
-	metricsCodec = signalCodec[pmetric.Metrics]{ffi.Metrics,
-		(&pmetric.ProtoMarshaler{}).MarshalMetrics, (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics,
-		func(md pmetric.Metrics) pmetric.Metrics { c := pmetric.NewMetrics(); md.CopyTo(c); return c },
-		applyMetricEdits}
+	tracesTest = testCodec[ptrace.Traces]{&tracesCodec,
+		func(td ptrace.Traces) ptrace.Traces { c := ptrace.NewTraces(); td.CopyTo(c); return c }}
+	logsTest = testCodec[plog.Logs]{&logsCodec,
+		func(ld plog.Logs) plog.Logs { c := plog.NewLogs(); ld.CopyTo(c); return c }}
+	metricsTest = testCodec[pmetric.Metrics]{&metricsCodec,
+		func(md pmetric.Metrics) pmetric.Metrics { c := pmetric.NewMetrics(); md.CopyTo(c); return c }}
 )
 
 // editsAgree checks that the core's edits, applied to a copy of batch,
 // give byte for byte (once marshaled) the batch it returns whole; it
 // returns whether the core changed the batch.
-func editsAgree[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batch T, what string) bool {
+func editsAgree[T any](t *testing.T, core *ffi.Processor, c testCodec[T], batch T, what string) bool {
 	in, err := c.marshal(batch)
 	require.NoError(t, err)
 	var want []byte
-	_, err = core.Process(c.sig, in, func(b []byte) error {
+	_, err = core.Process(c.signal, in, func(b []byte) error {
 		whole, err := c.unmarshal(b)
 		require.NoError(t, err)
 		want, err = c.marshal(whole)
@@ -96,9 +88,9 @@ func editsAgree[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batc
 	})
 	require.NoError(t, err)
 	got := c.clone(batch)
-	outcome, err := core.Edit(context.Background(), c.sig, in, func(b []byte, edits bool) error {
+	outcome, err := core.Edit(context.Background(), c.signal, in, func(b []byte, edits bool) error {
 		require.True(t, edits, "%s: whole batch instead of edits", what)
-		return c.apply(got, b)
+		return c.applyEdits(got, b)
 	})
 	require.NoError(t, err)
 	if !outcome.Changed {
@@ -112,10 +104,10 @@ func editsAgree[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batc
 }
 
 // editsOf is batch marshaled and the edits the core answers it with.
-func editsOf[T any](t *testing.T, core *ffi.Processor, c signalCodec[T], batch T) (in, edits []byte) {
+func editsOf[T any](t *testing.T, core *ffi.Processor, c testCodec[T], batch T) (in, edits []byte) {
 	in, err := c.marshal(batch)
 	require.NoError(t, err)
-	_, err = core.Edit(context.Background(), c.sig, in, func(b []byte, isEdits bool) error {
+	_, err = core.Edit(context.Background(), c.signal, in, func(b []byte, isEdits bool) error {
 		require.True(t, isEdits)
 		edits = bytes.Clone(b)
 		return nil
@@ -139,13 +131,13 @@ func TestEditsGiveWhatTheCoreReturnsWhole(t *testing.T) {
 		core, err := ffi.New([]byte(config))
 		require.NoError(t, err)
 		for name, td := range traces {
-			count(editsAgree(t, core, tracesCodec, td, "traces "+name+" with "+config))
+			count(editsAgree(t, core, tracesTest, td, "traces "+name+" with "+config))
 		}
 		for name, ld := range logs {
-			count(editsAgree(t, core, logsCodec, ld, "logs "+name+" with "+config))
+			count(editsAgree(t, core, logsTest, ld, "logs "+name+" with "+config))
 		}
 		for name, md := range metrics {
-			count(editsAgree(t, core, metricsCodec, md, "metrics "+name+" with "+config))
+			count(editsAgree(t, core, metricsTest, md, "metrics "+name+" with "+config))
 		}
 		require.NoError(t, core.Close())
 	}
@@ -158,7 +150,7 @@ func TestMalformedEditsChangeNothing(t *testing.T) {
 	core, err := ffi.New([]byte(`{}`))
 	require.NoError(t, err)
 	defer core.Close()
-	in, edits := editsOf(t, core, tracesCodec, genaiTraces())
+	in, edits := editsOf(t, core, tracesTest, genaiTraces())
 
 	bad := [][]byte{nil, {1}, append(bytes.Clone(edits), 0)}
 	for n := 1; n < len(edits); n++ {
@@ -188,7 +180,7 @@ func TestMalformedMetricEditsChangeNothing(t *testing.T) {
 	core, err := ffi.New([]byte(`{}`))
 	require.NoError(t, err)
 	defer core.Close()
-	in, edits := editsOf(t, core, metricsCodec, genaiMetrics())
+	in, edits := editsOf(t, core, metricsTest, genaiMetrics())
 	bad := [][]byte{nil, append(bytes.Clone(edits), 0)}
 	for n := 1; n < len(edits); n += 7 {
 		bad = append(bad, edits[:n])

@@ -102,87 +102,15 @@ func (p *genaiProcessor) shutdown(context.Context) error {
 }
 
 func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	if !p.mayChangeTraces(td) {
-		p.tel.batch(ctx, ffi.Traces, td.SpanCount())
-		p.tel.skipped(ctx, ffi.Traces)
-		return td, nil
-	}
-	out := td
-	err := p.process(ctx, ffi.Traces, td.SpanCount(),
-		func() int { return p.marshal.traces.TracesSize(td) },
-		func() ([]byte, error) { return p.marshal.traces.MarshalTraces(td) },
-		func(ctx context.Context, core *ffi.Processor, in []byte) (ffi.Outcome, error) {
-			return core.Edit(ctx, ffi.Traces, in, func(b []byte, edits bool) error {
-				if edits {
-					return applyTraceEdits(td, b)
-				}
-				decoded, err := p.unmarshal.traces.UnmarshalTraces(b)
-				if err == nil {
-					out = decoded
-				}
-				return err
-			})
-		})
-	if err != nil {
-		return td, err
-	}
-	return out, nil
+	return processBatch(ctx, p, &tracesCodec, td)
 }
 
 func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
-	if !p.mayChangeMetrics(md) {
-		p.tel.batch(ctx, ffi.Metrics, md.DataPointCount())
-		p.tel.skipped(ctx, ffi.Metrics)
-		return md, nil
-	}
-	out := md
-	err := p.process(ctx, ffi.Metrics, md.DataPointCount(),
-		func() int { return p.marshal.metrics.MetricsSize(md) },
-		func() ([]byte, error) { return p.marshal.metrics.MarshalMetrics(md) },
-		func(ctx context.Context, core *ffi.Processor, in []byte) (ffi.Outcome, error) {
-			return core.Edit(ctx, ffi.Metrics, in, func(b []byte, edits bool) error {
-				if edits {
-					return applyMetricEdits(md, b)
-				}
-				decoded, err := p.unmarshal.metrics.UnmarshalMetrics(b)
-				if err == nil {
-					out = decoded
-				}
-				return err
-			})
-		})
-	if err != nil {
-		return md, err
-	}
-	return out, nil
+	return processBatch(ctx, p, &metricsCodec, md)
 }
 
 func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
-	if !p.mayChangeLogs(ld) {
-		p.tel.batch(ctx, ffi.Logs, ld.LogRecordCount())
-		p.tel.skipped(ctx, ffi.Logs)
-		return ld, nil
-	}
-	out := ld
-	err := p.process(ctx, ffi.Logs, ld.LogRecordCount(),
-		func() int { return p.marshal.logs.LogsSize(ld) },
-		func() ([]byte, error) { return p.marshal.logs.MarshalLogs(ld) },
-		func(ctx context.Context, core *ffi.Processor, in []byte) (ffi.Outcome, error) {
-			return core.Edit(ctx, ffi.Logs, in, func(b []byte, edits bool) error {
-				if edits {
-					return applyLogEdits(ld, b)
-				}
-				decoded, err := p.unmarshal.logs.UnmarshalLogs(b)
-				if err == nil {
-					out = decoded
-				}
-				return err
-			})
-		})
-	if err != nil {
-		return ld, err
-	}
-	return out, nil
+	return processBatch(ctx, p, &logsCodec, ld)
 }
 
 // process marshals one batch and runs it through the core once with call,
