@@ -24,6 +24,7 @@ use prost::Message;
 use super::codec::fields;
 use super::edits::{Edits, Location, Original, Target};
 use super::kv;
+use super::proto::{data, metric, request, resource, resource_items, scope_items};
 
 /// The edits turning `input` into `after`, the stages' result for it, or
 /// `None` when edits cannot express the difference.
@@ -35,7 +36,7 @@ pub fn diff(input: &[u8], after: &ExportMetricsServiceRequest) -> Option<Vec<u8>
     let mut r = 0;
     for f in fields(input) {
         let f = f.ok()?;
-        if f.number == 1 {
+        if f.number == request::RESOURCE_ITEMS {
             let rm = after.resource_metrics.get(r)?;
             walk.resource(f.message().ok()?, rm, r as u32)?;
             r += 1;
@@ -60,9 +61,11 @@ impl<'a> Walk<'a> {
         for f in fields(buf) {
             let f = f.ok()?;
             match f.number {
-                1 if resource.is_none() => resource = Some(f.message().ok()?),
-                1 => return None, // merged by prost
-                2 => {
+                resource_items::RESOURCE if resource.is_none() => {
+                    resource = Some(f.message().ok()?)
+                }
+                resource_items::RESOURCE => return None, // merged by prost
+                resource_items::SCOPE_ITEMS => {
                     let sm = rm.scope_metrics.get(s)?;
                     self.scope(f.message().ok()?, sm, r, s as u32)?;
                     s += 1;
@@ -80,7 +83,7 @@ impl<'a> Walk<'a> {
         };
         self.list(
             resource.unwrap_or_default(),
-            1,
+            resource::ATTRIBUTES,
             result,
             Target::Resource,
             at,
@@ -93,7 +96,7 @@ impl<'a> Walk<'a> {
         for f in fields(buf) {
             let f = f.ok()?;
             match f.number {
-                2 => {
+                scope_items::ITEMS => {
                     let metric = sm.metrics.get(m)?;
                     let at = Location {
                         resource: r,
@@ -104,8 +107,10 @@ impl<'a> Walk<'a> {
                     self.metric(f.message().ok()?, metric, at)?;
                     m += 1;
                 }
-                3 if schema_url.is_none() => schema_url = Some(f.message().ok()?),
-                3 => return None,
+                scope_items::SCHEMA_URL if schema_url.is_none() => {
+                    schema_url = Some(f.message().ok()?)
+                }
+                scope_items::SCHEMA_URL => return None,
                 _ => {}
             }
         }
@@ -132,10 +137,10 @@ impl<'a> Walk<'a> {
         for f in fields(buf) {
             let f = f.ok()?;
             let slot = match f.number {
-                1 => &mut name,
-                2 => &mut description,
-                3 => &mut unit,
-                5 | 7 | 9 | 10 | 11 => {
+                metric::NAME => &mut name,
+                metric::DESCRIPTION => &mut description,
+                metric::UNIT => &mut unit,
+                n if metric::is_data(n) => {
                     if data.is_some() {
                         return None; // a oneof given twice: prost merges
                     }
@@ -159,25 +164,29 @@ impl<'a> Walk<'a> {
         let Some((number, points)) = data else {
             return metric.data.is_none().then_some(());
         };
-        // The field number of the attributes in each kind of point.
-        let (attr_field, results): (u32, Vec<&[KeyValue]>) = match (number, metric.data.as_ref()?) {
-            (5, Data::Gauge(g)) => (7, g.data_points.iter().map(|p| &p.attributes[..]).collect()),
-            (7, Data::Sum(s)) => (7, s.data_points.iter().map(|p| &p.attributes[..]).collect()),
-            (9, Data::Histogram(h)) => {
-                (9, h.data_points.iter().map(|p| &p.attributes[..]).collect())
+        let results: Vec<&[KeyValue]> = match (number, metric.data.as_ref()?) {
+            (metric::GAUGE, Data::Gauge(g)) => {
+                g.data_points.iter().map(|p| &p.attributes[..]).collect()
             }
-            (10, Data::ExponentialHistogram(h)) => {
-                (1, h.data_points.iter().map(|p| &p.attributes[..]).collect())
+            (metric::SUM, Data::Sum(s)) => {
+                s.data_points.iter().map(|p| &p.attributes[..]).collect()
             }
-            (11, Data::Summary(s)) => {
-                (7, s.data_points.iter().map(|p| &p.attributes[..]).collect())
+            (metric::HISTOGRAM, Data::Histogram(h)) => {
+                h.data_points.iter().map(|p| &p.attributes[..]).collect()
+            }
+            (metric::EXPONENTIAL_HISTOGRAM, Data::ExponentialHistogram(h)) => {
+                h.data_points.iter().map(|p| &p.attributes[..]).collect()
+            }
+            (metric::SUMMARY, Data::Summary(s)) => {
+                s.data_points.iter().map(|p| &p.attributes[..]).collect()
             }
             _ => return None,
         };
+        let attr_field = metric::point_attributes(number);
         let mut p = 0;
         for f in fields(points) {
             let f = f.ok()?;
-            if f.number == 1 {
+            if f.number == data::DATA_POINTS {
                 let result = results.get(p)?;
                 let at = Location {
                     event: p as u32,

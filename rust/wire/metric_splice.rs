@@ -14,7 +14,7 @@
 use super::codec::{fields, put_bytes, put_nested, Field};
 use super::edit_reader::{self, Body, Entry, Op};
 use super::edits::Target;
-use super::metric_walk::attributes_field;
+use super::proto::{data, metric, request, resource, resource_items, scope_items};
 use super::{kv, Fallback};
 
 /// The metric batch `input` with `edits` applied.
@@ -39,7 +39,7 @@ pub fn apply<'a>(input: &'a [u8], edits: &'a [u8]) -> Result<Vec<u8>, Fallback> 
     for f in fields(input) {
         let f = f?;
         match f.number {
-            1 => {
+            request::RESOURCE_ITEMS => {
                 let mine = take(&mut rest, r, |e| e.at.resource);
                 s.nested(&mut out, f, mine, Splice::resource)?;
                 r += 1;
@@ -133,13 +133,13 @@ impl<'a> Splice<'a> {
         for f in fields(buf) {
             let f = f?;
             match f.number {
-                1 if !resource_seen => {
+                resource_items::RESOURCE if !resource_seen => {
                     resource_seen = true;
                     self.nested(out, f, &attrs, |s, buf, attrs, out| {
-                        s.list(buf, 1, attrs, out)
+                        s.list(buf, resource::ATTRIBUTES, attrs, out)
                     })?;
                 }
-                2 => {
+                resource_items::SCOPE_ITEMS => {
                     let mine = take(&mut rest, s, |e| e.at.scope);
                     self.nested(out, f, mine, Splice::scope)?;
                     s += 1;
@@ -178,17 +178,19 @@ impl<'a> Splice<'a> {
         for f in fields(buf) {
             let f = f?;
             match f.number {
-                2 => {
+                scope_items::ITEMS => {
                     let mine = take(&mut rest, m, |e| e.at.item);
                     self.nested(out, f, mine, Splice::metric)?;
                     m += 1;
                 }
-                3 if url.is_some() => put_bytes(out, 3, url.take().unwrap_or_default()),
+                scope_items::SCHEMA_URL if url.is_some() => {
+                    put_bytes(out, scope_items::SCHEMA_URL, url.take().unwrap_or_default())
+                }
                 _ => out.extend_from_slice(f.raw),
             }
         }
         if let Some(url) = url {
-            put_bytes(out, 3, url);
+            put_bytes(out, scope_items::SCHEMA_URL, url);
         }
         for batch in appended {
             for metric in batch_metrics(batch)? {
@@ -219,10 +221,11 @@ impl<'a> Splice<'a> {
         for f in fields(buf) {
             let f = f?;
             match f.number {
-                1 if new_name.is_some() => put_text(out, 1, new_name.take()),
-                3 if new_unit.is_some() => put_text(out, 3, new_unit.take()),
-                1 | 3 if name.is_some() => {} // given twice: the walk falls back first
-                5 | 7 | 9 | 10 | 11 if to_points => {
+                metric::NAME if new_name.is_some() => put_text(out, metric::NAME, new_name.take()),
+                metric::UNIT if new_unit.is_some() => put_text(out, metric::UNIT, new_unit.take()),
+                // Given twice: the walk falls back first.
+                metric::NAME | metric::UNIT if name.is_some() => {}
+                n if metric::is_data(n) && to_points => {
                     let (number, payload) = (f.number, f.message()?);
                     put_nested(out, number, payload.len(), |out| {
                         self.data(payload, number, entries, out)
@@ -231,8 +234,8 @@ impl<'a> Splice<'a> {
                 _ => out.extend_from_slice(f.raw),
             }
         }
-        put_text(out, 1, new_name);
-        put_text(out, 3, new_unit);
+        put_text(out, metric::NAME, new_name);
+        put_text(out, metric::UNIT, new_unit);
         Ok(())
     }
 
@@ -244,7 +247,7 @@ impl<'a> Splice<'a> {
         entries: &[Entry<'a>],
         out: &mut Vec<u8>,
     ) -> Result<(), Fallback> {
-        let attributes = attributes_field(number);
+        let attributes = metric::point_attributes(number);
         let mut appended = Vec::new();
         let mut lists = Vec::with_capacity(entries.len());
         for e in entries {
@@ -261,7 +264,7 @@ impl<'a> Splice<'a> {
         let mut p = 0;
         for f in fields(buf) {
             let f = f?;
-            if f.number != 1 {
+            if f.number != data::DATA_POINTS {
                 out.extend_from_slice(f.raw);
                 continue;
             }
@@ -291,7 +294,7 @@ impl<'a> Splice<'a> {
             let data = data.filter(|d| d.number == number).ok_or(Fallback)?;
             for point in fields(data.message()?) {
                 let point = point?;
-                if point.number == 1 {
+                if point.number == data::DATA_POINTS {
                     out.extend_from_slice(point.raw);
                 }
             }
@@ -419,17 +422,17 @@ fn batch_metrics(batch: &[u8]) -> Result<Vec<Field<'_>>, Fallback> {
     let mut metrics = Vec::new();
     for rm in fields(batch) {
         let rm = rm?;
-        if rm.number != 1 {
+        if rm.number != request::RESOURCE_ITEMS {
             continue;
         }
         for sm in fields(rm.message()?) {
             let sm = sm?;
-            if sm.number != 2 {
+            if sm.number != resource_items::SCOPE_ITEMS {
                 continue;
             }
             for m in fields(sm.message()?) {
                 let m = m?;
-                if m.number == 2 {
+                if m.number == scope_items::ITEMS {
                     metrics.push(m);
                 }
             }

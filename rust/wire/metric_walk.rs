@@ -24,6 +24,9 @@ use prost::Message;
 use super::codec::{fields, Field, I64, VARINT};
 use super::edits::{Edits, Location, Original, Target};
 use super::metric_edits::batch_of;
+use super::proto::{
+    data, histogram_point, metric, number_point, request, resource, resource_items, scope_items,
+};
 use super::unchanged_lists::UnchangedLists;
 use super::{kv, Fallback};
 use crate::metric_points::{for_each_point_attrs, point_attrs};
@@ -55,7 +58,7 @@ pub fn edits(p: &Stages, input: &[u8], batch: &mut Batch) -> Result<Option<Vec<u
     let mut r = 0;
     for f in fields(input) {
         let f = f?;
-        if f.number == 1 {
+        if f.number == request::RESOURCE_ITEMS {
             walk.resource(f.message()?, r)?;
             r += 1;
         }
@@ -134,9 +137,9 @@ impl<'a> Walk<'_, 'a> {
         for f in fields(buf) {
             let f = f?;
             match f.number {
-                1 if resource.is_none() => resource = Some(f.message()?),
-                1 => return Err(Fallback), // merged by prost
-                2 => scopes.push(f.message()?),
+                resource_items::RESOURCE if resource.is_none() => resource = Some(f.message()?),
+                resource_items::RESOURCE => return Err(Fallback), // merged by prost
+                resource_items::SCOPE_ITEMS => scopes.push(f.message()?),
                 _ => {}
             }
         }
@@ -149,7 +152,7 @@ impl<'a> Walk<'_, 'a> {
         if let Some(res) = resource {
             for f in fields(res) {
                 let f = f?;
-                if f.number == 1 {
+                if f.number == resource::ATTRIBUTES {
                     let i = attrs.len();
                     attrs.push(KeyValue::default());
                     originals.push(read_attr(f, &mut attrs[i])?);
@@ -185,10 +188,10 @@ impl<'a> Walk<'_, 'a> {
         for f in fields(buf) {
             let f = f?;
             match f.number {
-                1 if scope.is_none() => scope = Some(f.message()?),
-                3 if schema_url.is_none() => schema_url = Some(f.message()?),
-                1 | 3 => return Err(Fallback),
-                2 => metrics.push(f.message()?),
+                scope_items::SCOPE if scope.is_none() => scope = Some(f.message()?),
+                scope_items::SCHEMA_URL if schema_url.is_none() => schema_url = Some(f.message()?),
+                scope_items::SCOPE | scope_items::SCHEMA_URL => return Err(Fallback),
+                scope_items::ITEMS => metrics.push(f.message()?),
                 _ => {}
             }
         }
@@ -231,13 +234,15 @@ impl<'a> Walk<'_, 'a> {
         for f in fields(buf) {
             let f = f?;
             match f.number {
-                1 if name.is_none() => name = Some(f.message()?),
-                3 if unit.is_none() => unit = Some(f.message()?),
-                1 | 3 => return Err(Fallback),
+                metric::NAME if name.is_none() => name = Some(f.message()?),
+                metric::UNIT if unit.is_none() => unit = Some(f.message()?),
+                metric::NAME | metric::UNIT => return Err(Fallback),
                 // A oneof given twice: prost merges.
-                5 | 7 | 9 | 10 | 11 if data.is_some() => return Err(Fallback),
-                5 | 7 | 9 | 10 | 11 => data = Some((f.number, f.message()?)),
-                12 => metadata.push(KeyValue::decode(f.message()?).map_err(|_| Fallback)?),
+                n if metric::is_data(n) && data.is_some() => return Err(Fallback),
+                n if metric::is_data(n) => data = Some((n, f.message()?)),
+                metric::METADATA => {
+                    metadata.push(KeyValue::decode(f.message()?).map_err(|_| Fallback)?)
+                }
                 _ => {}
             }
         }
@@ -282,7 +287,7 @@ impl<'a> Walk<'_, 'a> {
             index: at.item,
             renamed: (metric.name, metric.unit, selected),
         });
-        let Some(kind) = data.map(|(number, _)| attributes_field(number)) else {
+        let Some(kind) = data.map(|(number, _)| metric::point_attributes(number)) else {
             priced.extend(original);
             return Ok(false);
         };
@@ -291,7 +296,7 @@ impl<'a> Walk<'_, 'a> {
         let mut p = 0;
         for f in fields(points) {
             let f = f?;
-            if f.number != 1 {
+            if f.number != data::DATA_POINTS {
                 continue;
             }
             let numbers = self.read_point(f.message()?, kind)?;
@@ -424,12 +429,14 @@ impl<'a> Walk<'_, 'a> {
                 }
                 // Start, time, count and sum: fixed64 and double in both
                 // kinds of histogram point.
-                2..=5 if kind != 7 => {
+                histogram_point::START_TIME_UNIX_NANO..=histogram_point::SUM
+                    if kind != number_point::ATTRIBUTES =>
+                {
                     let v = fixed64(f)?;
                     match f.number {
-                        2 => numbers.start = v,
-                        3 => numbers.time = v,
-                        4 => numbers.count = v,
+                        histogram_point::START_TIME_UNIX_NANO => numbers.start = v,
+                        histogram_point::TIME_UNIX_NANO => numbers.time = v,
+                        histogram_point::COUNT => numbers.count = v,
                         _ => numbers.sum = Some(f64::from_bits(v)),
                     }
                 }
@@ -537,7 +544,10 @@ fn fixed64(f: Field<'_>) -> Result<u64, Fallback> {
 /// stage read.
 fn data_header(number: u32, buf: &[u8]) -> Result<Data, Fallback> {
     let (mut temporality, mut monotonic) = (0, false);
-    if matches!(number, 7 | 9 | 10) {
+    if matches!(
+        number,
+        metric::SUM | metric::HISTOGRAM | metric::EXPONENTIAL_HISTOGRAM
+    ) {
         for f in fields(buf) {
             let f = f?;
             let value = || match f.wire_type {
@@ -546,38 +556,27 @@ fn data_header(number: u32, buf: &[u8]) -> Result<Data, Fallback> {
             };
             match f.number {
                 // An enum: prost keeps the low 32 bits.
-                2 => temporality = value()? as i32,
-                3 if number == 7 => monotonic = value()? != 0,
+                data::AGGREGATION_TEMPORALITY => temporality = value()? as i32,
+                data::IS_MONOTONIC if number == metric::SUM => monotonic = value()? != 0,
                 _ => {}
             }
         }
     }
     Ok(match number {
-        5 => Data::Gauge(Gauge::default()),
-        7 => Data::Sum(Sum {
+        metric::GAUGE => Data::Gauge(Gauge::default()),
+        metric::SUM => Data::Sum(Sum {
             aggregation_temporality: temporality,
             is_monotonic: monotonic,
             ..Default::default()
         }),
-        9 => Data::Histogram(Histogram {
+        metric::HISTOGRAM => Data::Histogram(Histogram {
             aggregation_temporality: temporality,
             ..Default::default()
         }),
-        10 => Data::ExponentialHistogram(ExponentialHistogram {
+        metric::EXPONENTIAL_HISTOGRAM => Data::ExponentialHistogram(ExponentialHistogram {
             aggregation_temporality: temporality,
             ..Default::default()
         }),
         _ => Data::Summary(Summary::default()),
     })
-}
-
-/// The field number of a point's attributes in a metric whose data is in
-/// field `number` (the `data` oneof); histogram points also hold the
-/// numbers [`Walk::read_point`] reads, number points do not (7).
-pub(super) fn attributes_field(number: u32) -> u32 {
-    match number {
-        9 => 9,  // histogram
-        10 => 1, // exponential histogram
-        _ => 7,  // gauge, sum, summary
-    }
 }

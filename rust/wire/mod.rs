@@ -25,6 +25,7 @@ mod kv;
 pub mod metric_edits;
 pub mod metric_splice;
 pub mod metric_walk;
+mod proto;
 mod splice;
 mod unchanged_lists;
 

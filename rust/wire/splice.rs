@@ -11,15 +11,11 @@ use crate::semconv;
 use crate::signal::Signal;
 use crate::stages::{Batch, Stages};
 
-// Field numbers shared by traces and logs: ExportXServiceRequest.resource_x,
-// ResourceX.{resource, scope_x}, ScopeX.{items, schema_url},
-// Resource.attributes.
-const RESOURCE_ITEMS: u32 = 1;
-const RESOURCE: u32 = 1;
-const SCOPE_ITEMS: u32 = 2;
-const ITEMS: u32 = 2;
-const SCHEMA_URL: u32 = 3;
-const RESOURCE_ATTRIBUTES: u32 = 1;
+use super::proto::request::RESOURCE_ITEMS;
+use super::proto::resource::ATTRIBUTES as RESOURCE_ATTRIBUTES;
+use super::proto::resource_items::{RESOURCE, SCOPE_ITEMS};
+use super::proto::scope_items::{ITEMS, SCHEMA_URL};
+use super::proto::{log_record, span, span_event};
 
 /// Messages that carry an attribute list the stages work on.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -34,14 +30,14 @@ impl Item {
     fn attributes_field(self) -> u32 {
         match self {
             Item::Resource => RESOURCE_ATTRIBUTES,
-            Item::Span => 9,      // Span.attributes
-            Item::SpanEvent => 3, // Span.Event.attributes
-            Item::LogRecord => 6, // LogRecord.attributes
+            Item::Span => span::ATTRIBUTES,
+            Item::SpanEvent => span_event::ATTRIBUTES,
+            Item::LogRecord => log_record::ATTRIBUTES,
         }
     }
 
     /// Span.events, the one nested item.
-    const SPAN_EVENTS: u32 = 11;
+    const SPAN_EVENTS: u32 = span::EVENTS;
 
     fn target(self) -> Target {
         match self {
