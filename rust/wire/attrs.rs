@@ -165,7 +165,8 @@ pub struct AttrList<'a> {
 /// instrumentation writes on one item).
 const MAX_SPARE: usize = 256;
 
-fn is_placeholder(kv: &KeyValue) -> bool {
+/// Whether `kv` stands for an attribute no stage reads, kept as its bytes.
+pub(super) fn is_placeholder(kv: &KeyValue) -> bool {
     kv.key.is_empty() && kv.value.is_none()
 }
 

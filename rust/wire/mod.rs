@@ -22,6 +22,7 @@ mod codec;
 mod edit_reader;
 pub mod edits;
 mod kv;
+mod list_diff;
 pub mod metric_edits;
 pub mod metric_splice;
 pub mod metric_walk;
