@@ -15,6 +15,10 @@
 //!   null the pointer).
 //! - No function unwinds into C: a panic becomes `GENAI_STATUS_PANIC` with
 //!   its message.
+//!
+//! The whole C ABI is this one file, over 500 lines: it is what cbindgen
+//! reads for the header and where every `unsafe` block of the crate is,
+//! so a reviewer audits the boundary in one place.
 
 use std::collections::HashMap;
 use std::ffi::c_char;

@@ -1,6 +1,11 @@
 //! Rewriting one attribute list. A first pass only looks keys up and checks
 //! whether anything would change, so lists without work cost no allocation;
 //! a second pass does the work.
+//!
+//!
+//! One module, over 500 lines: the first pass over a list (which rules
+//! apply, which keys are present) and the rewrite it feeds share the
+//! per-list key analysis.
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
