@@ -17,8 +17,8 @@
 //!   its message.
 //!
 //! The whole C ABI is this one file, over 500 lines: it is what cbindgen
-//! reads for the header and where every `unsafe` block of the crate is,
-//! so a reviewer audits the boundary in one place.
+//! reads for the header and holds every `unsafe` block of the boundary,
+//! so a reviewer audits it in one place.
 
 use std::collections::HashMap;
 use std::ffi::c_char;
