@@ -74,7 +74,7 @@ impl Processor {
     ///
     /// Batches that cannot contain anything to change are answered without
     /// decoding. The rest are processed on the wire (`wire`, docs/wire.md):
-    /// spans and logs spliced, metrics walked into edits that are then
+    /// spans and logs walked and written, metrics walked into edits that are then
     /// applied to the input's bytes; anything the wire paths leave alone
     /// by the reference path. A malformed batch is an error; the caller
     /// passes it on as is.
@@ -87,11 +87,11 @@ impl Processor {
             Signal::Metrics => {
                 wire::metric_walk::edits(&self.stages, input, &mut batch).and_then(|edits| {
                     edits
-                        .map(|e| wire::metric_splice::apply(input, &e))
+                        .map(|e| wire::apply_edits::apply(input, &e))
                         .transpose()
                 })
             }
-            _ => wire::splice(&self.stages, signal, input, &mut batch, None),
+            _ => wire::span_log_walk::walk(&self.stages, signal, input, &mut batch, None),
         };
         match output {
             Ok(output) => Ok(finish(batch, output)),
@@ -113,7 +113,7 @@ impl Processor {
         }
         let mut batch = Batch::default();
         let mut edits = wire::edits::Edits::default();
-        match wire::splice(&self.stages, signal, input, &mut batch, Some(&mut edits)) {
+        match wire::span_log_walk::walk(&self.stages, signal, input, &mut batch, Some(&mut edits)) {
             Ok(None) => Ok(finish(batch, None)),
             Ok(Some(_)) if !edits.unrepresentable => {
                 let mut outcome = finish(batch, Some(edits.finish()));
@@ -128,7 +128,7 @@ impl Processor {
 
     /// Metrics as edits: walked on the wire ([`crate::wire::metric_walk`]),
     /// or else the reference path, then the difference between its result
-    /// and the input ([`crate::wire::metric_edits`]).
+    /// and the input ([`crate::wire::metric_diff`]).
     fn metric_edits(&self, input: &[u8]) -> Result<Outcome, ProcessError> {
         let mut batch = Batch::default();
         if let Ok(edits) = wire::metric_walk::edits(&self.stages, input, &mut batch) {
@@ -144,7 +144,7 @@ impl Processor {
         }
         let edits = match batch.legacy_upgraded {
             true => None,
-            false => wire::metric_edits::diff(input, &req),
+            false => wire::metric_diff::diff(input, &req),
         };
         let edited = edits.is_some();
         let mut outcome = finish(batch, Some(edits.unwrap_or_else(|| req.encode_to_vec())));

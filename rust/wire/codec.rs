@@ -1,4 +1,4 @@
-//! The protobuf wire format at the level the splice needs: fields read as
+//! The protobuf wire format at the level the wire walks need: fields read as
 //! borrowed slices, and length-delimited fields written with their length
 //! patched in afterwards.
 

@@ -1,6 +1,6 @@
 //! Reads back the edit format written by [`super::edits`]: its entries,
 //! their ops, and an edit value as the `AnyValue` protobuf bytes it stands
-//! for. The edits module replays its own ops with it; [`super::metric_splice`]
+//! for. The edits module replays its own ops with it; [`super::apply_edits`]
 //! applies a metric batch's edits to the input's bytes.
 //!
 //! The reader checks every length against the buffer and answers `None`

@@ -21,7 +21,7 @@ use hashbrown::DefaultHashBuilder;
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
 
-use super::attrs::is_placeholder;
+use super::attr_list::is_placeholder;
 use super::edit_reader::Reader;
 use super::kv;
 use super::list_diff::{ops, renames, Op};

@@ -62,7 +62,7 @@ pub fn split(entry: &[u8]) -> Option<Parts<'_>> {
 
 /// Decodes an attribute into `slot`, as `KeyValue::decode` would, reusing
 /// the slot's strings (a slot from an earlier list: see
-/// `wire::attrs::AttrList`). `parts` is [`split`]'s answer for `entry`,
+/// `wire::attr_list::AttrList`). `parts` is [`split`]'s answer for `entry`,
 /// when it has one. Filling the slot in place spares moving the struct
 /// through `Result`s and, with reused strings, most allocations.
 pub fn decode_into(

@@ -7,7 +7,7 @@
 
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
-use super::attrs::is_placeholder;
+use super::attr_list::is_placeholder;
 use super::edits::{encode_any_value, Original};
 use crate::attrs::same_key;
 use crate::hash::FxHasher;

@@ -9,7 +9,7 @@
 //! an allocation per string.
 //!
 //! What it cannot do gives [`Fallback`], and the caller takes the prost
-//! path and diffs its result ([`super::metric_edits`]), the reference this
+//! path and diffs its result ([`super::metric_diff`]), the reference this
 //! walk is tested against (`tests/metric_edits.rs`, the `fast_path_diff`
 //! fuzz target): scopes with legacy metrics (upgrading them may turn
 //! counters into histograms), lists edits cannot express, and input not
@@ -27,7 +27,7 @@ use prost::Message;
 
 use super::codec::{fields, Field, I64, VARINT};
 use super::edits::{Edits, Location, Original, Target};
-use super::metric_edits::batch_of;
+use super::metric_diff::batch_of;
 use super::proto::{
     data, histogram_point, metric, number_point, request, resource, resource_items, scope_items,
 };

@@ -1,10 +1,18 @@
-//! The wire-level paths: for spans and logs ([`splice`]), walks a batch's
+//! The wire-level paths: for spans and logs ([`span_log_walk`]), walks a batch's
 //! protobuf bytes down to the attribute lists, hands the stages only the
 //! attributes they may read (decoded directly, or by prost when unusual),
 //! and copies every other byte through; for metrics ([`metric_walk`]),
 //! decodes only what the stages read and answers with edits, which
-//! [`metric_splice`] applies to the input's bytes when the whole batch is
-//! asked for.
+//! [`apply_edits`] applies to the input's bytes when the whole batch is
+//! asked for. Where the metric walk leaves a batch to the prost reference,
+//! [`metric_diff`] turns the reference's result into edits.
+//!
+//! Modules by concern: [`proto`] (field numbers) and `codec` (the
+//! protobuf reader) are the format; `kv` and `attr_list` decode the
+//! attribute lists a stage reads; the two walks; [`edits`] writes the
+//! edit buffer, `list_diff` finds one list's ops, `edit_reader` reads it
+//! back for [`apply_edits`]; `unchanged_lists` remembers lists the metric
+//! walk met before.
 //!
 //! The prost path in [`crate::signals`] stays the reference: on input whose
 //! shape the walk does not fully understand (groups, malformed framing, a
@@ -17,20 +25,18 @@
 //! is not UTF-8, this path passes the batch on with its GenAI attributes
 //! processed and the rest as received.
 
-mod attrs;
+pub mod apply_edits;
+mod attr_list;
 mod codec;
 mod edit_reader;
 pub mod edits;
 mod kv;
 mod list_diff;
-pub mod metric_edits;
-pub mod metric_splice;
+pub mod metric_diff;
 pub mod metric_walk;
-mod proto;
-mod splice;
+pub mod proto;
+pub mod span_log_walk;
 mod unchanged_lists;
-
-pub use splice::splice;
 
 /// The walk met input it leaves to the reference path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -115,10 +115,10 @@ PROFILE_CALLS = 11  # scripts/bench.sh: one warm-up call + PROFILE_ITERS=10
 # name); the first (largest) matching line of each is taken.
 CATEGORIES = [
     ("reference walk + all stages (signals::*::process)", r"otelcol_genai::signals::\w+::process$"),
-    ("wire walk + all stages (wire::splice)", r"otelcol_genai::wire::splice::splice$"),
+    ("wire walk + all stages (wire::span_log_walk)", r"otelcol_genai::wire::span_log_walk::walk$"),
     ("metric wire walk + all stages (metric_walk::edits)", r"otelcol_genai::wire::metric_walk::edits$"),
-    ("metric edits applied to the input's bytes (metric_splice::apply)",
-     r"otelcol_genai::wire::metric_splice::apply$"),
+    ("metric edits applied to the input's bytes (apply_edits::apply)",
+     r"otelcol_genai::wire::apply_edits::apply$"),
     ("normalization (Rules::apply)", r"otelcol_genai::normalize::apply::<impl [^>]*Rules>::apply$"),
     ("cost on spans/logs (Pricer::annotate)", r"otelcol_genai::pricing::annotate::<impl [^>]*Pricer>::annotate$"),
     ("pricing table lookup", r"otelcol_genai::pricing::table::Table::lookup$"),
@@ -130,9 +130,9 @@ CATEGORIES = [
 # prost's share is counted from self costs: inlining spreads its inclusive
 # costs over many lines. Its functions and the generated message code.
 PROST_FN = re.compile(r"^(<)?(prost::|opentelemetry_proto::)|drop_in_place<opentelemetry_proto")
-WALKS = ("reference walk + all stages (signals::*::process)", "wire walk + all stages (wire::splice)",
+WALKS = ("reference walk + all stages (signals::*::process)", "wire walk + all stages (wire::span_log_walk)",
          "metric wire walk + all stages (metric_walk::edits)")
-APPLY = "metric edits applied to the input's bytes (metric_splice::apply)"
+APPLY = "metric edits applied to the input's bytes (apply_edits::apply)"
 # Allocator entry points counted as "malloc/free themselves": glibc's, and
 # mimalloc's (the collector build's allocator, feature `mimalloc`).
 ALLOC_FNS = ("_int_malloc", "_int_free", "malloc", "free", "malloc_consolidate", "unlink_chunk.constprop.0",
@@ -197,7 +197,7 @@ def profile(wl, crit):
     out.append(f"| malloc/free themselves (self) | {alloc / total:.1%} |")
     out.append("")
     share = {label: next((n for n, fn in incl if re.search(pat, fn)), 0) / total for label, pat in CATEGORIES}
-    wire = share["wire walk + all stages (wire::splice)"] + share[WALKS[2]] > 0
+    wire = share["wire walk + all stages (wire::span_log_walk)"] + share[WALKS[2]] > 0
     stages = sum(share[l] for l in WALKS)
     biggest = max(((l, v) for l, v in share.items() if l not in WALKS + (APPLY,)), key=lambda x: x[1])
     path = ("the wire path (rust/wire: the walk copies what no stage reads and decodes only the "

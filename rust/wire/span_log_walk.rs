@@ -2,7 +2,7 @@
 //! (request -> resource -> scope -> item, same field numbers); they differ
 //! in the items.
 
-use super::attrs::{AttrList, Interest};
+use super::attr_list::{AttrList, Interest};
 use super::codec::{fields, put_bytes, put_nested, Field};
 use super::edits::{Edits, Location, Target};
 use super::Fallback;
@@ -52,7 +52,7 @@ impl Item {
 /// Processes a trace or log batch on the wire. `Ok(None)`: nothing
 /// changed, keep the input. With `edits`, the changes are recorded there
 /// ([`Edits`]) instead, and the output, when `Some`, is not a batch.
-pub fn splice(
+pub fn walk(
     p: &Stages,
     signal: Signal,
     input: &[u8],
