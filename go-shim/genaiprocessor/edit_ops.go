@@ -21,11 +21,17 @@ import (
 // made on the map, a scan of it per set; anything else rebuilds the list
 // once (rebuilder), in time linear in the list and the ops.
 func applyOps(attrs pcommon.Map, ops []editOp, rb *rebuilder, strs interner) {
+	small := len(ops)*attrs.Len() <= maxScannedSets
 	for i := range ops {
-		if ops[i].op != ffi.EditOpSet || len(ops)*attrs.Len() > maxScannedSets {
+		switch {
+		case ops[i].op == ffi.EditOpSet && small:
+			continue
+		case small:
+			rb.applyScanning(attrs, ops, strs)
+		default:
 			rb.apply(attrs, ops, strs)
-			return
 		}
+		return
 	}
 	attrs.EnsureCapacity(attrs.Len() + len(ops))
 	for i := range ops {
@@ -69,10 +75,12 @@ type rebuilder struct {
 	old     []pcommon.Value
 	// The keys the ops name and the chain of each, by slot; index finds
 	// the slot of a key when there are many.
-	named  []string
-	index  map[string]int
-	chains []chain
-	keys   []string // the result's keys, in order
+	named     []string
+	index     map[string]int
+	indexed   bool // index holds named (more than maxScannedNames of them)
+	indexSize int  // the most keys index was made or used for
+	chains    []chain
+	keys      []string // the result's keys, in order
 	// built is the map a result is built in before it moves into the
 	// list's; MoveTo leaves it empty, and reusing it spares two
 	// allocations per list (NewMap's slice header and state).
@@ -95,24 +103,29 @@ type rebuilt struct {
 type chain struct{ head, tail int }
 
 // maxScannedNames is the number of keys the ops name past which they are
-// found through a map rather than compared one by one with each key.
-const maxScannedNames = 8
+// found through a map rather than compared one by one with each key. A
+// metric point's ops name a few dozen keys (each label renamed, the
+// resource labels set); comparing strings that differ, mostly in length,
+// costs less than hashing each of them, and the work per attribute stays
+// bounded by this constant.
+const maxScannedNames = 48
 
 // name sets up the slots of the keys ops name.
 func (rb *rebuilder) name(ops []editOp) {
-	rb.named, rb.chains, rb.index = rb.named[:0], rb.chains[:0], nil
+	rb.named, rb.chains, rb.indexed = rb.named[:0], rb.chains[:0], false
 	add := func(k string) {
 		if rb.slot(k) < 0 {
-			if rb.index != nil {
+			if rb.indexed {
 				rb.index[k] = len(rb.named)
 			}
 			rb.named = append(rb.named, k)
 			rb.chains = append(rb.chains, chain{-1, -1})
-			if rb.index == nil && len(rb.named) > maxScannedNames {
-				rb.index = make(map[string]int, 2*len(ops))
+			if !rb.indexed && len(rb.named) > maxScannedNames {
+				rb.newIndex(2 * len(ops))
 				for i, k := range rb.named {
 					rb.index[k] = i
 				}
+				rb.indexed = true
 			}
 		}
 	}
@@ -124,9 +137,25 @@ func (rb *rebuilder) name(ops []editOp) {
 	}
 }
 
+// newIndex empties the index for up to n keys. A small one is reused
+// from list to list; one that grew past maxReusedIndex is dropped, since
+// clearing a map costs its capacity, not its entries.
+func (rb *rebuilder) newIndex(n int) {
+	if rb.index == nil || rb.indexSize > maxReusedIndex || n > maxReusedIndex {
+		rb.index = make(map[string]int, n)
+		rb.indexSize = n
+		return
+	}
+	clear(rb.index)
+	rb.indexSize = max(rb.indexSize, n)
+}
+
+// maxReusedIndex is the most keys an index is sized for and still reused.
+const maxReusedIndex = 1024
+
 // slot is the slot of a key the ops name, -1 for any other.
 func (rb *rebuilder) slot(k string) int {
-	if rb.index != nil {
+	if rb.indexed {
 		if i, ok := rb.index[k]; ok {
 			return i
 		}
@@ -200,6 +229,62 @@ func (rb *rebuilder) apply(attrs pcommon.Map, ops []editOp, strs interner) {
 			}
 		}
 	}
+	rb.build(attrs, strs)
+}
+
+// applyScanning is apply for a short list with few ops (ops times
+// attributes at most maxScannedSets): each op finds its key by scanning
+// the list, which costs less there than chaining the keys the ops name.
+// The same Map semantics, the same result.
+func (rb *rebuilder) applyScanning(attrs pcommon.Map, ops []editOp, strs interner) {
+	rb.entries, rb.old = rb.entries[:0], rb.old[:0]
+	for k, v := range attrs.All() {
+		rb.entries = append(rb.entries, rebuilt{key: k, old: len(rb.old), next: -1})
+		rb.old = append(rb.old, v)
+	}
+	first := func(k string) int {
+		for i := range rb.entries {
+			if e := &rb.entries[i]; !e.dead && e.key == k {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := range ops {
+		op := &ops[i]
+		switch op.op {
+		case ffi.EditOpDelete:
+			for j := range rb.entries {
+				if rb.entries[j].key == op.key {
+					rb.entries[j].dead = true
+				}
+			}
+		case ffi.EditOpSet:
+			if at := first(op.key); at >= 0 {
+				rb.entries[at].old, rb.entries[at].set = -1, op
+			} else {
+				rb.entries = append(rb.entries, rebuilt{key: op.key, old: -1, set: op, next: -1})
+			}
+		case ffi.EditOpRename:
+			at := first(op.key)
+			if at < 0 {
+				continue // as deleting an absent key
+			}
+			moved := rb.entries[at]
+			rb.entries[at].dead = true
+			if to := first(op.to); to >= 0 {
+				rb.entries[to].old, rb.entries[to].set = moved.old, moved.set
+			} else {
+				rb.entries = append(rb.entries, rebuilt{key: op.to, old: moved.old, set: moved.set, next: -1})
+			}
+		}
+	}
+	rb.build(attrs, strs)
+}
+
+// build makes attrs the live entries, in order, their values moved from
+// the old list or set by the ops.
+func (rb *rebuilder) build(attrs pcommon.Map, strs interner) {
 	rb.keys = rb.keys[:0]
 	live := rb.entries[:0]
 	for _, e := range rb.entries {

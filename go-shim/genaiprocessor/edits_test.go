@@ -276,13 +276,24 @@ func pairs(m pcommon.Map) []string {
 // present key, onto itself).
 func TestRebuiltListsEqualOpsOneByOne(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	keys := []string{"a", "b", "c", "d", "e", "f", "a_", "b_"}
+	few := []string{"a", "b", "c", "d", "e", "f", "a_", "b_"}
+	// Lists whose ops name more keys than maxScannedNames (found through
+	// the rebuilder's index) and more attributes than maxScannedSets
+	// allows to scan.
+	var many []string
+	for i := range 3 * maxScannedNames {
+		many = append(many, fmt.Sprint("k", i))
+	}
 	var rb rebuilder
 	// The last list rebuilt, and what it held: building the next one in
 	// the rebuilder's reused map must not touch it.
 	var prev pcommon.Map
 	var prevPairs []string
 	for n := 0; n < 5000; n++ {
+		keys := few
+		if n%7 == 0 {
+			keys = many
+		}
 		var listKeys []string
 		for range rng.IntN(2 * len(keys)) {
 			listKeys = append(listKeys, keys[rng.IntN(len(keys))])
