@@ -39,6 +39,8 @@ mod signal;
 pub mod signals;
 pub mod stages;
 pub mod stats;
+#[cfg(test)]
+mod test_rng;
 mod wire;
 
 pub use config::Config;

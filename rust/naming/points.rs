@@ -302,13 +302,8 @@ mod tests {
             "a.b", "a_b", "a-b", "a/b", "1.b", "key_1_b", "_a.b", "key_a_b", "é.b", "key__b", "",
             "__a.b", "__a_b",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::TestRng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng.below(n);
         for round in 0..2000 {
             let len = if round % 10 == 0 {
                 40 + next(60)

@@ -492,13 +492,8 @@ mod tests {
     fn pairwise_and_hashed_checks_agree() {
         let names = ["a", "b", "c", "d", "e"];
         let values: Vec<KeyValue> = names.iter().map(|k| kv(k, "v")).collect();
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::TestRng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: usize| rng.below(n);
         let mut agreed = [0; 2];
         for _ in 0..20_000 {
             let decoded: Vec<Original> = (0..next(6))
