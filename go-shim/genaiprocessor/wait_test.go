@@ -113,6 +113,7 @@ func TestShutdownDoesNotWaitForTheCore(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	defer func() { require.NoError(t, tel.Shutdown(context.Background())) }()
 	p := waitProcessor(t, tel)
+	p.budget = newInflight(1 << 30) // counted, so the test sees the batch take its bytes
 
 	type result struct {
 		out ptrace.Traces
@@ -123,7 +124,16 @@ func TestShutdownDoesNotWaitForTheCore(t *testing.T) {
 		out, err, _ := timed(p)
 		done <- result{out, err}
 	}()
-	time.Sleep(full / 3) // inside the core's call: marshaling takes milliseconds
+	// Once the batch holds its bytes it is marshaled within milliseconds
+	// and then inside the core's call, which takes most of full (on a
+	// machine that got three times faster since coreTime, still over
+	// full/3): a tenth of full later it is there.
+	require.Eventually(t, func() bool {
+		p.budget.mu.Lock()
+		defer p.budget.mu.Unlock()
+		return p.budget.used > 0
+	}, full, time.Millisecond, "the batch took its bytes")
+	time.Sleep(full / 10)
 	start := time.Now()
 	require.NoError(t, p.shutdown(context.Background()))
 	stopped := time.Since(start)
