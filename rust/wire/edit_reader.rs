@@ -8,7 +8,7 @@
 //! never panics.
 
 use super::codec::{put_bytes, put_nested, put_tag, put_varint, I64, VARINT};
-use super::edits::{Location, APPENDED_METRICS, APPENDED_POINTS, METRIC_NAME, REPEAT, SCHEMA_URL};
+use super::edits::Location;
 use crate::edit_format::*;
 
 /// A cursor over an edit buffer; ranges it returns index `buf`.
@@ -183,14 +183,14 @@ pub fn entries(edits: &[u8]) -> Option<Vec<Entry<'_>>> {
         let target = r.u8()?;
         let [resource, scope, item, event] = [r.u32()?, r.u32()?, r.u32()?, r.u32()?];
         let body = match target {
-            SCHEMA_URL => Body::SchemaUrl(r.bytes()?),
-            METRIC_NAME => Body::MetricName {
+            GENAI_EDIT_TARGET_SCHEMA_URL => Body::SchemaUrl(r.bytes()?),
+            GENAI_EDIT_TARGET_METRIC_NAME => Body::MetricName {
                 name: r.bytes()?,
                 unit: r.bytes()?,
             },
-            APPENDED_POINTS => Body::AppendedPoints(r.bytes()?),
-            APPENDED_METRICS => Body::AppendedMetrics(r.bytes()?),
-            _ if r.buf.get(r.at..r.at + 4) == Some(&REPEAT.to_le_bytes()[..]) => {
+            GENAI_EDIT_TARGET_APPENDED_POINTS => Body::AppendedPoints(r.bytes()?),
+            GENAI_EDIT_TARGET_APPENDED_METRICS => Body::AppendedMetrics(r.bytes()?),
+            _ if r.buf.get(r.at..r.at + 4) == Some(&GENAI_EDIT_REPEAT.to_le_bytes()[..]) => {
                 r.at += 4;
                 Body::Ops(last_ops)
             }

@@ -38,12 +38,6 @@ pub enum Target {
     DataPoint = fmt::GENAI_EDIT_TARGET_DATA_POINT as isize,
 }
 
-pub(super) use fmt::GENAI_EDIT_REPEAT as REPEAT;
-pub(super) use fmt::GENAI_EDIT_TARGET_APPENDED_METRICS as APPENDED_METRICS;
-pub(super) use fmt::GENAI_EDIT_TARGET_APPENDED_POINTS as APPENDED_POINTS;
-pub(super) use fmt::GENAI_EDIT_TARGET_METRIC_NAME as METRIC_NAME;
-pub(super) use fmt::GENAI_EDIT_TARGET_SCHEMA_URL as SCHEMA_URL;
-
 /// Indices of the list's messages (unused ones 0).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Location {
@@ -129,13 +123,13 @@ impl Edits {
 
     /// Records that the scope at `at` gets `schema_url`.
     pub fn schema_url(&mut self, at: Location, schema_url: &[u8]) {
-        self.header(SCHEMA_URL, at);
+        self.header(fmt::GENAI_EDIT_TARGET_SCHEMA_URL, at);
         put_bytes(&mut self.buf, schema_url);
     }
 
     /// Records that the metric at `at` is renamed, its unit set.
     pub fn metric_name(&mut self, at: Location, name: &str, unit: &str) {
-        self.header(METRIC_NAME, at);
+        self.header(fmt::GENAI_EDIT_TARGET_METRIC_NAME, at);
         put_bytes(&mut self.buf, name.as_bytes());
         put_bytes(&mut self.buf, unit.as_bytes());
     }
@@ -143,14 +137,14 @@ impl Edits {
     /// Records points appended to the metric at `at`, given as an encoded
     /// metric batch (see the format).
     pub fn appended_points(&mut self, at: Location, batch: &[u8]) {
-        self.header(APPENDED_POINTS, at);
+        self.header(fmt::GENAI_EDIT_TARGET_APPENDED_POINTS, at);
         put_bytes(&mut self.buf, batch);
     }
 
     /// Records metrics appended to the scope at `at`, given as an encoded
     /// metric batch (see the format).
     pub fn appended_metrics(&mut self, at: Location, batch: &[u8]) {
-        self.header(APPENDED_METRICS, at);
+        self.header(fmt::GENAI_EDIT_TARGET_APPENDED_METRICS, at);
         put_bytes(&mut self.buf, batch);
     }
 
@@ -188,7 +182,8 @@ impl Edits {
                     Bytes::Buf(..) => j >= decoded.len(),
                 });
             self.header(target as u8, at);
-            self.buf.extend_from_slice(&REPEAT.to_le_bytes());
+            self.buf
+                .extend_from_slice(&fmt::GENAI_EDIT_REPEAT.to_le_bytes());
             return;
         }
         let added_keys = &mut self.added_keys;
@@ -236,7 +231,8 @@ impl Edits {
                     .is_some_and(|r| self.buf[r.clone()] == self.buf[start..])
                 {
                     self.buf.truncate(start);
-                    self.buf.extend_from_slice(&REPEAT.to_le_bytes());
+                    self.buf
+                        .extend_from_slice(&fmt::GENAI_EDIT_REPEAT.to_le_bytes());
                 } else {
                     self.last_ops = Some(start..self.buf.len());
                     self.forget_replay();
@@ -264,7 +260,8 @@ impl Edits {
             return false;
         }
         self.header(target as u8, at);
-        self.buf.extend_from_slice(&REPEAT.to_le_bytes());
+        self.buf
+            .extend_from_slice(&fmt::GENAI_EDIT_REPEAT.to_le_bytes());
         true
     }
 

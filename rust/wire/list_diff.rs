@@ -192,7 +192,7 @@ fn distinct<'x>(keys: impl ExactSizeIterator<Item = &'x [u8]>) -> bool {
 
 /// Turns a deleted attribute and a later appended one with the same value
 /// into a rename (pairs taken in order), which carries no value and, being the same from item to item,
-/// lets [`REPEAT`] stand for a whole list's ops. The deletion moves to the
+/// lets a repeat (`GENAI_EDIT_REPEAT`) stand for a whole list's ops. The deletion moves to the
 /// rename; so that nothing sees the attribute it leaves in place longer,
 /// the appended key must be new to the list (or the deleted key itself,
 /// a move) and the deleted key must not be set again.
