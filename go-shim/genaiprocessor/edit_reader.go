@@ -181,9 +181,6 @@ func (in interner) str(b []byte) string {
 	return s
 }
 
-// repeatOps in place of an op count: the previous list entry's ops again.
-const repeatOps = ffi.EditRepeat
-
 // editOp is one op of a list entry, read once and applied to every list
 // a repeat names. A set's value is kept as read for strings, booleans,
 // integers and doubles; any other kind is read again from raw when applied.

@@ -270,7 +270,7 @@ func walkEdits(b []byte, locate locator, appended []pmetric.MetricSlice) ([]pmet
 			continue
 		}
 		// The ops, or the previous list entry's again.
-		if r.peekU32() == repeatOps {
+		if r.peekU32() == ffi.EditRepeat {
 			r.u32()
 			if ops == nil {
 				return nil, fmt.Errorf("%w: a repeat without ops before it", errEdits)
