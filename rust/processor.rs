@@ -159,13 +159,6 @@ impl Processor {
         wire::metric_walk::edits(&self.stages, input, &mut Batch::default()).is_ok()
     }
 
-    /// Whether a stage may read a resource, span, span event or log record
-    /// attribute named `key`: normalization reads it, or it is a GenAI key
-    /// ([`Self::is_genai_key`]). The wire path decodes exactly these.
-    pub fn reads_attribute(&self, key: &[u8]) -> bool {
-        self.stages.reads_attribute(key)
-    }
-
     /// Whether a resource, span, span event or log record attribute key
     /// holds one of the prefilter's needles (as every key a GenAI source
     /// table maps and every key the cost stage reads does). A trace or log
