@@ -226,6 +226,58 @@ typedef struct GenaiResult {
   struct GenaiBuffer error;
 } GenaiResult;
 
+/*
+ What one call of the `genai` connector did (`genai_connector_consume`,
+ `genai_connector_flush`). Counts are for that call; `series_active` and
+ `state_bytes` are the state after it.
+ */
+typedef struct GenaiSpanMetricsStats {
+  /*
+   Spans decoded (a batch with no GenAI attribute key is not decoded).
+   */
+  uint64_t spans;
+  /*
+   Model calls counted into series.
+   */
+  uint64_t calls;
+  /*
+   Spans that are no model call (wrappers, agents, tools, plain spans).
+   */
+  uint64_t skipped_not_call;
+  /*
+   Model calls left to their source's own GenAI metrics (`derive`).
+   */
+  uint64_t skipped_source_metrics;
+  /*
+   Calls counted into the overflow series (cardinality limit reached).
+   */
+  uint64_t overflowed;
+  /*
+   Series created.
+   */
+  uint64_t series_created;
+  /*
+   Series dropped after `expiration` without a call.
+   */
+  uint64_t series_expired;
+  /*
+   Series held, the overflow series not included.
+   */
+  uint64_t series_active;
+  /*
+   Histogram data points exported.
+   */
+  uint64_t points;
+  /*
+   Of those, zero points at a series' start time.
+   */
+  uint64_t zero_points;
+  /*
+   Bytes the series hold (keys and histograms).
+   */
+  uint64_t state_bytes;
+} GenaiSpanMetricsStats;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -385,6 +437,89 @@ enum GenaiStatus genai_metric_name_is_genai(GenaiHandle handle,
                                             size_t name_len,
                                             bool *is_genai,
                                             struct GenaiBuffer *err);
+
+/*
+ Checks a JSON connector configuration without creating a connector, as
+ `genai_config_validate` does for a processor.
+
+ # Safety
+ As for `genai_config_validate`.
+ */
+enum GenaiStatus genai_connector_config_validate(const uint8_t *config,
+                                                 size_t config_len,
+                                                 struct GenaiBuffer *err);
+
+/*
+ Creates a `genai` connector (GenAI spans in, GenAI metrics out) from a
+ JSON configuration; on success writes its handle to `out`. Its series
+ are its own: two connectors never share state.
+
+ # Safety
+ As for `genai_processor_new`.
+ */
+enum GenaiStatus genai_connector_new(const uint8_t *config,
+                                     size_t config_len,
+                                     GenaiHandle *out,
+                                     struct GenaiBuffer *err);
+
+/*
+ Destroys a connector and its series (flush first to keep them). Calls
+ already running finish normally; later ones get
+ `GENAI_STATUS_INVALID_HANDLE`.
+ */
+enum GenaiStatus genai_connector_free(GenaiHandle handle);
+
+/*
+ Counts the model calls of one OTLP `ExportTraceServiceRequest`
+ (protobuf bytes) at `now_unix_nano`, the caller's clock. `*stats`
+ receives what the call did (zeroed on error). A malformed batch is
+ `GENAI_STATUS_DECODE` and counts nothing.
+
+ # Safety
+ `data` points to `len` readable bytes (or is null with length 0) that
+ stay unmodified during the call; `stats` points to a writable
+ `GenaiSpanMetricsStats`; `err` is null or points to a writable
+ `GenaiBuffer`, which receives the message on failure and must then be
+ freed with `genai_buffer_free`.
+ */
+enum GenaiStatus genai_connector_consume(GenaiHandle handle,
+                                         const uint8_t *data,
+                                         size_t len,
+                                         uint64_t now_unix_nano,
+                                         struct GenaiSpanMetricsStats *stats,
+                                         struct GenaiBuffer *err);
+
+/*
+ As `genai_attribute_key_is_genai`, for a connector: a trace batch none
+ of whose resource, span or span event attribute keys is a GenAI key
+ counts no call in `genai_connector_consume`, so a caller that checks
+ its keys can skip serializing it.
+
+ # Safety
+ As for `genai_attribute_key_is_genai`.
+ */
+enum GenaiStatus genai_connector_attribute_key_is_genai(GenaiHandle handle,
+                                                        const uint8_t *key,
+                                                        size_t key_len,
+                                                        bool *is_genai,
+                                                        struct GenaiBuffer *err);
+
+/*
+ Writes the connector's metrics at `now_unix_nano` to `*metrics`: an
+ OTLP `ExportMetricsServiceRequest` (protobuf bytes, Rust-owned: free
+ with `genai_buffer_free`), empty when no series has a total. Series idle
+ past the configured expiration are dropped first. `*stats` receives the
+ points written and the state left.
+
+ # Safety
+ `metrics` points to a writable `GenaiBuffer`; `stats` points to a
+ writable `GenaiSpanMetricsStats`; `err` as for `genai_connector_consume`.
+ */
+enum GenaiStatus genai_connector_flush(GenaiHandle handle,
+                                       uint64_t now_unix_nano,
+                                       struct GenaiBuffer *metrics,
+                                       struct GenaiSpanMetricsStats *stats,
+                                       struct GenaiBuffer *err);
 
 /*
  Releases every buffer of a result and leaves it empty; null is ignored.

@@ -26,9 +26,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 
+use crate::error::ConfigError;
 use crate::processor::Processor;
 use crate::signal::Signal;
-use crate::stats::Stats;
+use crate::span_metrics::SpanMetrics;
+use crate::stats::{SpanMetricsStats, Stats};
 
 /// Outcome of a call.
 #[repr(C)]
@@ -139,17 +141,50 @@ impl GenaiResult {
     };
 }
 
-/// Live processors by handle. Handles come from a counter and are never
-/// reused, so a stale handle finds nothing instead of another processor.
-static REGISTRY: LazyLock<RwLock<HashMap<GenaiHandle, Arc<Processor>>>> =
-    LazyLock::new(|| RwLock::new(HashMap::new()));
-static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
+/// Live handles of one kind. Handles come from one counter for every
+/// kind and are never reused, so a stale handle, or one of another kind,
+/// finds nothing instead of another object.
+struct Registry<T>(LazyLock<RwLock<HashMap<GenaiHandle, Arc<T>>>>);
 
-fn lookup(handle: GenaiHandle) -> Option<Arc<Processor>> {
+static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
+/// Live processors.
+static PROCESSORS: Registry<Processor> = Registry::new();
+/// Live connectors.
+static CONNECTORS: Registry<SpanMetrics> = Registry::new();
+
+impl<T> Registry<T> {
+    const fn new() -> Self {
+        Self(LazyLock::new(|| RwLock::new(HashMap::new())))
+    }
+
     // A poisoned lock only means a panic happened elsewhere while it was
     // held; the map itself is always consistent (insert/remove are atomic).
-    let map = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
-    map.get(&handle).cloned()
+    fn get(&self, handle: GenaiHandle) -> Option<Arc<T>> {
+        let map = self.0.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&handle).cloned()
+    }
+
+    fn insert(&self, value: T) -> GenaiHandle {
+        let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
+        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        map.insert(handle, Arc::new(value));
+        handle
+    }
+
+    fn remove(&self, handle: GenaiHandle) -> Option<Arc<T>> {
+        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        map.remove(&handle)
+    }
+}
+
+/// The live processor `handle` names, or the error that says it is none.
+fn processor(handle: GenaiHandle) -> Result<Arc<Processor>, (GenaiStatus, String)> {
+    PROCESSORS.get(handle).ok_or_else(|| {
+        (
+            GenaiStatus::InvalidHandle,
+            format!("unknown genai handle {handle}"),
+        )
+    })
 }
 
 /// Runs `f`, turning a panic into `GENAI_STATUS_PANIC` and its message.
@@ -223,17 +258,10 @@ pub unsafe extern "C" fn genai_config_validate(
     config_len: usize,
     err: *mut GenaiBuffer,
 ) -> GenaiStatus {
-    let (status, msg) = guarded(|| {
-        // SAFETY: forwarded caller contract.
-        let bytes = unsafe { input(config, config_len) }?;
-        // The collector validates before it builds: this call is the first
-        // to parse the built-in pricing table (see `genai_processor_new`).
-        crate::alloc::one_time(|| Processor::from_json(bytes).map(drop))
-            .map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))
-    });
-    // SAFETY: forwarded caller contract.
-    unsafe { report(err, msg) };
-    status
+    // SAFETY: forwarded caller contract. The collector validates before
+    // it builds: this call is the first to parse the built-in pricing
+    // table (see `create`).
+    unsafe { validate(config, config_len, err, Processor::from_json) }
 }
 
 /// Creates a processor from a JSON configuration (the `genai` section of the
@@ -252,6 +280,53 @@ pub unsafe extern "C" fn genai_processor_new(
     out: *mut GenaiHandle,
     err: *mut GenaiBuffer,
 ) -> GenaiStatus {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        create(
+            config,
+            config_len,
+            out,
+            err,
+            &PROCESSORS,
+            Processor::from_json,
+        )
+    }
+}
+
+/// Checks a configuration by building from it, as `genai_*_new` would.
+///
+/// # Safety
+/// As for `genai_config_validate`.
+unsafe fn validate<T>(
+    config: *const u8,
+    config_len: usize,
+    err: *mut GenaiBuffer,
+    build: fn(&[u8]) -> Result<T, ConfigError>,
+) -> GenaiStatus {
+    let (status, msg) = guarded(|| {
+        // SAFETY: forwarded caller contract.
+        let bytes = unsafe { input(config, config_len) }?;
+        crate::alloc::one_time(|| build(bytes).map(drop))
+            .map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))
+    });
+    // SAFETY: forwarded caller contract.
+    unsafe { report(err, msg) };
+    status
+}
+
+/// Builds an object from a configuration and registers it under a new
+/// handle, written to `out`.
+///
+/// # Safety
+/// As for `genai_processor_new`.
+unsafe fn create<T>(
+    config: *const u8,
+    config_len: usize,
+    out: *mut GenaiHandle,
+    err: *mut GenaiBuffer,
+    registry: &Registry<T>,
+    build: fn(&[u8]) -> Result<T, ConfigError>,
+) -> GenaiStatus {
     let (status, msg) = guarded(|| {
         if out.is_null() {
             return Err((GenaiStatus::InvalidArgument, "null handle pointer".into()));
@@ -260,13 +335,9 @@ pub unsafe extern "C" fn genai_processor_new(
         let bytes = unsafe { input(config, config_len) }?;
         // Parsing the built-in pricing table frees megabytes the collector
         // would otherwise hold until the next calls reuse them.
-        let processor = crate::alloc::one_time(|| Processor::from_json(bytes))
+        let built = crate::alloc::one_time(|| build(bytes))
             .map_err(|e| (GenaiStatus::InvalidConfig, e.to_string()))?;
-        let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
-        REGISTRY
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(handle, Arc::new(processor));
+        let handle = registry.insert(built);
         // SAFETY: `out` is non-null (checked) and writable by contract.
         unsafe { out.write(handle) };
         Ok(())
@@ -276,25 +347,25 @@ pub unsafe extern "C" fn genai_processor_new(
     status
 }
 
+/// Unregisters `handle`; what still runs on it finishes first.
+fn destroy<T>(registry: &Registry<T>, handle: GenaiHandle, kind: &str) -> GenaiStatus {
+    guarded(|| {
+        registry.remove(handle).map(drop).ok_or_else(|| {
+            (
+                GenaiStatus::InvalidHandle,
+                format!("unknown genai {kind}handle {handle}"),
+            )
+        })
+    })
+    .0
+}
+
 /// Destroys a processor. Calls already running on it finish normally; later
 /// calls with the handle return `GENAI_STATUS_INVALID_HANDLE`, and so does
 /// destroying it again.
 #[no_mangle]
 pub extern "C" fn genai_processor_free(handle: GenaiHandle) -> GenaiStatus {
-    guarded(|| {
-        let removed = REGISTRY
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&handle);
-        match removed {
-            Some(_) => Ok(()),
-            None => Err((
-                GenaiStatus::InvalidHandle,
-                format!("unknown genai handle {handle}"),
-            )),
-        }
-    })
-    .0
+    destroy(&PROCESSORS, handle, "")
 }
 
 /// What a process call returns for a changed batch.
@@ -324,12 +395,7 @@ unsafe fn process(
     unsafe { out.write(GenaiResult::EMPTY) };
     let mut result = GenaiResult::EMPTY;
     let (status, msg) = guarded(|| {
-        let processor = lookup(handle).ok_or_else(|| {
-            (
-                GenaiStatus::InvalidHandle,
-                format!("unknown genai handle {handle}"),
-            )
-        })?;
+        let processor = processor(handle)?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { input(data, len) }?;
         let outcome = match mode {
@@ -485,7 +551,11 @@ pub unsafe extern "C" fn genai_attribute_key_is_genai(
     err: *mut GenaiBuffer,
 ) -> GenaiStatus {
     // SAFETY: forwarded caller contract.
-    unsafe { tell(handle, key, key_len, is_genai, err, Processor::is_genai_key) }
+    unsafe {
+        tell(key, key_len, is_genai, err, |key| {
+            Ok(processor(handle)?.is_genai_key(key))
+        })
+    }
 }
 
 /// Whether the metric name given by the `name_len` bytes at `name` is a
@@ -507,14 +577,9 @@ pub unsafe extern "C" fn genai_metric_name_is_genai(
 ) -> GenaiStatus {
     // SAFETY: forwarded caller contract.
     unsafe {
-        tell(
-            handle,
-            name,
-            name_len,
-            is_genai,
-            err,
-            Processor::is_genai_metric_name,
-        )
+        tell(name, name_len, is_genai, err, |name| {
+            Ok(processor(handle)?.is_genai_metric_name(name))
+        })
     }
 }
 
@@ -525,30 +590,182 @@ pub unsafe extern "C" fn genai_metric_name_is_genai(
 /// `answer` is null or points to a writable `bool`; `err` is null or points
 /// to a writable `GenaiBuffer`.
 unsafe fn tell(
-    handle: GenaiHandle,
     bytes: *const u8,
     len: usize,
     answer: *mut bool,
     err: *mut GenaiBuffer,
-    question: fn(&Processor, &[u8]) -> bool,
+    question: impl FnOnce(&[u8]) -> Result<bool, (GenaiStatus, String)>,
 ) -> GenaiStatus {
     if answer.is_null() {
         return GenaiStatus::InvalidArgument;
     }
     let (status, msg) = guarded(|| {
-        let processor = lookup(handle).ok_or_else(|| {
-            (
-                GenaiStatus::InvalidHandle,
-                format!("unknown genai handle {handle}"),
-            )
-        })?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { input(bytes, len) }?;
-        let told = question(&processor, bytes);
+        let told = question(bytes)?;
         // SAFETY: `answer` is non-null (checked above) and writable by contract.
         unsafe { answer.write(told) };
         Ok(())
     });
+    // SAFETY: forwarded caller contract.
+    unsafe { report(err, msg) };
+    status
+}
+
+fn connector(handle: GenaiHandle) -> Result<Arc<SpanMetrics>, (GenaiStatus, String)> {
+    CONNECTORS.get(handle).ok_or_else(|| {
+        (
+            GenaiStatus::InvalidHandle,
+            format!("unknown genai connector handle {handle}"),
+        )
+    })
+}
+
+/// Checks a JSON connector configuration without creating a connector, as
+/// `genai_config_validate` does for a processor.
+///
+/// # Safety
+/// As for `genai_config_validate`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_connector_config_validate(
+    config: *const u8,
+    config_len: usize,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    // SAFETY: forwarded caller contract.
+    unsafe { validate(config, config_len, err, SpanMetrics::from_json) }
+}
+
+/// Creates a `genai` connector (GenAI spans in, GenAI metrics out) from a
+/// JSON configuration; on success writes its handle to `out`. Its series
+/// are its own: two connectors never share state.
+///
+/// # Safety
+/// As for `genai_processor_new`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_connector_new(
+    config: *const u8,
+    config_len: usize,
+    out: *mut GenaiHandle,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        create(
+            config,
+            config_len,
+            out,
+            err,
+            &CONNECTORS,
+            SpanMetrics::from_json,
+        )
+    }
+}
+
+/// Destroys a connector and its series (flush first to keep them). Calls
+/// already running finish normally; later ones get
+/// `GENAI_STATUS_INVALID_HANDLE`.
+#[no_mangle]
+pub extern "C" fn genai_connector_free(handle: GenaiHandle) -> GenaiStatus {
+    destroy(&CONNECTORS, handle, "connector ")
+}
+
+/// Counts the model calls of one OTLP `ExportTraceServiceRequest`
+/// (protobuf bytes) at `now_unix_nano`, the caller's clock. `*stats`
+/// receives what the call did (zeroed on error). A malformed batch is
+/// `GENAI_STATUS_DECODE` and counts nothing.
+///
+/// # Safety
+/// `data` points to `len` readable bytes (or is null with length 0) that
+/// stay unmodified during the call; `stats` points to a writable
+/// `GenaiSpanMetricsStats`; `err` is null or points to a writable
+/// `GenaiBuffer`, which receives the message on failure and must then be
+/// freed with `genai_buffer_free`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_connector_consume(
+    handle: GenaiHandle,
+    data: *const u8,
+    len: usize,
+    now_unix_nano: u64,
+    stats: *mut SpanMetricsStats,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    if stats.is_null() {
+        return GenaiStatus::InvalidArgument;
+    }
+    let mut counted = SpanMetricsStats::default();
+    let (status, msg) = guarded(|| {
+        let connector = connector(handle)?;
+        // SAFETY: forwarded caller contract.
+        let bytes = unsafe { input(data, len) }?;
+        counted = connector
+            .consume(bytes, now_unix_nano)
+            .map_err(|e| (GenaiStatus::Decode, e.to_string()))?;
+        Ok(())
+    });
+    // SAFETY: `stats` is non-null (checked above) and writable by contract.
+    unsafe { stats.write(counted) };
+    // SAFETY: forwarded caller contract.
+    unsafe { report(err, msg) };
+    status
+}
+
+/// As `genai_attribute_key_is_genai`, for a connector: a trace batch none
+/// of whose resource, span or span event attribute keys is a GenAI key
+/// counts no call in `genai_connector_consume`, so a caller that checks
+/// its keys can skip serializing it.
+///
+/// # Safety
+/// As for `genai_attribute_key_is_genai`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_connector_attribute_key_is_genai(
+    handle: GenaiHandle,
+    key: *const u8,
+    key_len: usize,
+    is_genai: *mut bool,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        tell(key, key_len, is_genai, err, |key| {
+            Ok(connector(handle)?.is_genai_key(key))
+        })
+    }
+}
+
+/// Writes the connector's metrics at `now_unix_nano` to `*metrics`: an
+/// OTLP `ExportMetricsServiceRequest` (protobuf bytes, Rust-owned: free
+/// with `genai_buffer_free`), empty when no series has a total. Series idle
+/// past the configured expiration are dropped first. `*stats` receives the
+/// points written and the state left.
+///
+/// # Safety
+/// `metrics` points to a writable `GenaiBuffer`; `stats` points to a
+/// writable `GenaiSpanMetricsStats`; `err` as for `genai_connector_consume`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_connector_flush(
+    handle: GenaiHandle,
+    now_unix_nano: u64,
+    metrics: *mut GenaiBuffer,
+    stats: *mut SpanMetricsStats,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    if metrics.is_null() || stats.is_null() {
+        return GenaiStatus::InvalidArgument;
+    }
+    let mut out = GenaiBuffer::EMPTY;
+    let mut flushed = SpanMetricsStats::default();
+    let (status, msg) = guarded(|| {
+        let (bytes, s) = connector(handle)?.flush(now_unix_nano);
+        out = GenaiBuffer::from_vec(bytes.unwrap_or_default());
+        flushed = s;
+        Ok(())
+    });
+    // SAFETY: both non-null (checked above) and writable by contract.
+    unsafe {
+        metrics.write(out);
+        stats.write(flushed);
+    }
     // SAFETY: forwarded caller contract.
     unsafe { report(err, msg) };
     status

@@ -37,6 +37,7 @@ pub mod processor;
 pub mod semconv;
 mod signal;
 pub mod signals;
+pub mod span_metrics;
 pub mod stages;
 pub mod stats;
 #[cfg(test)]

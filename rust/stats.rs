@@ -36,6 +36,36 @@ pub struct Stats {
     pub metric_name_collisions: u64,
 }
 
+/// What one call of the `genai` connector did (`genai_connector_consume`,
+/// `genai_connector_flush`). Counts are for that call; `series_active` and
+/// `state_bytes` are the state after it.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SpanMetricsStats {
+    /// Spans decoded (a batch with no GenAI attribute key is not decoded).
+    pub spans: u64,
+    /// Model calls counted into series.
+    pub calls: u64,
+    /// Spans that are no model call (wrappers, agents, tools, plain spans).
+    pub skipped_not_call: u64,
+    /// Model calls left to their source's own GenAI metrics (`derive`).
+    pub skipped_source_metrics: u64,
+    /// Calls counted into the overflow series (cardinality limit reached).
+    pub overflowed: u64,
+    /// Series created.
+    pub series_created: u64,
+    /// Series dropped after `expiration` without a call.
+    pub series_expired: u64,
+    /// Series held, the overflow series not included.
+    pub series_active: u64,
+    /// Histogram data points exported.
+    pub points: u64,
+    /// Of those, zero points at a series' start time.
+    pub zero_points: u64,
+    /// Bytes the series hold (keys and histograms).
+    pub state_bytes: u64,
+}
+
 impl Stats {
     /// Adds every counter of `other` to `self`.
     pub fn add(&mut self, other: &Stats) {

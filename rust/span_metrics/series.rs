@@ -1,0 +1,411 @@
+//! The connector's state: one series per attribute set, each holding the
+//! histograms of the calls it counted, bounded in number (the cardinality
+//! limit, then one overflow series) and in the bytes of each key (values
+//! cut at `max_value_bytes`, at most [`MAX_DIMENSIONS`](super::config::MAX_DIMENSIONS)
+//! configured keys), so the whole state is bounded by the configuration
+//! whatever the spans say.
+
+use hashbrown::HashMap;
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+
+use super::call::Call;
+
+/// The histograms of a series, in the order [`Series::hists`] holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Duration = 0,
+    InputTokens = 1,
+    OutputTokens = 2,
+    TimeToFirstToken = 3,
+    Cost = 4,
+}
+
+pub const MEASURES: [Measure; 5] = [
+    Measure::Duration,
+    Measure::InputTokens,
+    Measure::OutputTokens,
+    Measure::TimeToFirstToken,
+    Measure::Cost,
+];
+
+/// `gen_ai.client.operation.duration`: the semantic conventions' advice.
+pub const DURATION_BOUNDS: &[f64] = &[
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
+/// `gen_ai.client.token.usage`: the semantic conventions' advice.
+pub const TOKEN_BOUNDS: &[f64] = &[
+    1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
+    16777216.0, 67108864.0,
+];
+/// `gen_ai.server.time_to_first_token`: the semantic conventions' advice.
+pub const TTFT_BOUNDS: &[f64] = &[
+    0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+/// `gen_ai.usage.cost` (USD per call; no convention advises any): decades
+/// and halves from a millionth of a dollar to ten dollars.
+pub const COST_BOUNDS: &[f64] = &[
+    0.000001, 0.000005, 0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0,
+    5.0, 10.0,
+];
+
+impl Measure {
+    pub fn bounds(self) -> &'static [f64] {
+        match self {
+            Measure::Duration => DURATION_BOUNDS,
+            Measure::InputTokens | Measure::OutputTokens => TOKEN_BOUNDS,
+            Measure::TimeToFirstToken => TTFT_BOUNDS,
+            Measure::Cost => COST_BOUNDS,
+        }
+    }
+
+    fn of(self, call: &Call) -> Option<f64> {
+        match self {
+            Measure::Duration => Some(call.duration_s),
+            Measure::InputTokens => call.input_tokens,
+            Measure::OutputTokens => call.output_tokens,
+            Measure::TimeToFirstToken => call.ttft_s,
+            Measure::Cost => call.cost_usd,
+        }
+    }
+}
+
+/// One explicit-bucket histogram.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hist {
+    /// `bounds.len() + 1` buckets, the last one unbounded.
+    pub counts: Vec<u64>,
+    pub count: u64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Start of the totals (cumulative: when the series began counting
+    /// this measure; delta: the window's start).
+    pub start: u64,
+    /// Its zero point at `start` has been emitted (cumulative only).
+    pub announced: bool,
+}
+
+impl Hist {
+    fn new(buckets: usize, start: u64) -> Self {
+        Self {
+            counts: vec![0; buckets],
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            start,
+            announced: false,
+        }
+    }
+
+    fn record(&mut self, bounds: &[f64], v: f64) {
+        // Explicit buckets are upper-inclusive: (bound[i-1], bound[i]].
+        let i = bounds.partition_point(|b| *b < v);
+        self.counts[i] += 1;
+        self.count += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+    }
+}
+
+/// One attribute set and its histograms.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Values of the configured resource dimensions (the instance is added
+    /// when exported).
+    pub resource: Vec<Option<Value>>,
+    /// Values of the point attributes ([`super::call::POINT_KEYS`], then
+    /// the configured dimensions); empty for the overflow series.
+    pub point: Vec<Option<Value>>,
+    /// The overflow series (`otel.metric.overflow=true`, no other attribute).
+    pub overflow: bool,
+    pub hists: [Option<Hist>; 5],
+    /// When a call was last counted (expiry).
+    pub updated: u64,
+    /// Bytes its key takes, counted once in the map and once here.
+    key_bytes: usize,
+}
+
+/// How the table took a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    Existing,
+    New,
+    Overflow,
+}
+
+/// Every series, their index by key, and the bounds.
+#[derive(Debug)]
+pub struct Table {
+    /// Series key -> index in `series`. hashbrown's default hasher is
+    /// seeded per map, so senders cannot aim keys at one bucket.
+    index: HashMap<Vec<u8>, usize>,
+    pub series: Vec<Series>,
+    overflow: Option<usize>,
+    limit: usize,
+    max_value_bytes: usize,
+    /// A reusable buffer for the key of the call at hand.
+    key: Vec<u8>,
+}
+
+impl Table {
+    pub fn new(limit: usize, max_value_bytes: usize) -> Self {
+        Self {
+            index: HashMap::new(),
+            series: Vec::new(),
+            overflow: None,
+            limit,
+            max_value_bytes,
+            key: Vec::new(),
+        }
+    }
+
+    /// Series other than the overflow series.
+    pub fn active(&self) -> usize {
+        self.series.len() - usize::from(self.overflow.is_some())
+    }
+
+    /// Bytes held by series keys and histograms (what grows with series).
+    pub fn bytes(&self) -> usize {
+        self.series
+            .iter()
+            .map(|s| {
+                2 * s.key_bytes
+                    + std::mem::size_of::<Series>()
+                    + s.hists
+                        .iter()
+                        .flatten()
+                        .map(|h| 8 * h.counts.len() + 48)
+                        .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Counts `call` (with the span's resource values, already [`cut`]) at
+    /// time `now`.
+    pub fn record(&mut self, resource: &[Option<Value>], mut call: Call, now: u64) -> Taken {
+        cut(&mut call.dims, self.max_value_bytes);
+        self.key.clear();
+        encode(&mut self.key, resource);
+        encode(&mut self.key, &call.dims);
+        let (at, taken) = match self.index.get(self.key.as_slice()) {
+            Some(&i) => (i, Taken::Existing),
+            None if self.active() < self.limit => {
+                let i = self.series.len();
+                self.series.push(Series {
+                    resource: resource.to_vec(),
+                    point: std::mem::take(&mut call.dims),
+                    overflow: false,
+                    hists: Default::default(),
+                    updated: now,
+                    key_bytes: self.key.len(),
+                });
+                self.index.insert(self.key.clone(), i);
+                (i, Taken::New)
+            }
+            None => (self.overflow_series(now), Taken::Overflow),
+        };
+        let series = &mut self.series[at];
+        series.updated = now;
+        for m in MEASURES {
+            if let Some(v) = m.of(&call) {
+                let bounds = m.bounds();
+                series.hists[m as usize]
+                    .get_or_insert_with(|| Hist::new(bounds.len() + 1, now))
+                    .record(bounds, v);
+            }
+        }
+        taken
+    }
+
+    fn overflow_series(&mut self, now: u64) -> usize {
+        *self.overflow.get_or_insert_with(|| {
+            self.series.push(Series {
+                resource: Vec::new(),
+                point: Vec::new(),
+                overflow: true,
+                hists: Default::default(),
+                updated: now,
+                key_bytes: 0,
+            });
+            self.series.len() - 1
+        })
+    }
+
+    /// Drops the series not updated since `before`; returns how many.
+    pub fn expire(&mut self, before: u64) -> usize {
+        let n = self.series.len();
+        self.series.retain(|s| s.updated >= before);
+        let expired = n - self.series.len();
+        if expired > 0 {
+            self.reindex();
+        }
+        expired
+    }
+
+    /// Delta temporality: every total starts again from zero at `now`.
+    pub fn reset(&mut self, now: u64) {
+        for s in &mut self.series {
+            for h in s.hists.iter_mut().flatten() {
+                *h = Hist::new(h.counts.len(), now);
+            }
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        self.overflow = None;
+        for (i, s) in self.series.iter().enumerate() {
+            if s.overflow {
+                self.overflow = Some(i);
+                continue;
+            }
+            self.key.clear();
+            encode(&mut self.key, &s.resource);
+            encode(&mut self.key, &s.point);
+            self.index.insert(self.key.clone(), i);
+        }
+    }
+}
+
+/// Cuts string values to `max` bytes at a character boundary.
+pub fn cut(values: &mut [Option<Value>], max: usize) {
+    for v in values.iter_mut().flatten() {
+        if let Value::StringValue(s) = v {
+            if s.len() > max {
+                let mut end = max;
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                s.truncate(end);
+            }
+        }
+    }
+}
+
+/// Appends a self-delimiting encoding of `values` (so that no two lists
+/// of values share a key).
+pub(super) fn encode(key: &mut Vec<u8>, values: &[Option<Value>]) {
+    for v in values {
+        let (tag, bytes): (u8, std::borrow::Cow<[u8]>) = match v {
+            None => (0, (&[][..]).into()),
+            Some(Value::StringValue(s)) => (1, s.as_bytes().into()),
+            Some(Value::IntValue(i)) => (2, i.to_le_bytes().to_vec().into()),
+            Some(Value::BoolValue(b)) => (3, vec![u8::from(*b)].into()),
+            // `call::dim_value` keeps no other type.
+            Some(_) => (4, (&[][..]).into()),
+        };
+        key.push(tag);
+        key.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        key.extend_from_slice(&bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attrs::string;
+
+    fn call(model: &str, input: f64) -> Call {
+        Call {
+            dims: vec![Some(string("chat")), Some(string(model))],
+            duration_s: 0.05,
+            input_tokens: Some(input),
+            output_tokens: None,
+            ttft_s: None,
+            cost_usd: Some(0.001),
+        }
+    }
+
+    #[test]
+    fn same_attributes_same_series() {
+        let mut t = Table::new(10, 256);
+        let res = [Some(string("svc"))];
+        assert_eq!(t.record(&res, call("a", 100.0), 1), Taken::New);
+        assert_eq!(t.record(&res, call("a", 300.0), 2), Taken::Existing);
+        assert_eq!(t.record(&res, call("b", 1.0), 3), Taken::New);
+        assert_eq!(
+            t.record(&[Some(string("other"))], call("a", 1.0), 3),
+            Taken::New
+        );
+        assert_eq!(t.active(), 3);
+        let h = t.series[0].hists[Measure::InputTokens as usize]
+            .as_ref()
+            .unwrap();
+        assert_eq!((h.count, h.sum, h.min, h.max), (2, 400.0, 100.0, 300.0));
+        // 100 in (64, 256], 300 in (256, 1024]
+        assert_eq!(h.counts[4], 1);
+        assert_eq!(h.counts[5], 1);
+        assert!(t.series[0].hists[Measure::OutputTokens as usize].is_none());
+    }
+
+    #[test]
+    fn buckets_are_upper_inclusive() {
+        let mut h = Hist::new(DURATION_BOUNDS.len() + 1, 0);
+        h.record(DURATION_BOUNDS, 0.01);
+        h.record(DURATION_BOUNDS, 0.010001);
+        h.record(DURATION_BOUNDS, 1000.0);
+        assert_eq!(h.counts[0], 1);
+        assert_eq!(h.counts[1], 1);
+        assert_eq!(h.counts[DURATION_BOUNDS.len()], 1);
+    }
+
+    #[test]
+    fn past_the_limit_calls_go_to_one_overflow_series() {
+        let mut t = Table::new(2, 256);
+        for i in 0..100 {
+            t.record(&[], call(&format!("m{i}"), 1.0), 1);
+        }
+        assert_eq!(t.active(), 2);
+        assert_eq!(t.series.len(), 3);
+        let o = t.series.iter().find(|s| s.overflow).unwrap();
+        assert_eq!(o.hists[0].as_ref().unwrap().count, 98);
+        // Known series still count past the limit.
+        assert_eq!(t.record(&[], call("m0", 1.0), 2), Taken::Existing);
+    }
+
+    #[test]
+    fn long_values_are_cut_so_keys_stay_bounded() {
+        let mut t = Table::new(10, 16);
+        t.record(&[], call(&"é".repeat(1000), 1.0), 1);
+        let Some(Value::StringValue(m)) = &t.series[0].point[1] else {
+            panic!()
+        };
+        assert_eq!(m.len(), 16);
+        // Two names equal in their first 16 bytes share the series.
+        assert_eq!(
+            t.record(&[], call(&"é".repeat(999), 1.0), 1),
+            Taken::Existing
+        );
+    }
+
+    #[test]
+    fn expired_series_go_and_the_rest_stay_findable() {
+        let mut t = Table::new(3, 256);
+        t.record(&[], call("old", 1.0), 1);
+        t.record(&[], call("new", 1.0), 10);
+        for i in 0..5 {
+            t.record(&[], call(&format!("x{i}"), 1.0), 10);
+        }
+        assert_eq!(t.expire(5), 1);
+        assert_eq!(t.active(), 2);
+        assert_eq!(t.record(&[], call("new", 1.0), 11), Taken::Existing);
+        assert_eq!(t.record(&[], call("old", 1.0), 11), Taken::New);
+        assert_eq!(t.record(&[], call("x4", 1.0), 11), Taken::Overflow);
+    }
+
+    #[test]
+    fn keys_do_not_collide_across_value_boundaries() {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        encode(&mut a, &[Some(string("ab")), Some(string("c"))]);
+        encode(&mut b, &[Some(string("a")), Some(string("bc"))]);
+        assert_ne!(a, b);
+        a.clear();
+        b.clear();
+        encode(&mut a, &[None, Some(string(""))]);
+        encode(&mut b, &[Some(string("")), None]);
+        assert_ne!(a, b);
+    }
+}
