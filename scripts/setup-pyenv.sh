@@ -7,6 +7,7 @@
 #   openlit-1.33.23       openlit 1.33.23, from before the gen_ai.system -> gen_ai.provider.name rename
 #   otel-openai-v2-2.4b0  opentelemetry-instrumentation-openai-v2 2.4b0 + OTel SDK/OTLP exporter
 #   otel-openai-v2-2.1b0  the same instrumentation's older 2.1b0 (gen_ai.system era)
+#   openinference-0.1.66  openinference-instrumentation-openai 0.1.66 + OTel SDK/OTLP exporter (traces only)
 #   runner                pytest + opentelemetry-proto (the test and the OTLP capture sink)
 # Each is installed from tests/realinstr/requirements/<name>.txt, a full `pip freeze` of a
 # working resolution, with --no-deps: exactly those versions, no resolver surprises.
@@ -23,7 +24,7 @@ root="${GENAI_PYENV_DIR:-$repo/build/pyenv}"
 python="${PYTHON:-python3}"
 
 if [ "$#" -eq 0 ]; then
-  set -- openlit-1.45.0 openlit-1.33.23 otel-openai-v2-2.4b0 otel-openai-v2-2.1b0 runner
+  set -- openlit-1.45.0 openlit-1.33.23 otel-openai-v2-2.4b0 otel-openai-v2-2.1b0 openinference-0.1.66 runner
 fi
 
 pyver="$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"

@@ -39,6 +39,8 @@ class Library:
     errors_in_metrics: bool = True
     # does the library record token usage of streamed calls in its metrics?
     stream_tokens_in_metrics: bool = True
+    # does the library send metrics at all? (OpenInference: traces only)
+    sends_metrics: bool = True
 
     @property
     def python(self) -> Path:
@@ -71,6 +73,14 @@ LIBRARIES: list[Library] = [
         "otel_openai_v2_app.py",
         uninstrumented=frozenset({"embeddings"}),
         stream_tokens_in_metrics=False,
+    ),
+    # Traces only (no metrics, no logs). OpenInference's OpenAI instrumentation patches the
+    # openai client alone: the app makes no Anthropic call.
+    Library(
+        "openinference-0.1.66",
+        "openinference-0.1.66",
+        "openinference_app.py",
+        sends_metrics=False,
     ),
 ]
 BY_NAME = {lib.name: lib for lib in LIBRARIES}

@@ -8,13 +8,14 @@ VictoriaMetrics/VictoriaLogs); stdlib only, any Python >= 3.9 runs it (the app i
 the library's venv from scripts/setup-pyenv.sh). Exit status 2: the library's venv is missing.
 
 Prints one JSON object on stdout:
-  library, version, venv, sdk_name, computes_cost  - the library set-up (harness.LIBRARIES)
+  library, version, venv, sdk_name, computes_cost, sends_metrics  - the library set-up
+                  (harness.LIBRARIES)
   calls: every call the app made (workload.Call fields) plus
     in_metrics  - the library records the call in its operation-duration metric
     tokens      - how its token usage reaches the token metric: "exact" (the API's usage),
                   "estimated" (the library counted itself: OpenLIT 1.33 streams without the
                   usage chunk), "none" (not recorded: failed calls, openai-v2 2.1b0 streams,
-                  uninstrumented operations)
+                  uninstrumented operations, libraries that send no metrics)
   summary: what the metrics must add up to, for people reading the output: requests per
     model/provider/operation/environment, errors, exact input/output tokens.
 """
@@ -39,8 +40,8 @@ def describe(lib: Library, call: dict) -> dict:
     """The call plus how the library records it in its metrics (see the module doc)."""
     instrumented = call["operation"] not in lib.uninstrumented
     failed = call["error_type"] is not None
-    in_metrics = instrumented and (not failed or lib.errors_in_metrics)
-    if not instrumented or failed or (call["stream"] and not lib.stream_tokens_in_metrics):
+    in_metrics = lib.sends_metrics and instrumented and (not failed or lib.errors_in_metrics)
+    if not in_metrics or failed or (call["stream"] and not lib.stream_tokens_in_metrics):
         tokens = "none"
     elif call["stream"] and not call["include_usage"]:
         tokens = "estimated"
@@ -100,6 +101,7 @@ def main() -> int:
         "venv": lib.venv,
         "sdk_name": lib.sdk_name,
         "computes_cost": lib.computes_cost,
+        "sends_metrics": lib.sends_metrics,
         "service": args.service,
         "environment": args.environment,
         "calls": calls,
