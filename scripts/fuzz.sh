@@ -3,6 +3,7 @@
 # bytes seeded with valid batches of all three signals (process), the
 # processor on valid GenAI batches built from the input (process_structured),
 # the fast paths (prefilter, wire walk) against the prost reference (fast_path_diff),
+# the genai connector on raw span batches then a flush (span_metrics),
 # the configuration parser and the three pricing-file parsers, seeded with
 # the pricing fixtures.
 # Usage: scripts/fuzz.sh [runs-per-target [max-seconds-per-target [targets...]]]
@@ -15,15 +16,19 @@ runs="${1:-20000}"
 secs="${2:-0}"
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(process process_structured fast_path_diff config pricing_openlit pricing_litellm pricing_yaml)
+[[ ${#targets[@]} -gt 0 ]] || targets=(process process_structured fast_path_diff span_metrics config pricing_openlit pricing_litellm pricing_yaml)
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 # Seeds: valid batches of every signal (so mutations start from real OTLP),
 # small configurations, and every pricing fixture (valid and broken).
 GENAI_FUZZ_SEEDS="$PWD/fuzz/corpus/process" cargo test -q --test workloads -- --ignored write_fuzz_seeds
-mkdir -p fuzz/corpus/{process_structured,fast_path_diff,config,pricing_openlit,pricing_litellm,pricing_yaml}
+mkdir -p fuzz/corpus/{process_structured,fast_path_diff,span_metrics,config,pricing_openlit,pricing_litellm,pricing_yaml}
 cp -f fuzz/corpus/process/{genai,plain}_{spans,metrics,logs} fuzz/corpus/fast_path_diff/
+cp -f fuzz/corpus/process/{genai,plain}_spans fuzz/corpus/span_metrics/
+for f in tests/fixtures/captured/*/traces.pb; do
+  cp -f "$f" "fuzz/corpus/span_metrics/$(basename "$(dirname "$f")")"
+done
 printf '{}' > fuzz/corpus/config/empty
 printf '{"normalize":{"overwrite":true},"cost":{"enabled":false}}' > fuzz/corpus/config/some
 printf '{"cost":{"models":[{"model":"m","input":1,"output":2}]}}' > fuzz/corpus/config/models

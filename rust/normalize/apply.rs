@@ -497,7 +497,8 @@ impl<'a> Iterator for Outputs<'a> {
     }
 }
 
-/// Langfuse's JSON usage and cost details: each known numeric field.
+/// A JSON object string's known fields: Langfuse's usage and cost details
+/// (numbers), OpenInference's invocation parameters (the model, a string).
 fn expand_json(
     s: &str,
     fields: &'static [(&'static str, &'static str)],
@@ -514,6 +515,7 @@ fn expand_json(
             (Kind::Int, Some(i), _) => Value::IntValue(i),
             (Kind::Int, None, Some(d)) if d.fract() == 0.0 => Value::IntValue(d as i64),
             (Kind::Double, _, Some(d)) => Value::DoubleValue(d),
+            (Kind::Str, _, _) if n.is_string() => Value::StringValue(n.as_str()?.to_string()),
             _ => {
                 stats.coercion_failures += 1;
                 continue;

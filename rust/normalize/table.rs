@@ -228,6 +228,18 @@ static OPENINFERENCE: &[Mapping] = &[
     m("llm.model_name", REQUEST_MODEL),
     m("embedding.model_name", REQUEST_MODEL),
     m("reranker.model_name", REQUEST_MODEL),
+    // The request's parameters as JSON: the model of a failed call, whose
+    // span has no llm.model_name (that comes from the response).
+    with(
+        "llm.invocation_parameters",
+        REQUEST_MODEL,
+        Transform::Json(INVOCATION_MODEL_FIELDS),
+    ),
+    with(
+        "embedding.invocation_parameters",
+        REQUEST_MODEL,
+        Transform::Json(INVOCATION_MODEL_FIELDS),
+    ),
     // llm.provider names the host (azure), llm.system the API family
     // (openai): the host decides pricing and endpoint, so it ranks first.
     m("llm.provider", PROVIDER),
@@ -325,6 +337,9 @@ pub static LANGFUSE_USAGE_FIELDS: &[(&str, &str)] = &[
     ("reasoning_tokens", REASONING_TOKENS),
 ];
 
+/// Fields of OpenInference's `llm.invocation_parameters` JSON.
+pub static INVOCATION_MODEL_FIELDS: &[(&str, &str)] = &[("model", REQUEST_MODEL)];
+
 /// Fields of Langfuse's `cost_details` JSON: the total is the call's cost.
 pub static LANGFUSE_COST_FIELDS: &[(&str, &str)] = &[("total", COST)];
 
@@ -413,6 +428,7 @@ pub static NEEDLES: &[&str] = &[
     "traceloop.",
     "langfuse.",
     "embedding.model_name",
+    "embedding.invocation_parameters",
     "reranker.model_name",
     "tool.name",
     "tool.description",

@@ -1,0 +1,448 @@
+//! The `genai` connector's core on spans captured from real instrumentation
+//! libraries (tests/fixtures/captured/, skipped when absent): every model
+//! call counted once, with the tokens, errors and cost the app's manifest
+//! and the processor's own pricing say; sources that send their own GenAI
+//! metrics left to them by default.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, KeyValue};
+use opentelemetry_proto::tonic::metrics::v1::{metric::Data, HistogramDataPoint};
+use otelcol_genai::span_metrics::SpanMetrics;
+use otelcol_genai::{attrs, Processor, Signal};
+use prost::Message;
+use serde_json::Value as Json;
+
+const NOW: u64 = 1_700_000_000_000_000_000;
+
+fn captures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captured");
+    let Ok(dirs) = std::fs::read_dir(&root) else {
+        eprintln!("skipped: {} absent", root.display());
+        return Vec::new();
+    };
+    let mut dirs: Vec<PathBuf> = dirs
+        .filter_map(|d| d.ok().map(|d| d.path()))
+        .filter(|d| d.join("traces.pb").exists() && d.join("manifest.json").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Whether the library sends GenAI metrics of its own (so `derive: auto`
+/// leaves its calls to them): what the captures hold.
+fn sends_metrics(dir: &Path) -> bool {
+    dir.join("metrics.pb").exists()
+}
+
+/// Whether the library's span records this call of the manifest as a
+/// model call (facts of the libraries, as tests/realinstr/harness.py
+/// records them): otel-openai-v2 2.1b0 does not instrument embeddings;
+/// OpenLIT 1.33's spans of failed calls carry no attribute at all, so no
+/// model (it sends its own metrics, so `derive: auto` skips it anyway).
+fn on_a_span(dir: &Path, call: &Json) -> bool {
+    let name = dir.file_name().unwrap().to_string_lossy();
+    match &*name {
+        "otel-openai-v2-2.1b0" => call["operation"] != "embeddings",
+        "openlit-1.33.23" => call["error_type"].is_null(),
+        _ => true,
+    }
+}
+
+/// Whether the library's spans carry every call's exact token counts.
+fn exact_tokens(dir: &Path) -> bool {
+    let name = dir.file_name().unwrap().to_string_lossy();
+    !matches!(&*name, "openlit-1.33.23")
+}
+
+/// Data points of one metric, by name, across the request.
+fn points<'a>(req: &'a ExportMetricsServiceRequest, name: &str) -> Vec<&'a HistogramDataPoint> {
+    req.resource_metrics
+        .iter()
+        .flat_map(|rm| &rm.scope_metrics)
+        .flat_map(|sm| &sm.metrics)
+        .filter(|m| m.name == name)
+        .flat_map(|m| match &m.data {
+            Some(Data::Histogram(h)) => h.data_points.iter().collect::<Vec<_>>(),
+            _ => panic!("{name} is not a histogram"),
+        })
+        .collect()
+}
+
+fn str_attr<'a>(p: &'a HistogramDataPoint, key: &str) -> Option<&'a str> {
+    attrs::get_str(&p.attributes, key)
+}
+
+/// Value points only (the zero start points have count 0).
+fn totals(ps: &[&HistogramDataPoint]) -> (u64, f64) {
+    ps.iter()
+        .filter(|p| p.count > 0)
+        .fold((0, 0.0), |(c, s), p| {
+            (c + p.count, s + p.sum.unwrap_or(0.0))
+        })
+}
+
+fn run(
+    config: &str,
+    traces: &[u8],
+) -> (
+    ExportMetricsServiceRequest,
+    otelcol_genai::stats::SpanMetricsStats,
+) {
+    let c = SpanMetrics::from_json(config.as_bytes()).unwrap();
+    let consumed = c.consume(traces, NOW).unwrap();
+    let (bytes, _) = c.flush(NOW + 1_000_000_000);
+    let req = bytes
+        .map(|b| ExportMetricsServiceRequest::decode(b.as_slice()).unwrap())
+        .unwrap_or_default();
+    (req, consumed)
+}
+
+/// The spans' own costs after the processor priced them: what the cost
+/// histogram must add up to.
+fn span_cost_total(traces: &[u8]) -> f64 {
+    let p = Processor::from_json(b"{}").unwrap();
+    let out = p.process(Signal::Traces, traces).unwrap().output;
+    let out = out.unwrap_or_else(|| traces.to_vec());
+    let req = ExportTraceServiceRequest::decode(out.as_slice()).unwrap();
+    req.resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .flat_map(|ss| &ss.spans)
+        .filter_map(|s| match attrs::get(&s.attributes, "gen_ai.usage.cost") {
+            Some(Value::DoubleValue(d)) => Some(*d),
+            _ => None,
+        })
+        .sum()
+}
+
+#[test]
+fn every_call_of_every_captured_library_counts_once_with_its_tokens_errors_and_cost() {
+    for dir in captures() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let traces = std::fs::read(dir.join("traces.pb")).unwrap();
+        let manifest: Json =
+            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let calls: Vec<&Json> = manifest["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| on_a_span(&dir, c))
+            .collect();
+        let (req, stats) = run(r#"{"derive": {"default": "always"}}"#, &traces);
+
+        let duration = points(&req, "gen_ai.client.operation.duration");
+        assert_eq!(totals(&duration).0, calls.len() as u64, "{name}: calls");
+        assert_eq!(stats.calls, calls.len() as u64, "{name}");
+
+        // Requests per operation and errors, as the app made them.
+        let mut want: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for c in &calls {
+            let err = c["error_type"].as_str().map_or("", |_| "error").to_string();
+            *want
+                .entry((c["operation"].as_str().unwrap().into(), err))
+                .or_default() += 1;
+        }
+        let mut got: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for p in duration.iter().filter(|p| p.count > 0) {
+            let err = str_attr(p, "error.type")
+                .map_or("", |_| "error")
+                .to_string();
+            let op = str_attr(p, "gen_ai.operation.name")
+                .unwrap_or("?")
+                .to_string();
+            *got.entry((op, err)).or_default() += p.count;
+        }
+        assert_eq!(got, want, "{name}: calls by operation and failure");
+
+        // Tokens by type. Input as the semantic conventions count it: with
+        // cached tokens, which Anthropic's API counts apart (OpenLIT records
+        // Anthropic's own figure).
+        let tokens = points(&req, "gen_ai.client.token.usage");
+        for (ty, field) in [("input", "input_tokens"), ("output", "output_tokens")] {
+            let ps: Vec<_> = tokens
+                .iter()
+                .copied()
+                .filter(|p| str_attr(p, "gen_ai.token.type") == Some(ty))
+                .collect();
+            let want: f64 = calls
+                .iter()
+                .map(|c| {
+                    let anthropic_cache = if ty == "input"
+                        && c["sdk"] == "anthropic"
+                        && !name.starts_with("openlit-")
+                    {
+                        c["cached_tokens"].as_f64().unwrap() + c["cache_creation_tokens"].as_f64().unwrap()
+                    } else {
+                        0.0
+                    };
+                    c[field].as_f64().unwrap() + anthropic_cache
+                })
+                .sum();
+            let got = totals(&ps).1;
+            eprintln!("{name}: {ty} tokens {got} of {want}");
+            if exact_tokens(&dir) {
+                assert_eq!(got, want, "{name}: {ty} tokens");
+            } else {
+                assert!(got > 0.0 && got <= want, "{name}: {ty} tokens {got} of {want}");
+            }
+        }
+
+        // Cost: exactly the spans' own costs.
+        let cost = totals(&points(&req, "gen_ai.usage.cost")).1;
+        let want = span_cost_total(&traces);
+        assert!(want > 0.0, "{name}: no priced span");
+        assert!(
+            (cost - want).abs() <= 1e-9 * want,
+            "{name}: cost {cost} != {want}"
+        );
+
+        // Every series starts with a zero point at its start time.
+        let zeros = duration.iter().filter(|p| p.count == 0).count();
+        let series = duration.iter().filter(|p| p.count > 0).count();
+        assert_eq!(zeros, series, "{name}: one zero point per series");
+    }
+}
+
+#[test]
+fn auto_leaves_libraries_that_send_their_own_metrics_to_them() {
+    for dir in captures() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let traces = std::fs::read(dir.join("traces.pb")).unwrap();
+        let (req, stats) = run("{}", &traces);
+        let counted = totals(&points(&req, "gen_ai.client.operation.duration")).0;
+        if sends_metrics(&dir) {
+            assert_eq!(counted, 0, "{name}");
+            assert!(stats.skipped_source_metrics > 0, "{name}");
+        } else {
+            assert!(counted > 0, "{name}: a traces-only library must be derived");
+            assert_eq!(stats.skipped_source_metrics, 0, "{name}");
+        }
+    }
+}
+
+fn kv(key: &str, v: Value) -> KeyValue {
+    attrs::kv(key, v)
+}
+
+fn s(v: &str) -> Value {
+    Value::StringValue(v.to_string())
+}
+
+/// One LLM span per model name, each `value_bytes` long, in one batch.
+fn calls_batch(models: impl Iterator<Item = String>) -> Vec<u8> {
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    let spans: Vec<Span> = models
+        .map(|m| Span {
+            name: "chat".into(),
+            start_time_unix_nano: NOW - 2_000_000_000,
+            end_time_unix_nano: NOW - 1_000_000_000,
+            attributes: vec![
+                kv("gen_ai.operation.name", s("chat")),
+                kv("gen_ai.provider.name", s("openai")),
+                kv("gen_ai.request.model", s(&m)),
+                kv("gen_ai.usage.input_tokens", Value::IntValue(10)),
+                kv("gen_ai.usage.output_tokens", Value::IntValue(5)),
+            ],
+            ..Default::default()
+        })
+        .collect();
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![kv("service.name", s("app"))],
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+    .encode_to_vec()
+}
+
+#[test]
+fn ten_thousand_model_names_stay_within_the_cardinality_limit_and_the_byte_bound() {
+    let c = SpanMetrics::from_json(br#"{"cardinality_limit": 100}"#).unwrap();
+    let batch = calls_batch((0..10_000).map(|i| format!("{i:0>4}-{}", "x".repeat(10_000))));
+    assert!(batch.len() > 100_000_000, "{} bytes", batch.len());
+    let stats = c.consume(&batch, NOW).unwrap();
+    assert_eq!(stats.calls, 10_000);
+    assert_eq!(stats.series_active, 100);
+    assert_eq!(stats.overflowed, 9_900);
+    // Keys hold values cut to max_value_bytes (256): 100 series stay
+    // within 100 x (the key twice + five histograms) = a few hundred kB.
+    assert!(
+        stats.state_bytes < 100 * 4096,
+        "{} bytes",
+        stats.state_bytes
+    );
+
+    let (bytes, flushed) = c.flush(NOW);
+    let req = ExportMetricsServiceRequest::decode(bytes.unwrap().as_slice()).unwrap();
+    let duration = points(&req, "gen_ai.client.operation.duration");
+    assert_eq!(
+        totals(&duration).0,
+        10_000,
+        "every call counted, overflow included"
+    );
+    let overflow: Vec<_> = duration
+        .iter()
+        .filter(|p| {
+            attrs::get(&p.attributes, "otel.metric.overflow") == Some(&Value::BoolValue(true))
+        })
+        .collect();
+    assert_eq!(overflow.iter().map(|p| p.count).sum::<u64>(), 9_900);
+    assert!(
+        overflow.iter().all(|p| p.attributes.len() == 1),
+        "overflow carries no other attribute"
+    );
+    // 101 series with duration, input and output tokens (no TTFT, and no
+    // cost: no table prices these names): 3 value and 3 zero points each.
+    assert_eq!(flushed.points, 101 * 3);
+    assert_eq!(flushed.zero_points, 101 * 3);
+}
+
+#[test]
+fn cost_grows_linearly_with_the_batch() {
+    // Complexity guard (100x margin): 8x the spans may cost at most 100x
+    // the time of 1x, quadratic behaviour would cost 64x at least twice.
+    let time = |n: usize| {
+        let c = SpanMetrics::from_json(b"{}").unwrap();
+        let batch = calls_batch((0..n).map(|i| format!("model-{i}")));
+        let t = std::time::Instant::now();
+        c.consume(&batch, NOW).unwrap();
+        c.flush(NOW);
+        t.elapsed().as_secs_f64()
+    };
+    let small = time(2_000).max(1e-4);
+    let large = time(16_000);
+    assert!(large < 100.0 * small, "2k: {small:.4}s, 16k: {large:.4}s");
+}
+
+#[test]
+fn zero_points_once_then_totals_grow_and_idle_series_expire() {
+    let c =
+        SpanMetrics::from_json(br#"{"expiration_ms": 60000, "instance_id": "replica-1"}"#).unwrap();
+    let sec = 1_000_000_000;
+    c.consume(&calls_batch(["gpt-4o".to_string()].into_iter()), NOW)
+        .unwrap();
+    let decode =
+        |b: Option<Vec<u8>>| ExportMetricsServiceRequest::decode(b.unwrap().as_slice()).unwrap();
+    let first = decode(c.flush(NOW + sec).0);
+    let d = points(&first, "gen_ai.client.operation.duration");
+    assert_eq!(d.len(), 2);
+    assert_eq!(
+        (d[0].count, d[0].time_unix_nano, d[0].start_time_unix_nano),
+        (0, NOW, NOW)
+    );
+    assert_eq!(
+        (d[1].count, d[1].time_unix_nano, d[1].start_time_unix_nano),
+        (1, NOW + sec, NOW)
+    );
+    let res = &first.resource_metrics[0]
+        .resource
+        .as_ref()
+        .unwrap()
+        .attributes;
+    assert_eq!(
+        attrs::get_str(res, "otelcol.instance.id"),
+        Some("replica-1")
+    );
+    assert_eq!(attrs::get_str(res, "service.name"), Some("app"));
+
+    c.consume(
+        &calls_batch(["gpt-4o".to_string()].into_iter()),
+        NOW + 2 * sec,
+    )
+    .unwrap();
+    let second = decode(c.flush(NOW + 3 * sec).0);
+    let d = points(&second, "gen_ai.client.operation.duration");
+    assert_eq!(d.len(), 1, "no second zero point");
+    assert_eq!(
+        (d[0].count, d[0].start_time_unix_nano),
+        (2, NOW),
+        "cumulative from the same start"
+    );
+
+    // Idle past expiration: dropped; a new call starts again from zero.
+    let (gone, stats) = c.flush(NOW + 2 * sec + 61 * sec);
+    assert!(gone.is_none());
+    assert_eq!((stats.series_expired, stats.series_active), (1, 0));
+    let later = NOW + 100 * sec;
+    c.consume(&calls_batch(["gpt-4o".to_string()].into_iter()), later)
+        .unwrap();
+    let third = decode(c.flush(later + sec).0);
+    let d = points(&third, "gen_ai.client.operation.duration");
+    assert_eq!((d[0].count, d[0].time_unix_nano), (0, later));
+    assert_eq!((d[1].count, d[1].start_time_unix_nano), (1, later));
+}
+
+#[test]
+fn delta_temporality_reports_each_window_once() {
+    let c = SpanMetrics::from_json(br#"{"temporality": "delta"}"#).unwrap();
+    let sec = 1_000_000_000;
+    let decode =
+        |b: Option<Vec<u8>>| ExportMetricsServiceRequest::decode(b.unwrap().as_slice()).unwrap();
+    c.consume(
+        &calls_batch(["a".to_string(), "a".to_string()].into_iter()),
+        NOW,
+    )
+    .unwrap();
+    let first = decode(c.flush(NOW + sec).0);
+    let d = points(&first, "gen_ai.client.operation.duration");
+    assert_eq!(d.len(), 1, "no zero point in delta");
+    assert_eq!(d[0].count, 2);
+    assert!(
+        c.flush(NOW + 2 * sec).0.is_none(),
+        "an empty window exports nothing"
+    );
+    c.consume(&calls_batch(["a".to_string()].into_iter()), NOW + 3 * sec)
+        .unwrap();
+    let third = decode(c.flush(NOW + 4 * sec).0);
+    let d = points(&third, "gen_ai.client.operation.duration");
+    assert_eq!((d[0].count, d[0].start_time_unix_nano), (1, NOW + 2 * sec));
+}
+
+#[test]
+fn concurrent_batches_count_exactly() {
+    let c = std::sync::Arc::new(SpanMetrics::from_json(b"{}").unwrap());
+    let batch = std::sync::Arc::new(calls_batch((0..50).map(|i| format!("m{}", i % 5))));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (c, batch) = (c.clone(), batch.clone());
+            std::thread::spawn(move || {
+                for _ in 0..20 {
+                    c.consume(&batch, NOW).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let req = ExportMetricsServiceRequest::decode(c.flush(NOW).0.unwrap().as_slice()).unwrap();
+    let duration = points(&req, "gen_ai.client.operation.duration");
+    assert_eq!(totals(&duration).0, 8 * 20 * 50);
+    let input = points(&req, "gen_ai.client.token.usage");
+    let input: Vec<_> = input
+        .into_iter()
+        .filter(|p| str_attr(p, "gen_ai.token.type") == Some("input"))
+        .collect();
+    assert_eq!(totals(&input).1, (8 * 20 * 50 * 10) as f64);
+}
+
+#[test]
+fn malformed_batches_are_refused_and_count_nothing() {
+    let c = SpanMetrics::from_json(b"{}").unwrap();
+    let mut batch = calls_batch(["gpt-4o".to_string()].into_iter());
+    batch.truncate(batch.len() - 3);
+    assert!(c.consume(&batch, NOW).is_err());
+    assert!(c.flush(NOW).0.is_none());
+}
