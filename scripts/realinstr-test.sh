@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Real instrumentation libraries (OpenLIT, opentelemetry-instrumentation-openai-v2) through the
-# built otelcol-genai collector: sets up the pinned venvs, then runs tests/realinstr with pytest.
+# Real instrumentation libraries (OpenLIT, opentelemetry-instrumentation-openai-v2, OpenInference,
+# the Vercel AI SDK) through the built otelcol-genai collector: sets up the pinned venvs and the
+# Node packages, then runs tests/realinstr with pytest.
 #
 # Usage: scripts/realinstr-test.sh [pytest args...]
 # Needs build/otelcol-genai/otelcol-genai (`make collector`); without it the tests skip with
@@ -11,6 +12,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 scripts/setup-pyenv.sh >/dev/null
+scripts/setup-node.sh >/dev/null
 runner="${GENAI_PYENV_DIR:-$repo/build/pyenv}/runner/bin/python"
 
 status=0

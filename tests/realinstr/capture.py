@@ -13,8 +13,10 @@ Made deterministic so a re-capture diffs cleanly: timestamps replaced by their r
 stay equal, order kept: e.g. the SDK gives the input and output token points of one call
 different start times, and a shared collection time); trace/span ids renumbered
 in order of appearance (parent links kept); exemplars dropped; timing-dependent values zeroed
-(sum/min/max/bucket counts of metrics in seconds, span attributes holding durations); the fake
-server's and sink's random ports and service.instance.id replaced by 0. Metrics are cumulative, so for each
+(sum/min/max/bucket counts of metrics in seconds, span attributes holding durations or rates);
+the fake server's and sink's random ports, service.instance.id, process.pid and the like replaced
+by 0; paths of the checkout and the venvs by <repo> and <pyenv> (in arrays too); a response
+timestamp an SDK took from the clock (the Vercel AI SDK's for Anthropic) by <clock>. Metrics are cumulative, so for each
 metric stream the last export is kept (it holds the complete totals).
 
 Run (from the repo root, after scripts/setup-pyenv.sh):
@@ -42,9 +44,13 @@ OUT = REPO / "tests" / "fixtures" / "captured"
 SHARED_PRICING = REPO.parent / "shared" / "pricing" / "openlit-pricing.json"
 SERVICE, ENVIRONMENT = "realinstr-capture", "capture"
 # span/log attributes whose values are measured durations
-TIMING_KEY = re.compile(r"time_to_first_token|time_per_output_token|duration|latency|_time$|\.time\b")
-# attributes whose values are random per process
-RANDOM_KEYS = {"service.instance.id", "process.pid", "host.name", "host.id"}
+TIMING_KEY = re.compile(
+    r"time_to_first_token|time_per_output_token|duration|latency|_time$|\.time\b|\.msTo|PerSecond$"
+)
+# attributes whose values are random per process (or per machine)
+RANDOM_KEYS = {"service.instance.id", "process.pid", "host.name", "host.id", "os.version"}
+# the fake server's fixed `created`, as the Vercel AI SDK writes it (ai.response.timestamp)
+FAKE_CREATED_ISO = "2023-11-14T22:13:20.000Z"
 ID_FIELDS = ("trace_id", "span_id", "parent_span_id")
 
 
@@ -109,6 +115,14 @@ class Renumber:
         return self.ids[raw]
 
 
+def scrub_string(s: str, ports: list[int]) -> str:
+    for p in ports:
+        s = s.replace(f":{p}", ":0")
+    # Exception stack traces (and Node's process.command_args) name files of the venv or the
+    # checkout: keep the fixtures independent of where the checkout and venvs live.
+    return s.replace(str(PYENV_ROOT), "<pyenv>").replace(str(REPO), "<repo>")
+
+
 def scrub_attrs(attrs, ports: list[int]) -> None:
     for kv in attrs:
         v = kv.value
@@ -117,16 +131,18 @@ def scrub_attrs(attrs, ports: list[int]) -> None:
             v.int_value = 0
         elif kv.key in RANDOM_KEYS and which == "string_value":
             v.string_value = "0"
+        elif kv.key in RANDOM_KEYS and which == "int_value":
+            v.int_value = 0
         elif TIMING_KEY.search(kv.key) and which in ("double_value", "int_value"):
             setattr(v, which, 0)
+        elif kv.key == "ai.response.timestamp" and which == "string_value" and v.string_value != FAKE_CREATED_ISO:
+            v.string_value = "<clock>"
         elif which == "string_value":
-            s = v.string_value
-            for p in ports:
-                s = s.replace(f":{p}", ":0")
-            # Exception stack traces name files of the venv: keep the
-            # fixtures independent of where the checkout and venvs live.
-            s = s.replace(str(PYENV_ROOT), "<pyenv>").replace(str(REPO), "<repo>")
-            v.string_value = s
+            v.string_value = scrub_string(v.string_value, ports)
+        elif which == "array_value":
+            for item in v.array_value.values:
+                if item.WhichOneof("value") == "string_value":
+                    item.string_value = scrub_string(item.string_value, ports)
 
 
 def merge(requests: list, container: str, items: str) -> object:

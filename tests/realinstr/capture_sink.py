@@ -1,7 +1,7 @@
 """A tiny OTLP/HTTP receiver that keeps every request it gets, for inspecting real exporters.
 
 Accepts ``POST /v1/traces``, ``/v1/metrics`` and ``/v1/logs`` with protobuf bodies (optionally
-gzip-compressed), answers with the empty ``Export*ServiceResponse`` as the spec says, and stores
+gzip-compressed, sized by content-length or chunked), answers with the empty ``Export*ServiceResponse`` as the spec says, and stores
 the decoded request. Stdlib HTTP server + the ``opentelemetry-proto`` package's classes.
 
     sink = CaptureSink().start()
@@ -91,10 +91,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _read_body(self) -> bytes:
+        """The request body: content-length, or chunked (OpenTelemetry JS's exporter sends that)."""
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            parts = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
+                        pass
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()  # the CRLF after each chunk
+        return self.rfile.read(int(self.headers.get("content-length") or 0))
+
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         signal = self.path.rstrip("/").rsplit("/", 1)[-1]
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length)
+        body = self._read_body()
         if signal not in SIGNALS or not self.path.startswith("/v1/"):
             self._reply(404, b"unknown path", "text/plain")
             return

@@ -1,13 +1,17 @@
 """What the capture script and the pytest share: the libraries under test and how to run an app.
 
-Every library runs in its own venv made by scripts/setup-pyenv.sh (build/pyenv/<venv>), as an
-unmodified user app would: the app process exports OTLP/HTTP protobuf to ``endpoint``.
+Every Python library runs in its own venv made by scripts/setup-pyenv.sh (build/pyenv/<venv>),
+as an unmodified user app would: the app process exports OTLP/HTTP protobuf to ``endpoint``.
+A Node library (runtime "node") runs ``node node/<app>`` with the packages scripts/setup-node.sh
+installs in tests/realinstr/node/node_modules; it gets workload.py's call list as JSON
+($GENAI_WORKLOAD_CALLS), so every app makes the same calls.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 APPS = HERE / "apps"
+NODE_DIR = HERE / "node"  # the Node apps' npm project (package.json, package-lock.json)
 PYENV_ROOT = Path(os.environ.get("GENAI_PYENV_DIR", REPO / "build" / "pyenv"))
 # OpenLIT's price table, cut down to the workload's models (written by capture.py from
 # ../shared/pricing/openlit-pricing.json when that exists): OpenLIT computes its own cost from it,
@@ -28,8 +33,8 @@ class Library:
     """One instrumentation library set-up: which venv, which app, which extra environment."""
 
     name: str  # fixture directory name: <library>-<version>[-variant]
-    venv: str
-    app: str
+    venv: str  # runtime "python": build/pyenv/<venv>; "node": a label only (the npm project is NODE_DIR)
+    app: str  # python: apps/<app>; node: node/<app>
     env: dict[str, str] = field(default_factory=dict)
     sdk_name: str = "opentelemetry"  # resource telemetry.sdk.name the library sets
     computes_cost: bool = False  # does the library write gen_ai.usage.cost itself?
@@ -39,12 +44,38 @@ class Library:
     errors_in_metrics: bool = True
     # does the library record token usage of streamed calls in its metrics?
     stream_tokens_in_metrics: bool = True
-    # does the library send metrics at all? (OpenInference: traces only)
+    # does the library send metrics at all? (OpenInference and the Vercel AI SDK: traces only)
     sends_metrics: bool = True
+    runtime: str = "python"  # "python" (the venv's interpreter) or "node"
+    # Anthropic calls: does gen_ai.usage.input_tokens include the cache reads and writes, which
+    # Anthropic's API counts apart? (The Vercel AI SDK adds them up; OpenLIT does not.)
+    anthropic_input_includes_cache: bool = False
+    # is the order of its timestamps the same every run? (capture.py keeps only their order;
+    # the Vercel AI SDK's is not: its outer ai.embedMany span ends before or after the inner
+    # ai.embedMany.doEmbed, its spans start in the same or different milliseconds)
+    stable_time_order: bool = True
 
     @property
     def python(self) -> Path:
         return PYENV_ROOT / self.venv / "bin" / "python"
+
+    @property
+    def command(self) -> list[str]:
+        if self.runtime == "node":
+            return [os.environ.get("GENAI_NODE") or shutil.which("node") or "node", str(NODE_DIR / self.app)]
+        return [str(self.python), str(APPS / self.app)]
+
+    def missing(self) -> str | None:
+        """Why the app cannot run here (what to set up), or None."""
+        if self.runtime == "node":
+            if not shutil.which(self.command[0]):
+                return "node not found (Node >= 20; or set GENAI_NODE)"
+            if not (NODE_DIR / "node_modules" / ".stamp").exists():
+                return f"{NODE_DIR / 'node_modules'} missing: run scripts/setup-node.sh"
+            return None
+        if not self.python.exists():
+            return f"venv missing: {self.python} (run scripts/setup-pyenv.sh {self.venv})"
+        return None
 
 
 LIBRARIES: list[Library] = [
@@ -82,6 +113,17 @@ LIBRARIES: list[Library] = [
         "openinference_app.py",
         sends_metrics=False,
     ),
+    # The Vercel AI SDK 6 (Node): its own spans (experimental_telemetry), exported by the
+    # OpenTelemetry JS NodeSDK; traces only. It makes the Anthropic call too (@ai-sdk/anthropic).
+    Library(
+        "vercel-ai-6.0.333",
+        "node",
+        "vercel_ai_app.mjs",
+        runtime="node",
+        sends_metrics=False,
+        anthropic_input_includes_cache=True,
+        stable_time_order=False,
+    ),
 ]
 BY_NAME = {lib.name: lib for lib in LIBRARIES}
 
@@ -96,8 +138,9 @@ def run_app(
     timeout: float = 300,
 ) -> dict:
     """Run one app to completion; return its manifest (what it did). Raises on failure."""
-    if not lib.python.exists():
-        raise FileNotFoundError(f"{lib.python} missing: run scripts/setup-pyenv.sh {lib.venv}")
+    why = lib.missing()
+    if why:
+        raise FileNotFoundError(why)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "OPENLIT_"))}
     env.update(
         {
@@ -113,9 +156,17 @@ def run_app(
         }
     )
     env.update(lib.env)
-    proc = subprocess.run(
-        [str(lib.python), str(APPS / lib.app)], env=env, capture_output=True, text=True, timeout=timeout
-    )
+    if lib.runtime == "node":
+        # workload.py's calls (stdlib only: any Python runs it), with the app's environment
+        calls = manifest.with_name(manifest.stem + "-workload.json")
+        calls.write_text(
+            subprocess.run(
+                [sys.executable, str(APPS / "workload.py"), "--anthropic"],
+                env=env, capture_output=True, text=True, check=True,
+            ).stdout
+        )
+        env["GENAI_WORKLOAD_CALLS"] = str(calls)
+    proc = subprocess.run(lib.command, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"{lib.name} app failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     if "Failed to export" in proc.stderr:

@@ -5,7 +5,8 @@
 
 Used by the Go end-to-end test go-shim/e2e/realinstr_test.go (real libraries -> otelcol-genai ->
 VictoriaMetrics/VictoriaLogs); stdlib only, any Python >= 3.9 runs it (the app itself runs in
-the library's venv from scripts/setup-pyenv.sh). Exit status 2: the library's venv is missing.
+the library's venv from scripts/setup-pyenv.sh, or Node with scripts/setup-node.sh's packages).
+Exit status 2: the library's venv (or node_modules) is missing.
 
 Prints one JSON object on stdout:
   library, version, venv, sdk_name, computes_cost, sends_metrics  - the library set-up
@@ -83,8 +84,9 @@ def main() -> int:
 
     lib = BY_NAME[args.library]
     os.environ["GENAI_FIRST_CALL_PAUSE_MS"] = str(args.first_call_pause_ms)  # run_app passes GENAI_* on
-    if not lib.python.exists():
-        print(f"venv missing: {lib.python} (run scripts/setup-pyenv.sh {lib.venv})", file=sys.stderr)
+    why = lib.missing()
+    if why:
+        print(why, file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         manifest_path = Path(args.manifest or Path(tmp) / "manifest.json")

@@ -7,6 +7,10 @@ server which usage to report, so the expected token counts are known here, exact
 :func:`run` returns (and :func:`write_manifest` stores as JSON) one entry per call: operation,
 provider, request model, streaming flag, tokens and error type. Tests compare the telemetry the
 collector exported with this manifest rather than with numbers copied into the test.
+
+The call list is the one source of truth for apps in other languages too: ``python workload.py
+[--anthropic]`` prints it as JSON (:func:`dump`: every Call field plus the request headers), and
+the harness hands that to a Node app in a file (``GENAI_WORKLOAD_CALLS``, see harness.run_app).
 """
 
 from __future__ import annotations
@@ -111,16 +115,32 @@ def _anthropic_call(client: Any, call: Call) -> None:
     client.messages.create(model=call.model, max_tokens=100, messages=MESSAGES, extra_headers=call.headers())
 
 
+def calls_for(include_anthropic: bool = False) -> list[Call]:
+    """The calls an app makes, in order (GENAI_STREAM_INCLUDE_USAGE=0: streams without usage)."""
+    include_usage = os.environ.get("GENAI_STREAM_INCLUDE_USAGE", "1") != "0"
+    calls = [replace(c, include_usage=include_usage) if c.stream else c for c in OPENAI_CALLS]
+    if include_anthropic:
+        calls += ANTHROPIC_CALLS
+    return calls
+
+
+def dump(include_anthropic: bool = False) -> str:
+    """The call list as JSON, for apps that are not Python: each Call's fields plus ``headers``
+    (what to send so the fake server answers as the call expects) and the shared ``messages``."""
+    doc = {
+        "messages": MESSAGES,
+        "calls": [dict(asdict(c), headers=c.headers()) for c in calls_for(include_anthropic)],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
 def run(include_anthropic: bool = False) -> list[Call]:
     """Make every call of the workload; return the calls made (errors are expected, not raised)."""
     import openai  # imported late: the instrumentation must patch it first
 
     base = os.environ["FAKE_OPENAI_URL"].rstrip("/")
     client = openai.OpenAI(base_url=base + "/v1", api_key="sk-fake", max_retries=0, timeout=30)
-    include_usage = os.environ.get("GENAI_STREAM_INCLUDE_USAGE", "1") != "0"
-    calls = [replace(c, include_usage=include_usage) if c.stream else c for c in OPENAI_CALLS]
-    if include_anthropic:
-        calls += ANTHROPIC_CALLS
+    calls = calls_for(include_anthropic)
     anthropic_client = None
     # Optional pause after the first call (GENAI_FIRST_CALL_PAUSE_MS): the first metric export then
     # holds that call alone, and the later calls of its series show up as an increase, which
@@ -158,3 +178,9 @@ def write_manifest(calls: list[Call], library: str, version: str) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(dump(include_anthropic="--anthropic" in sys.argv[1:]))
