@@ -107,7 +107,7 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
   # Go does not hash the static library it links (see ffi.libraryDigest):
   # stamping its digest makes the Go benchmarks relink when it changed.
   digest=$(sha256sum target/release/libotelcol_genai.a | cut -d' ' -f1)
-  export GOFLAGS="$GOFLAGS -ldflags=-X=github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi.libraryDigest=sha256:$digest"
+  export GOFLAGS="$GOFLAGS -ldflags=-X=github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi.libraryDigest=sha256:$digest"
   bin=build/otelcol-genai/otelcol-genai
   if [[ ! -x $bin || target/release/libotelcol_genai.a -nt $bin ]]; then
     run scripts/build-collector.sh

@@ -34,7 +34,7 @@ export GOWORK=off
 # stamp, a rebuilt Rust core would leave `go build` believing the binary is
 # up to date. The digest is also what the processor logs at start.
 digest=$(sha256sum "$LIB" | cut -d' ' -f1)
-ldflags="-s -w -X github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi.libraryDigest=sha256:$digest"
+ldflags="-s -w -X github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi.libraryDigest=sha256:$digest"
 
 # OCB creates output_path itself but not its parent (absent in a fresh clone).
 mkdir -p build

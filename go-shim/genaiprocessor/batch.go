@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi"
 )
 
 // codec is what processBatch needs to know of one signal's pdata type.

@@ -2,10 +2,9 @@ package genaiprocessor // import "github.com/otelcol-genai/otelcol-genai/go-shim
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
-	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi"
 )
 
 // ErrorMode says what happens to a batch the Rust core cannot process.
@@ -59,14 +58,7 @@ func (cfg *Config) Validate() error {
 	if err != nil {
 		return err
 	}
-	if err := ffi.ValidateConfig(doc); err != nil {
-		var coreErr *ffi.Error
-		if errors.As(err, &coreErr) {
-			return errors.New(coreErr.Message)
-		}
-		return err
-	}
-	return nil
+	return ffi.ConfigMessage(ffi.ValidateConfig(doc))
 }
 
 // coreJSON encodes the Rust-owned sections as the JSON document the core

@@ -3,7 +3,6 @@ package genaiprocessor
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,22 +19,6 @@ import (
 
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadatatest"
 )
-
-func TestRateLimitedLogSuppressesAndCounts(t *testing.T) {
-	core, logs := observer.New(zapcore.WarnLevel)
-	l := newRateLimitedLog(zap.New(core), time.Hour)
-	l.warn("first")
-	l.warn("second")
-	l.warn("third")
-	require.Equal(t, 1, logs.Len(), "one line per interval")
-	assert.Equal(t, "first", logs.All()[0].Message)
-
-	// Pretend the interval has passed.
-	l.last.Store(time.Now().Add(-2 * time.Hour).UnixNano())
-	l.warn("fourth")
-	require.Equal(t, 2, logs.Len())
-	assert.Equal(t, int64(2), logs.All()[1].ContextMap()["suppressed_since_last"])
-}
 
 func TestCoreErrorIsLoggedWithStatusAndMessage(t *testing.T) {
 	core, logs := observer.New(zapcore.WarnLevel)

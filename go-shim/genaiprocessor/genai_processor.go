@@ -15,8 +15,9 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadata"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ratelog"
 )
 
 // genaiProcessor hands each batch to the Rust core as OTLP protobuf bytes.
@@ -28,7 +29,7 @@ type genaiProcessor struct {
 	cfg    *Config
 	logger *zap.Logger
 	tel    *telemetry
-	errLog *rateLimitedLog
+	errLog *ratelog.Log
 	// collisionLogged: the first batch whose metric names collide after
 	// naming has been logged; later ones are only counted.
 	collisionLogged atomic.Bool
@@ -62,7 +63,7 @@ func newGenaiProcessor(set processor.Settings, cfg *Config) (*genaiProcessor, er
 		cfg:      cfg,
 		logger:   set.Logger,
 		tel:      &telemetry{tb: tb},
-		errLog:   newRateLimitedLog(set.Logger, errorLogInterval),
+		errLog:   ratelog.New(set.Logger, ratelog.Interval),
 		budget:   newInflight(cfg.MaxInflightBytes),
 		maxWait:  defaultMaxWait,
 		stopping: stopping,
@@ -225,7 +226,7 @@ func waitReason(wait context.Context) string {
 // with the healthy items it carries.
 func (p *genaiProcessor) fail(ctx context.Context, sig ffi.Signal, reason string, err error) error {
 	p.tel.failure(ctx, sig, reason)
-	p.errLog.warn("genai: the core could not process a batch",
+	p.errLog.Warn("genai: the core could not process a batch",
 		zap.String("signal", sig.String()), zap.String("reason", reason),
 		zap.String("error_mode", string(p.cfg.ErrorMode)), zap.Error(err))
 	if p.cfg.ErrorMode != ErrorModePropagate {

@@ -23,8 +23,8 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadatatest"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi"
 )
 
 // Hostile batches through the Go component (the Rust side of each case is

@@ -6,8 +6,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
-	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/ffi"
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor/internal/metadata"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi"
 )
 
 // Attribute sets are built once: they are the same for every batch.

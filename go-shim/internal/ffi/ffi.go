@@ -6,8 +6,8 @@
 package ffi
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../../../include
-#cgo LDFLAGS: ${SRCDIR}/../../../../target/release/libotelcol_genai.a -ldl -lm -lpthread
+#cgo CFLAGS: -I${SRCDIR}/../../../include
+#cgo LDFLAGS: ${SRCDIR}/../../../target/release/libotelcol_genai.a -ldl -lm -lpthread
 #include <stdlib.h>
 #include "otelcol_genai.h"
 */
@@ -114,6 +114,17 @@ func StatusOf(err error) Status {
 	return StatusOK
 }
 
+// ConfigMessage is a configuration error as the user reads it: the core's
+// message alone, which names the offending field, without the status; an
+// error not from the core as it is, and nil as nil.
+func ConfigMessage(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return errors.New(e.Message)
+	}
+	return err
+}
+
 // Version is the Rust library's version.
 func Version() string { return C.GoString(C.genai_version()) }
 
@@ -205,9 +216,21 @@ func takeError(status C.enum_GenaiStatus, buf *C.GenaiBuffer) error {
 // ValidateConfig checks a JSON configuration exactly as the core would when
 // creating a processor. The error message names the offending field.
 func ValidateConfig(config []byte) error {
+	return validate(config, validateProcessor)
+}
+
+// A core call that checks a JSON configuration (genai_config_validate,
+// genai_connector_config_validate).
+type validator func(*C.uint8_t, C.size_t, *C.GenaiBuffer) C.enum_GenaiStatus
+
+func validateProcessor(ptr *C.uint8_t, n C.size_t, errBuf *C.GenaiBuffer) C.enum_GenaiStatus {
+	return C.genai_config_validate(ptr, n, errBuf)
+}
+
+func validate(config []byte, check validator) error {
 	var errBuf C.GenaiBuffer
 	ptr, n := goBytes(config)
-	if st := C.genai_config_validate(ptr, n, &errBuf); st != C.GENAI_STATUS_OK {
+	if st := check(ptr, n, &errBuf); st != C.GENAI_STATUS_OK {
 		return takeError(st, &errBuf)
 	}
 	return nil
@@ -261,15 +284,31 @@ const (
 
 // New creates a core processor from a JSON configuration.
 func New(config []byte) (*Processor, error) {
+	handle, err := create(config, createProcessor)
+	if err != nil {
+		return nil, err
+	}
+	return &Processor{handle: handle}, nil
+}
+
+// A core call that creates a handle from a JSON configuration
+// (genai_processor_new, genai_connector_new).
+type creator func(*C.uint8_t, C.size_t, *C.GenaiHandle, *C.GenaiBuffer) C.enum_GenaiStatus
+
+func createProcessor(ptr *C.uint8_t, n C.size_t, out *C.GenaiHandle, errBuf *C.GenaiBuffer) C.enum_GenaiStatus {
+	return C.genai_processor_new(ptr, n, out, errBuf)
+}
+
+func create(config []byte, build creator) (C.GenaiHandle, error) {
 	var (
 		handle C.GenaiHandle
 		errBuf C.GenaiBuffer
 	)
 	ptr, n := goBytes(config)
-	if st := C.genai_processor_new(ptr, n, &handle, &errBuf); st != C.GENAI_STATUS_OK {
-		return nil, takeError(st, &errBuf)
+	if st := build(ptr, n, &handle, &errBuf); st != C.GENAI_STATUS_OK {
+		return 0, takeError(st, &errBuf)
 	}
-	return &Processor{handle: handle}, nil
+	return handle, nil
 }
 
 // IsGenAIKey tells whether an attribute key is a GenAI key to the core. A
@@ -427,11 +466,21 @@ func (a *answers) keyBytes() int {
 // into a reference-counted processor per call), which is freed when the
 // last of them ends.
 func (p *Processor) Close() error {
-	if p == nil || p.closed.Swap(true) {
+	if p == nil {
 		return nil
 	}
-	if st := C.genai_processor_free(p.handle); st != C.GENAI_STATUS_OK {
-		return &Error{Status: Status(st), Message: fmt.Sprintf("freeing handle %d", uint64(p.handle))}
+	return destroy(&p.closed, p.handle, freeProcessor)
+}
+
+func freeProcessor(h C.GenaiHandle) C.enum_GenaiStatus { return C.genai_processor_free(h) }
+
+// destroy frees handle with free once: the first call for closed.
+func destroy(closed *atomic.Bool, handle C.GenaiHandle, free func(C.GenaiHandle) C.enum_GenaiStatus) error {
+	if closed.Swap(true) {
+		return nil
+	}
+	if st := free(handle); st != C.GENAI_STATUS_OK {
+		return &Error{Status: Status(st), Message: fmt.Sprintf("freeing handle %d", uint64(handle))}
 	}
 	return nil
 }
