@@ -68,9 +68,30 @@ func TestOwnDashboardQueries(t *testing.T) {
 		t.Fatalf("seed has %d queries, own dashboard %d", len(orig), len(own))
 	}
 	for i, q := range orig {
-		stripped := strings.ReplaceAll(q.Expr, `telemetry_sdk_name="openlit", `, "")
-		if i >= len(own) || own[i].Expr != stripped || own[i].PanelID != q.PanelID {
-			t.Errorf("query %d (%s) differs from the seed's beyond the SDK filter", i, q)
+		if i >= len(own) || own[i].Expr != FixedExpr(q) || own[i].PanelID != q.PanelID {
+			t.Errorf("query %d (%s) differs from the seed's beyond the SDK filter and DashboardFixes", i, q)
 		}
+	}
+}
+
+// TestDashboardFixesDoc: docs/dashboards.md lists every fix
+// (GENAI_BLESS=1 rewrites its generated table).
+func TestDashboardFixesDoc(t *testing.T) {
+	const begin, end = "<!-- dashboard fixes -->\n", "<!-- end of dashboard fixes -->\n"
+	path := filepath.Join(RepoRoot(t), "docs", "dashboards.md")
+	doc := string(readRepoFile(t, "docs/dashboards.md"))
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("docs/dashboards.md: no %q ... %q section", begin, end)
+	}
+	want := doc[:i+len(begin)] + DashboardFixesDoc() + doc[j:]
+	if os.Getenv("GENAI_BLESS") == "1" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		doc = want
+	}
+	if doc != want {
+		t.Fatalf("docs/dashboards.md is stale: GENAI_BLESS=1 go test -tags e2e -run TestDashboardFixesDoc ./e2e/")
 	}
 }

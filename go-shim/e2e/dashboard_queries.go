@@ -100,11 +100,52 @@ func Substitute(q PanelQuery, w Window) string {
 // sdkFilter is the filter 26 of the seed's 30 metric queries carry.
 const sdkFilter = `telemetry_sdk_name=\"openlit\", `
 
+// DashboardFix is one expression of the seed that the project's dashboard
+// corrects: the panel it is in, what it shows wrongly and why, and the
+// fragment of the expression (SDK filter already removed) replaced.
+type DashboardFix struct {
+	PanelID  int
+	RefID    string
+	Why      string
+	Old, New string
+}
+
+// filters is the variable filter every metric query of the seed carries.
+const filters = `service_name=~"$service_name", deployment_environment=~"$deployment_environment"`
+
+// DashboardFixes are the seed's expressions that are wrong whatever the
+// data (docs/dashboards.md is generated from this list).
+var DashboardFixes = []DashboardFix{
+	{PanelID: 6, RefID: "A", Why: "averages the histogram's bucket counters, not the tokens per call",
+		Old: `avg(gen_ai_client_token_usage_bucket{` + filters + `, gen_ai_token_type="input"})`,
+		New: `sum(increase(gen_ai_client_token_usage_sum{` + filters + `, gen_ai_token_type="input"}[$__range])) / sum(increase(gen_ai_client_token_usage_count{` + filters + `, gen_ai_token_type="input"}[$__range]))`},
+	{PanelID: 6, RefID: "B", Why: "averages the histogram's bucket counters, not the tokens per call",
+		Old: `avg(gen_ai_client_token_usage_bucket{` + filters + `, gen_ai_token_type="output"})`,
+		New: `sum(increase(gen_ai_client_token_usage_sum{` + filters + `, gen_ai_token_type="output"}[$__range])) / sum(increase(gen_ai_client_token_usage_count{` + filters + `, gen_ai_token_type="output"}[$__range]))`},
+	{PanelID: 6, RefID: "C", Why: "averages the histogram's bucket counters, not the cost per call",
+		Old: `avg(gen_ai_usage_cost_USD_bucket{` + filters + `})`,
+		New: `sum(increase(gen_ai_usage_cost_USD_sum{` + filters + `}[$__range])) / sum(increase(gen_ai_usage_cost_USD_count{` + filters + `}[$__range]))`},
+	{PanelID: 32, RefID: "A", Why: "divides a sum of USD by 1000: shows a thousandth of the cost",
+		Old: `[$__rate_interval])) by(gen_ai_request_model) / 1000`,
+		New: `[$__rate_interval])) by(gen_ai_request_model)`},
+	{PanelID: 55, RefID: "A", Why: "divides a sum of USD by 1000: shows a thousandth of the cost",
+		Old: `[1h]) / 1000`,
+		New: `[1h])`},
+	{PanelID: 56, RefID: "A", Why: "success is `http_status_code` outside 4xx/5xx, a label no GenAI instrumentation sets: always 100%; a call succeeded when its point has no `error_type` (the semantic conventions set it on failures only)",
+		Old: `{http_status_code!~"4..|5..", `,
+		New: `{error_type="", `},
+}
+
+// escapeJSON gives a fragment as it is written inside a JSON string (the
+// fragments hold no backslash, newline or control character).
+func escapeJSON(s string) string { return strings.ReplaceAll(s, `"`, `\"`) }
+
 // GenerateOwnDashboard makes the project's dashboard from the seed: the
 // same panels and queries without the telemetry_sdk_name="openlit" filter
-// (so every instrumentation's telemetry shows), under its own title and uid
-// so it can sit next to the original in one Grafana. It works on the JSON
-// text so the file stays diffable against the seed.
+// (so every instrumentation's telemetry shows), with [DashboardFixes]
+// applied, under its own title and uid so it can sit next to the original
+// in one Grafana. It works on the JSON text so the file stays diffable
+// against the seed.
 func GenerateOwnDashboard(seed []byte) ([]byte, error) {
 	replace := func(doc []byte, old, new string, want int) ([]byte, error) {
 		if n := bytes.Count(doc, []byte(old)); want >= 0 && n != want {
@@ -122,10 +163,37 @@ func GenerateOwnDashboard(seed []byte) ([]byte, error) {
 	if bytes.Contains(doc, []byte("telemetry_sdk_name")) {
 		return nil, fmt.Errorf("seed dashboard: telemetry_sdk_name used in a form the generator does not know")
 	}
+	for _, f := range DashboardFixes {
+		if doc, err = replace(doc, escapeJSON(f.Old), escapeJSON(f.New), 1); err != nil {
+			return nil, fmt.Errorf("fix of panel %d%s: %w", f.PanelID, f.RefID, err)
+		}
+	}
 	if doc, err = replace(doc, "\n  \"title\": \"GenAI Observability\",", "\n  \"title\": \"GenAI Observability (otelcol-genai)\",", 1); err != nil {
 		return nil, err
 	}
 	return replace(doc, "\n  \"uid\": \"cdiz9piuoa3ggc\",", "\n  \"uid\": \"otelcol-genai-observability\",", 1)
+}
+
+// FixedExpr is a seed expression as the project's dashboard has it.
+func FixedExpr(q PanelQuery) string {
+	e := strings.ReplaceAll(q.Expr, `telemetry_sdk_name="openlit", `, "")
+	for _, f := range DashboardFixes {
+		if f.PanelID == q.PanelID && f.RefID == q.RefID {
+			e = strings.Replace(e, f.Old, f.New, 1)
+		}
+	}
+	return e
+}
+
+// DashboardFixesDoc is docs/dashboards.md's table of the fixes.
+func DashboardFixesDoc() string {
+	var b strings.Builder
+	b.WriteString("| panel | what the seed's expression shows | seed fragment | shipped fragment |\n|---|---|---|---|\n")
+	cell := strings.NewReplacer("|", `\|`).Replace
+	for _, f := range DashboardFixes {
+		fmt.Fprintf(&b, "| %d%s | %s | `%s` | `%s` |\n", f.PanelID, f.RefID, cell(f.Why), cell(f.Old), cell(f.New))
+	}
+	return b.String()
 }
 
 // readRepoFile reads a file relative to the repository root.
