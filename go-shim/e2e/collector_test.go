@@ -43,6 +43,9 @@ func TestExamplePipeline(t *testing.T) {
 		EnvVictoriaMetrics: vm.URL + "/opentelemetry",
 		EnvVictoriaLogs:    vl.URL + "/insert/opentelemetry",
 		EnvTracesFile:      tracesFile,
+		// The genai connector's metrics would come on top of the
+		// processor's: it flushes at shutdown only, after the comparison.
+		EnvConnectorFlushInterval: "1h",
 	}})
 
 	plainM, aiM := testdata.GenerateMetrics(4), genaiMetrics()

@@ -37,19 +37,21 @@ import (
 // Environment variables read by examples/otelcol-genai.yaml. Start sets the
 // listening ones to free loopback ports unless Options.Env already does.
 const (
-	EnvGRPCEndpoint        = "OTLP_GRPC_ENDPOINT"
-	EnvHTTPEndpoint        = "OTLP_HTTP_ENDPOINT"
-	EnvHealthEndpoint      = "HEALTH_CHECK_ENDPOINT"
-	EnvTelemetryPort       = "OTELCOL_METRICS_PORT"
-	EnvVictoriaMetrics     = "VICTORIAMETRICS_OTLP_ENDPOINT"
-	EnvVictoriaLogs        = "VICTORIALOGS_OTLP_ENDPOINT"
-	EnvVictoriaTraces      = "VICTORIATRACES_OTLP_ENDPOINT"
-	EnvTracesFile          = "TRACES_FILE"
-	envBinary              = "OTELCOL_GENAI_BIN"
-	startTimeout           = 60 * time.Second
-	stopTimeout            = 30 * time.Second
-	requestTimeout         = 15 * time.Second
-	defaultBinaryRelToRepo = "build/otelcol-genai/otelcol-genai"
+	EnvGRPCEndpoint    = "OTLP_GRPC_ENDPOINT"
+	EnvHTTPEndpoint    = "OTLP_HTTP_ENDPOINT"
+	EnvHealthEndpoint  = "HEALTH_CHECK_ENDPOINT"
+	EnvTelemetryPort   = "OTELCOL_METRICS_PORT"
+	EnvVictoriaMetrics = "VICTORIAMETRICS_OTLP_ENDPOINT"
+	EnvVictoriaLogs    = "VICTORIALOGS_OTLP_ENDPOINT"
+	EnvVictoriaTraces  = "VICTORIATRACES_OTLP_ENDPOINT"
+	EnvTracesFile      = "TRACES_FILE"
+	// EnvConnectorFlushInterval is the genai connector's flush_interval.
+	EnvConnectorFlushInterval = "GENAI_CONNECTOR_FLUSH_INTERVAL"
+	envBinary                 = "OTELCOL_GENAI_BIN"
+	startTimeout              = 60 * time.Second
+	stopTimeout               = 30 * time.Second
+	requestTimeout            = 15 * time.Second
+	defaultBinaryRelToRepo    = "build/otelcol-genai/otelcol-genai"
 )
 
 // RepoRoot is the repository root (two levels above this file).
