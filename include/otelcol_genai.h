@@ -229,7 +229,8 @@ typedef struct GenaiResult {
 /*
  What one call of the `genai` connector did (`genai_connector_consume`,
  `genai_connector_flush`). Counts are for that call; `series_active` and
- `state_bytes` are the state after it.
+ `state_bytes` are the state after it (both 0 when a consume call
+ decoded nothing: a batch without GenAI attribute keys is not looked at).
  */
 typedef struct GenaiSpanMetricsStats {
   /*
@@ -265,17 +266,21 @@ typedef struct GenaiSpanMetricsStats {
    */
   uint64_t series_active;
   /*
-   Histogram data points exported.
+   Histogram data points exported with the series' totals.
    */
   uint64_t points;
   /*
-   Of those, zero points at a series' start time.
+   Zero points at a series' start time exported besides them.
    */
   uint64_t zero_points;
   /*
    Bytes the series hold (keys and histograms).
    */
   uint64_t state_bytes;
+  /*
+   The flush's number, for `genai_connector_confirm` (0: not a flush).
+   */
+  uint64_t generation;
 } GenaiSpanMetricsStats;
 
 #ifdef __cplusplus
@@ -520,6 +525,14 @@ enum GenaiStatus genai_connector_flush(GenaiHandle handle,
                                        struct GenaiBuffer *metrics,
                                        struct GenaiSpanMetricsStats *stats,
                                        struct GenaiBuffer *err);
+
+/*
+ Tells the connector that the flush numbered `generation` (its stats'
+ `generation`) reached the pipeline: the zero start points it sent are
+ not sent again. Until a flush is confirmed, every flush sends them, so
+ an export that fails loses none.
+ */
+enum GenaiStatus genai_connector_confirm(GenaiHandle handle, uint64_t generation);
 
 /*
  Releases every buffer of a result and leaves it empty; null is ignored.

@@ -771,6 +771,19 @@ pub unsafe extern "C" fn genai_connector_flush(
     status
 }
 
+/// Tells the connector that the flush numbered `generation` (its stats'
+/// `generation`) reached the pipeline: the zero start points it sent are
+/// not sent again. Until a flush is confirmed, every flush sends them, so
+/// an export that fails loses none.
+#[no_mangle]
+pub extern "C" fn genai_connector_confirm(handle: GenaiHandle, generation: u64) -> GenaiStatus {
+    guarded(|| {
+        connector(handle)?.confirm(generation);
+        Ok(())
+    })
+    .0
+}
+
 /// Releases every buffer of a result and leaves it empty; null is ignored.
 ///
 /// # Safety

@@ -38,7 +38,8 @@ pub struct Stats {
 
 /// What one call of the `genai` connector did (`genai_connector_consume`,
 /// `genai_connector_flush`). Counts are for that call; `series_active` and
-/// `state_bytes` are the state after it.
+/// `state_bytes` are the state after it (both 0 when a consume call
+/// decoded nothing: a batch without GenAI attribute keys is not looked at).
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SpanMetricsStats {
@@ -58,12 +59,14 @@ pub struct SpanMetricsStats {
     pub series_expired: u64,
     /// Series held, the overflow series not included.
     pub series_active: u64,
-    /// Histogram data points exported.
+    /// Histogram data points exported with the series' totals.
     pub points: u64,
-    /// Of those, zero points at a series' start time.
+    /// Zero points at a series' start time exported besides them.
     pub zero_points: u64,
     /// Bytes the series hold (keys and histograms).
     pub state_bytes: u64,
+    /// The flush's number, for `genai_connector_confirm` (0: not a flush).
+    pub generation: u64,
 }
 
 impl Stats {

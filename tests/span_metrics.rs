@@ -175,7 +175,8 @@ fn every_call_of_every_captured_library_counts_once_with_its_tokens_errors_and_c
                         && c["sdk"] == "anthropic"
                         && !name.starts_with("openlit-")
                     {
-                        c["cached_tokens"].as_f64().unwrap() + c["cache_creation_tokens"].as_f64().unwrap()
+                        c["cached_tokens"].as_f64().unwrap()
+                            + c["cache_creation_tokens"].as_f64().unwrap()
                     } else {
                         0.0
                     };
@@ -187,7 +188,10 @@ fn every_call_of_every_captured_library_counts_once_with_its_tokens_errors_and_c
             if exact_tokens(&dir) {
                 assert_eq!(got, want, "{name}: {ty} tokens");
             } else {
-                assert!(got > 0.0 && got <= want, "{name}: {ty} tokens {got} of {want}");
+                assert!(
+                    got > 0.0 && got <= want,
+                    "{name}: {ty} tokens {got} of {want}"
+                );
             }
         }
 
@@ -327,7 +331,7 @@ fn cost_grows_linearly_with_the_batch() {
 }
 
 #[test]
-fn zero_points_once_then_totals_grow_and_idle_series_expire() {
+fn zero_points_until_confirmed_then_totals_grow_and_idle_series_expire() {
     let c =
         SpanMetrics::from_json(br#"{"expiration_ms": 60000, "instance_id": "replica-1"}"#).unwrap();
     let sec = 1_000_000_000;
@@ -357,6 +361,14 @@ fn zero_points_once_then_totals_grow_and_idle_series_expire() {
     );
     assert_eq!(attrs::get_str(res, "service.name"), Some("app"));
 
+    // Not confirmed delivered: the next flush sends the zero point again.
+    let (again, stats) = c.flush(NOW + sec + 1);
+    assert_eq!(
+        points(&decode(again), "gen_ai.client.operation.duration").len(),
+        2
+    );
+    c.confirm(stats.generation);
+
     c.consume(
         &calls_batch(["gpt-4o".to_string()].into_iter()),
         NOW + 2 * sec,
@@ -364,7 +376,7 @@ fn zero_points_once_then_totals_grow_and_idle_series_expire() {
     .unwrap();
     let second = decode(c.flush(NOW + 3 * sec).0);
     let d = points(&second, "gen_ai.client.operation.duration");
-    assert_eq!(d.len(), 1, "no second zero point");
+    assert_eq!(d.len(), 1, "no zero point once one was confirmed delivered");
     assert_eq!(
         (d[0].count, d[0].start_time_unix_nano),
         (2, NOW),

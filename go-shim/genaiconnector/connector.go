@@ -168,9 +168,10 @@ func (c *genaiConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) er
 	return nil
 }
 
-// flush sends the series' totals to the metrics pipeline. With
-// cumulative temporality a failed flush loses nothing: the next one sends
-// the same totals, grown.
+// flush sends the series' totals to the metrics pipeline and, once the
+// pipeline took them, confirms the flush to the core. With cumulative
+// temporality a failed flush loses nothing: the next one sends the same
+// totals, grown, and the zero start points again.
 func (c *genaiConnector) flush(ctx context.Context) {
 	start := time.Now()
 	var (
@@ -186,7 +187,10 @@ func (c *genaiConnector) flush(ctx context.Context) {
 	reason := "unmarshal"
 	if got {
 		reason = "export"
-		err = c.next.ConsumeMetrics(ctx, md)
+		if err = c.next.ConsumeMetrics(ctx, md); err == nil {
+			reason = "confirm"
+			err = c.core.Load().Confirm(stats.Generation)
+		}
 	}
 	c.tel.flushed(ctx, time.Since(start), stats)
 	if err != nil {

@@ -356,8 +356,10 @@ func TestAFailedExportIsCountedAndSentAgain(t *testing.T) {
 	require.NoError(t, c.Shutdown(ctx))
 	require.Len(t, sink.AllMetrics(), 1)
 	ps := points(t, sink.AllMetrics())["gen_ai.client.token.usage oi-app "+chatOpenAI+",gen_ai.token.type=input"]
-	require.NotEmpty(t, ps)
-	assert.Equal(t, uint64(1), ps[len(ps)-1].dp.Count(), "the total comes again with the next flush")
+	require.Len(t, ps, 2, "the zero point comes again: the refused flush did not deliver it")
+	assert.Equal(t, uint64(0), ps[0].dp.Count())
+	assert.Equal(t, ps[0].dp.StartTimestamp(), ps[0].dp.Timestamp(), "zero point at the start time")
+	assert.Equal(t, uint64(1), ps[1].dp.Count(), "the total comes again with the next flush")
 	metadatatest.AssertEqualConnectorGenaiConsumeErrors(t, tel, []metricdata.DataPoint[int64]{
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("call", "flush"), attribute.String("reason", "export"))},
 	}, metricdatatest.IgnoreTimestamp())

@@ -4,7 +4,10 @@
 //! Cumulative series first emit a zero point at their start time:
 //! VictoriaMetrics' `increase()` takes a new series' first sample as what
 //! was there before the range when it is large against the next delta,
-//! and drops it; a zero first sample makes every call count.
+//! and drops it; a zero first sample makes every call count. The zero
+//! point goes out with every flush until the caller confirms one of them
+//! delivered ([`confirm`]), so a refused export does not lose it (a repeat
+//! is the same sample again, which changes no query).
 
 use hashbrown::HashMap;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
@@ -34,34 +37,39 @@ pub struct Exported {
 
 /// The request for every series with a total, or `None` when there is none.
 pub fn request(
-    table: &Table,
+    table: &mut Table,
     config: &SpanMetricsConfig,
     now: u64,
+    generation: u64,
 ) -> Option<(ExportMetricsServiceRequest, Exported)> {
     let cumulative = config.temporality == Temporality::Cumulative;
     let mut exported = Exported::default();
     // Resource values -> index in `resources`, in order of first series.
     let mut by_resource: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut resources: Vec<(&Series, Vec<Metric>)> = Vec::new();
-    for series in &table.series {
+    let mut resources: Vec<(Vec<KeyValue>, Vec<Metric>)> = Vec::new();
+    for series in &mut table.series {
         if series.hists.iter().flatten().all(|h| h.count == 0) {
             continue;
         }
         let mut key = Vec::new();
         super::series::encode(&mut key, &series.resource);
         let r = *by_resource.entry(key).or_insert_with(|| {
-            resources.push((series, empty_metrics(cumulative)));
+            resources.push((
+                resource_attributes(series, config),
+                empty_metrics(cumulative),
+            ));
             resources.len() - 1
         });
         let metrics = &mut resources[r].1;
         for m in super::series::MEASURES {
-            let Some(h) = series.hists[m as usize].as_ref().filter(|h| h.count > 0) else {
+            let attributes = point_attributes(series, config, m);
+            let Some(h) = series.hists[m as usize].as_mut().filter(|h| h.count > 0) else {
                 continue;
             };
-            let attributes = point_attributes(series, config, m);
             let points = histogram_points(&mut metrics[metric_index(m)]);
-            if cumulative && !h.announced {
+            if cumulative && !h.zero_confirmed {
                 points.push(zero_point(h, m.bounds(), attributes.clone()));
+                h.zero_sent = generation;
                 exported.zero_points += 1;
             }
             points.push(point(h, m.bounds(), attributes, now));
@@ -73,9 +81,9 @@ pub fn request(
     }
     let resource_metrics = resources
         .into_iter()
-        .map(|(series, metrics)| ResourceMetrics {
+        .map(|(attributes, metrics)| ResourceMetrics {
             resource: Some(Resource {
-                attributes: resource_attributes(series, config),
+                attributes,
                 ..Default::default()
             }),
             scope_metrics: vec![ScopeMetrics {
@@ -96,14 +104,17 @@ pub fn request(
     Some((ExportMetricsServiceRequest { resource_metrics }, exported))
 }
 
-/// Marks every total exported so far as announced (its zero point sent).
-pub fn announced(table: &mut Table) {
-    for h in table
+/// Flush `generation` reached the pipeline: the zero points it (or an
+/// earlier flush) sent are not sent again.
+pub fn confirm(table: &mut Table, generation: u64) {
+    let hists = table
         .series
         .iter_mut()
-        .flat_map(|s| s.hists.iter_mut().flatten())
-    {
-        h.announced = true;
+        .flat_map(|s| s.hists.iter_mut().flatten());
+    for h in hists {
+        if h.zero_sent != 0 && h.zero_sent <= generation {
+            h.zero_confirmed = true;
+        }
     }
 }
 

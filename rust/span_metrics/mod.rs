@@ -169,15 +169,18 @@ impl SpanMetrics {
     /// The metrics of every series with a total at time `now`, as an OTLP
     /// `ExportMetricsServiceRequest` (protobuf bytes; `None` when there is
     /// none). Series idle past `expiration` are dropped first; with delta
-    /// temporality every total starts again from zero.
+    /// temporality every total starts again from zero (a window whose
+    /// export fails is lost, as with any delta exporter). Zero start points
+    /// are sent again until [`Self::confirm`] is told of a delivered flush.
     pub fn flush(&self, now: u64) -> (Option<Vec<u8>>, SpanMetricsStats) {
         let mut stats = SpanMetricsStats::default();
         let request = {
             let mut table = self.lock();
             let before = now.saturating_sub(self.config.expiration_ms.saturating_mul(1_000_000));
             stats.series_expired = table.expire(before) as u64;
-            let request = export::request(&table, &self.config, now);
-            export::announced(&mut table);
+            let generation = table.next_generation();
+            stats.generation = generation;
+            let request = export::request(&mut table, &self.config, now, generation);
             if self.config.temporality == Temporality::Delta {
                 table.reset(now);
             }
@@ -191,6 +194,12 @@ impl SpanMetrics {
             req.encode_to_vec()
         });
         (bytes, stats)
+    }
+
+    /// The flush numbered `generation` (its stats say which) reached the
+    /// pipeline: the zero points it sent are not sent again.
+    pub fn confirm(&self, generation: u64) {
+        export::confirm(&mut self.lock(), generation);
     }
 
     fn lock(&self) -> MutexGuard<'_, Table> {

@@ -81,8 +81,11 @@ pub struct Hist {
     /// Start of the totals (cumulative: when the series began counting
     /// this measure; delta: the window's start).
     pub start: u64,
-    /// Its zero point at `start` has been emitted (cumulative only).
-    pub announced: bool,
+    /// The flush that last sent its zero point at `start` (0: none yet).
+    pub zero_sent: u64,
+    /// A flush that sent the zero point was confirmed delivered
+    /// (cumulative only): no later flush sends it again.
+    pub zero_confirmed: bool,
 }
 
 impl Hist {
@@ -94,7 +97,8 @@ impl Hist {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             start,
-            announced: false,
+            zero_sent: 0,
+            zero_confirmed: false,
         }
     }
 
@@ -147,6 +151,8 @@ pub struct Table {
     max_value_bytes: usize,
     /// A reusable buffer for the key of the call at hand.
     key: Vec<u8>,
+    /// Flushes so far (numbers each flush for confirmation).
+    flushes: u64,
 }
 
 impl Table {
@@ -158,7 +164,14 @@ impl Table {
             limit,
             max_value_bytes,
             key: Vec::new(),
+            flushes: 0,
         }
+    }
+
+    /// Numbers a new flush (from 1).
+    pub fn next_generation(&mut self) -> u64 {
+        self.flushes += 1;
+        self.flushes
     }
 
     /// Series other than the overflow series.

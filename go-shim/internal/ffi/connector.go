@@ -31,12 +31,14 @@ type SpanMetricsStats struct {
 	SeriesExpired uint64
 	// SeriesActive: series held, the overflow series not included.
 	SeriesActive uint64
-	// Points: histogram data points exported; ZeroPoints of them are zero
-	// points at a series' start time.
+	// Points: histogram data points exported with the series' totals;
+	// ZeroPoints: zero points at a series' start time exported besides.
 	Points     uint64
 	ZeroPoints uint64
 	// StateBytes: bytes the series hold (keys and histograms).
 	StateBytes uint64
+	// Generation numbers a flush, for Confirm (0: not a flush).
+	Generation uint64
 }
 
 func spanMetricsStatsFrom(s *C.GenaiSpanMetricsStats) SpanMetricsStats {
@@ -52,6 +54,7 @@ func spanMetricsStatsFrom(s *C.GenaiSpanMetricsStats) SpanMetricsStats {
 		Points:               uint64(s.points),
 		ZeroPoints:           uint64(s.zero_points),
 		StateBytes:           uint64(s.state_bytes),
+		Generation:           uint64(s.generation),
 	}
 }
 
@@ -153,6 +156,17 @@ func (c *Connector) Flush(now time.Time, decode func(metrics []byte) error) (Spa
 		return out, decode(b)
 	}
 	return out, nil
+}
+
+// Confirm tells the core that the flush numbered generation reached the
+// pipeline: the zero start points it sent are not sent again (until then
+// every flush sends them, so a refused export loses none).
+func (c *Connector) Confirm(generation uint64) error {
+	var errBuf C.GenaiBuffer
+	if st := C.genai_connector_confirm(c.connectorHandle(), C.uint64_t(generation)); st != C.GENAI_STATUS_OK {
+		return takeError(st, &errBuf)
+	}
+	return nil
 }
 
 // unixNano is t in Unix nanoseconds, 0 before 1970.
