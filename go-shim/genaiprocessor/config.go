@@ -31,6 +31,9 @@ type Config struct {
 	// is not in the Go heap that memory_limiter reads: this bound keeps it
 	// proportional to a known number instead.
 	MaxInflightBytes int64 `mapstructure:"max_inflight_bytes"`
+	// ZeroStart adds a zero point at the start time of each new cumulative
+	// GenAI series (zerostart.go).
+	ZeroStart ZeroStartConfig `mapstructure:"zero_start"`
 	// Normalize configures attribute normalization (Rust-owned schema).
 	Normalize map[string]any `mapstructure:"normalize"`
 	// Cost configures cost computation (Rust-owned schema).
@@ -42,7 +45,19 @@ type Config struct {
 	_ struct{}
 }
 
-// Validate checks error_mode and max_inflight_bytes here and every Rust-owned section in the Rust
+// ZeroStartConfig is the zero_start section.
+type ZeroStartConfig struct {
+	// Enabled turns the zero points on (the default).
+	Enabled bool `mapstructure:"enabled"`
+	// MaxSeries bounds the series remembered (about 50 bytes each); the
+	// oldest are forgotten first.
+	MaxSeries int `mapstructure:"max_series"`
+}
+
+// maxZeroStartSeries bounds max_series: 10M series are about 500 MB.
+const maxZeroStartSeries = 10_000_000
+
+// Validate checks error_mode, max_inflight_bytes and zero_start here and every Rust-owned section in the Rust
 // core itself, so there is one source of truth; the core's message names the
 // offending field (e.g. "cost.pricing_files[0]").
 func (cfg *Config) Validate() error {
@@ -53,6 +68,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxInflightBytes < 0 {
 		return fmt.Errorf("max_inflight_bytes: must be 0 (no bound) or more, got %d", cfg.MaxInflightBytes)
+	}
+	if cfg.ZeroStart.Enabled && (cfg.ZeroStart.MaxSeries < 1 || cfg.ZeroStart.MaxSeries > maxZeroStartSeries) {
+		return fmt.Errorf("zero_start.max_series: must be 1 to %d, got %d", maxZeroStartSeries, cfg.ZeroStart.MaxSeries)
 	}
 	doc, err := cfg.coreJSON()
 	if err != nil {

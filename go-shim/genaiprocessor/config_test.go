@@ -17,25 +17,29 @@ func TestLoadConfig(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
 	require.NoError(t, err)
 
+	zs := ZeroStartConfig{Enabled: true, MaxSeries: defaultZeroStartSeries}
 	tests := []struct {
 		id      component.ID
 		want    *Config
 		wantErr string
 	}{
-		{id: component.NewID(metadata.Type), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes}},
-		{id: component.NewIDWithName(metadata.Type, "propagate"), want: &Config{ErrorMode: ErrorModePropagate, MaxInflightBytes: defaultMaxInflightBytes}},
+		{id: component.NewID(metadata.Type), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: zs}},
+		{id: component.NewIDWithName(metadata.Type, "propagate"), want: &Config{ErrorMode: ErrorModePropagate, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: zs}},
 		{
 			id: component.NewIDWithName(metadata.Type, "sections"),
 			want: &Config{
 				ErrorMode:        ErrorModeIgnore,
 				MaxInflightBytes: defaultMaxInflightBytes,
+				ZeroStart:        zs,
 				Normalize:        map[string]any{"overwrite": true},
 				Cost:             map[string]any{},
 				Naming:           map[string]any{},
 			},
 		},
-		{id: component.NewIDWithName(metadata.Type, "inflight"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: 8 << 20}},
-		{id: component.NewIDWithName(metadata.Type, "unbounded"), want: &Config{ErrorMode: ErrorModeIgnore}},
+		{id: component.NewIDWithName(metadata.Type, "inflight"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: 8 << 20, ZeroStart: zs}},
+		{id: component.NewIDWithName(metadata.Type, "unbounded"), want: &Config{ErrorMode: ErrorModeIgnore, ZeroStart: zs}},
+		{id: component.NewIDWithName(metadata.Type, "zero_start_off"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: ZeroStartConfig{MaxSeries: defaultZeroStartSeries}}},
+		{id: component.NewIDWithName(metadata.Type, "bad_zero_start"), wantErr: "zero_start.max_series: must be 1 to 10000000, got 0"},
 		{id: component.NewIDWithName(metadata.Type, "bad_error_mode"), wantErr: `error_mode: must be "ignore" or "propagate", got "drop"`},
 		{id: component.NewIDWithName(metadata.Type, "bad_inflight"), wantErr: "max_inflight_bytes: must be 0 (no bound) or more, got -1"},
 		// The Rust core validates its own sections and names the field.

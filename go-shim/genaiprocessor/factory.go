@@ -27,8 +27,15 @@ func NewFactory() processor.Factory {
 	)
 }
 
+// defaultZeroStartSeries: about 5 MB of remembered series.
+const defaultZeroStartSeries = 100_000
+
 func createDefaultConfig() component.Config {
-	return &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes}
+	return &Config{
+		ErrorMode:        ErrorModeIgnore,
+		MaxInflightBytes: defaultMaxInflightBytes,
+		ZeroStart:        ZeroStartConfig{Enabled: true, MaxSeries: defaultZeroStartSeries},
+	}
 }
 
 func options(p *genaiProcessor, capabilities consumer.Capabilities) []processorhelper.Option {

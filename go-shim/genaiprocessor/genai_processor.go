@@ -35,6 +35,7 @@ type genaiProcessor struct {
 	collisionLogged atomic.Bool
 	core            atomic.Pointer[ffi.Processor] // nil until Start succeeds
 	budget          *inflight                     // bytes inside the core at once (max_inflight_bytes)
+	zeroStarts      *zeroStarts                   // nil when zero_start is off
 	marshal         struct {
 		traces  ptrace.ProtoMarshaler
 		metrics pmetric.ProtoMarshaler
@@ -60,11 +61,17 @@ func newGenaiProcessor(set processor.Settings, cfg *Config) (*genaiProcessor, er
 	}
 	stopping, stop := context.WithCancelCause(context.Background())
 	return &genaiProcessor{
-		cfg:      cfg,
-		logger:   set.Logger,
-		tel:      &telemetry{tb: tb},
-		errLog:   ratelog.New(set.Logger, ratelog.Interval),
-		budget:   newInflight(cfg.MaxInflightBytes),
+		cfg:    cfg,
+		logger: set.Logger,
+		tel:    &telemetry{tb: tb},
+		errLog: ratelog.New(set.Logger, ratelog.Interval),
+		budget: newInflight(cfg.MaxInflightBytes),
+		zeroStarts: func() *zeroStarts {
+			if !cfg.ZeroStart.Enabled {
+				return nil
+			}
+			return newZeroStarts(cfg.ZeroStart.MaxSeries)
+		}(),
 		maxWait:  defaultMaxWait,
 		stopping: stopping,
 		stop:     stop,
@@ -107,7 +114,11 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 }
 
 func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
-	return processBatch(ctx, p, &metricsCodec, md)
+	out, err := processBatch(ctx, p, &metricsCodec, md)
+	if p.zeroStarts != nil {
+		p.tel.zeroPoints(ctx, p.zeroStarts.add(out))
+	}
+	return out, err
 }
 
 func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {

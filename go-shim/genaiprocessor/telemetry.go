@@ -68,3 +68,10 @@ func (t *telemetry) outcome(ctx context.Context, sig ffi.Signal, o ffi.Outcome) 
 	add(t.tb.ProcessorGenaiMetricsRenamed, s.MetricsRenamed, signalAttrs[sig])
 	add(t.tb.ProcessorGenaiMetricNameCollisions, s.MetricNameCollisions, signalAttrs[sig])
 }
+
+// zeroPoints counts the zero points added at series' start times.
+func (t *telemetry) zeroPoints(ctx context.Context, n int) {
+	if n > 0 {
+		t.tb.ProcessorGenaiZeroStartPoints.Add(ctx, int64(n))
+	}
+}

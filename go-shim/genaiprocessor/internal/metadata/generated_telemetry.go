@@ -40,6 +40,7 @@ type TelemetryBuilder struct {
 	ProcessorGenaiMetricsRenamed       metric.Int64Counter
 	ProcessorGenaiRustCallDuration     metric.Float64Histogram
 	ProcessorGenaiValuesNormalized     metric.Int64Counter
+	ProcessorGenaiZeroStartPoints      metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -153,6 +154,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_genai_values_normalized",
 		metric.WithDescription("Attribute values rewritten to their canonical spelling (providers, operations). [Development]"),
 		metric.WithUnit("{value}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorGenaiZeroStartPoints, err = builder.meter.Int64Counter(
+		"otelcol_processor_genai_zero_start_points",
+		metric.WithDescription("Zero points added at the start time of new cumulative GenAI series, so that increase() counts their first export. [Development]"),
+		metric.WithUnit("{point}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs
