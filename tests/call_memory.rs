@@ -205,3 +205,44 @@ fn the_legacy_batch_is_issue_24s_size() {
     let n = legacy_counters(23_000).encoded_len();
     assert!((17_000_000..21_000_000).contains(&n), "{n} bytes");
 }
+
+/// The `genai` connector's memory per active series: the live heap it
+/// holds after counting calls of `n` distinct attribute sets (each a model
+/// name of about 20 bytes, with tokens and a cost: four histograms), per
+/// series, and its own estimate (`state_bytes`). docs/connector.md quotes
+/// the figure; the bound here has a margin over it.
+#[test]
+fn connector_memory_per_active_series() {
+    use otelcol_genai::span_metrics::SpanMetrics;
+    let n = 10_000;
+    let spans = (0..n)
+        .map(|i| {
+            span(
+                "chat",
+                vec![
+                    kv("gen_ai.operation.name", "chat"),
+                    kv("gen_ai.provider.name", "openai"),
+                    kv("gen_ai.request.model", format!("model-{i:08}-mini").as_str()),
+                    kv("gen_ai.response.model", format!("model-{i:08}-mini").as_str()),
+                    kv("server.address", "api.openai.com"),
+                    kv("gen_ai.usage.input_tokens", 100),
+                    kv("gen_ai.usage.output_tokens", 50),
+                    kv("gen_ai.usage.cost", 0.001),
+                ],
+            )
+        })
+        .collect();
+    let batch = traces(vec![kv("service.name", "checkout")], spans).encode_to_vec();
+    let c = SpanMetrics::from_json(br#"{"cardinality_limit": 100000}"#).unwrap();
+    // Warm up the stages (first-use allocations are not series).
+    c.consume(&traces(vec![], vec![]).encode_to_vec(), 1).unwrap();
+    LIVE.with(|l| l.set(Some(Live::default())));
+    let stats = c.consume(&batch, 1).unwrap();
+    let live = LIVE.with(|l| l.replace(None)).unwrap_or_default();
+    assert_eq!(stats.series_active, n as u64);
+    let per_series = live.now as f64 / n as f64;
+    let estimate = stats.state_bytes as f64 / n as f64;
+    eprintln!("connector: {per_series:.0} live bytes per series (estimate {estimate:.0}); peak during the call {} bytes for a {} byte batch", live.peak, batch.len());
+    assert!(per_series < 4096.0, "{per_series:.0} bytes per series");
+    assert!(estimate > 0.5 * per_series && estimate < 2.0 * per_series, "estimate {estimate:.0} vs {per_series:.0}");
+}
