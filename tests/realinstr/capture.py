@@ -16,7 +16,10 @@ in order of appearance (parent links kept); exemplars dropped; timing-dependent 
 (sum/min/max/bucket counts of metrics in seconds, span attributes holding durations or rates);
 the fake server's and sink's random ports, service.instance.id, process.pid and the like replaced
 by 0; paths of the checkout and the venvs by <repo> and <pyenv> (in arrays too); a response
-timestamp an SDK took from the clock (the Vercel AI SDK's for Anthropic) by <clock>. Metrics are cumulative, so for each
+timestamp an SDK took from the clock (the Vercel AI SDK's for Anthropic) by <clock>; LiteLLM's
+per-call id (litellm.call_id) by 0 and, inside its hidden_params JSON, the response's Date
+header by <clock> and its measured overhead (litellm_overhead_time_ms) by 0; a response id
+it made up from a random UUID (gen_ai.response.id) with <uuid> in its place. Metrics are cumulative, so for each
 metric stream the last export is kept (it holds the complete totals).
 
 Run (from the repo root, after scripts/setup-pyenv.sh):
@@ -48,7 +51,14 @@ TIMING_KEY = re.compile(
     r"time_to_first_token|time_per_output_token|duration|latency|_time$|\.time\b|\.msTo|PerSecond$"
 )
 # attributes whose values are random per process (or per machine)
-RANDOM_KEYS = {"service.instance.id", "process.pid", "host.name", "host.id", "os.version"}
+RANDOM_KEYS = {"service.instance.id", "process.pid", "host.name", "host.id", "os.version", "litellm.call_id"}
+# JSON-valued attributes holding the provider's response headers and LiteLLM's own overhead
+# (LiteLLM's hidden_params, on spans and, with its metrics on, on every metric point)
+JSON_CLOCK_KEYS = {"hidden_params"}
+# response ids a library made up itself with a random UUID (LiteLLM, where the API sent none:
+# failed calls, some streams)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MINTED_ID_KEYS = {"gen_ai.response.id"}
 # the fake server's fixed `created`, as the Vercel AI SDK writes it (ai.response.timestamp)
 FAKE_CREATED_ISO = "2023-11-14T22:13:20.000Z"
 ID_FIELDS = ("trace_id", "span_id", "parent_span_id")
@@ -123,6 +133,25 @@ def scrub_string(s: str, ports: list[int]) -> str:
     return s.replace(str(PYENV_ROOT), "<pyenv>").replace(str(REPO), "<repo>")
 
 
+def scrub_json_clock(s: str) -> str:
+    """LiteLLM's hidden_params: the response's Date header and LiteLLM's measured overhead
+    (litellm_overhead_time_ms) replaced; the rest kept, written as LiteLLM writes it."""
+    try:
+        doc = json.loads(s)
+    except ValueError:
+        return s
+    if not isinstance(doc, dict):
+        return s
+    if isinstance(doc.get("litellm_overhead_time_ms"), (int, float)):
+        doc["litellm_overhead_time_ms"] = 0
+    headers = doc.get("additional_headers")
+    if isinstance(headers, dict):
+        for k in headers:
+            if k == "date" or k.endswith("-date"):
+                headers[k] = "<clock>"
+    return json.dumps(doc)
+
+
 def scrub_attrs(attrs, ports: list[int]) -> None:
     for kv in attrs:
         v = kv.value
@@ -139,6 +168,10 @@ def scrub_attrs(attrs, ports: list[int]) -> None:
             v.string_value = "<clock>"
         elif which == "string_value":
             v.string_value = scrub_string(v.string_value, ports)
+            if kv.key in JSON_CLOCK_KEYS:
+                v.string_value = scrub_json_clock(v.string_value)
+            elif kv.key in MINTED_ID_KEYS:
+                v.string_value = UUID.sub("<uuid>", v.string_value)
         elif which == "array_value":
             for item in v.array_value.values:
                 if item.WhichOneof("value") == "string_value":

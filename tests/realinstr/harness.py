@@ -124,6 +124,27 @@ LIBRARIES: list[Library] = [
         anthropic_input_includes_cache=True,
         stable_time_order=False,
     ),
+    # LiteLLM (the Python SDK) with its OpenTelemetry callback (litellm.callbacks = ["otel"]):
+    # by default spans only, a litellm_request span per call with a raw_gen_ai_request child.
+    # It makes the Anthropic call too (litellm.completion(model="anthropic/...")).
+    Library(
+        "litellm-1.110.2",
+        "litellm-1.110.2",
+        "litellm_app.py",
+        sends_metrics=False,
+        anthropic_input_includes_cache=True,
+    ),
+    # The same with LITELLM_OTEL_INTEGRATION_ENABLE_METRICS=true: the gen_ai.client.* histograms
+    # and its own gen_ai.usage.cost histogram, recorded for successful calls only.
+    Library(
+        "litellm-1.110.2-metrics",
+        "litellm-1.110.2",
+        "litellm_app.py",
+        env={"LITELLM_OTEL_INTEGRATION_ENABLE_METRICS": "true"},
+        computes_cost=True,
+        errors_in_metrics=False,
+        anthropic_input_includes_cache=True,
+    ),
 ]
 BY_NAME = {lib.name: lib for lib in LIBRARIES}
 

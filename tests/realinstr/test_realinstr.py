@@ -391,7 +391,7 @@ def test_token_totals_equal_what_the_app_did(run):
     for c in calls:
         if c["model"] in estimated:
             continue
-        want[(c["model"], "input")] += c["input_tokens"]
+        want[(c["model"], "input")] += span_input_tokens(run["lib"], c)
         if c["operation"] == "chat":
             want[(c["model"], "output")] += c["output_tokens"]
     typed, untyped = Counter(), Counter()

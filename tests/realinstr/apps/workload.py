@@ -19,7 +19,7 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -134,12 +134,18 @@ def dump(include_anthropic: bool = False) -> str:
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
-def run(include_anthropic: bool = False) -> list[Call]:
-    """Make every call of the workload; return the calls made (errors are expected, not raised)."""
-    import openai  # imported late: the instrumentation must patch it first
+def run(include_anthropic: bool = False, make_call: Callable[[Call], None] | None = None,
+        after_call: Callable[[], None] | None = None) -> list[Call]:
+    """Make every call of the workload; return the calls made (errors are expected, not raised).
 
+    By default through the ``openai`` and ``anthropic`` clients; ``make_call`` makes one call
+    another way (LiteLLM's app: through ``litellm.completion``). ``after_call`` runs after each."""
     base = os.environ["FAKE_OPENAI_URL"].rstrip("/")
-    client = openai.OpenAI(base_url=base + "/v1", api_key="sk-fake", max_retries=0, timeout=30)
+    client = None
+    if make_call is None:
+        import openai  # imported late: the instrumentation must patch it first
+
+        client = openai.OpenAI(base_url=base + "/v1", api_key="sk-fake", max_retries=0, timeout=30)
     calls = calls_for(include_anthropic)
     anthropic_client = None
     # Optional pause after the first call (GENAI_FIRST_CALL_PAUSE_MS): the first metric export then
@@ -150,7 +156,9 @@ def run(include_anthropic: bool = False) -> list[Call]:
         if i == 1 and pause_ms > 0:
             time.sleep(pause_ms / 1000)
         try:
-            if call.sdk == "anthropic":
+            if make_call is not None:
+                make_call(call)
+            elif call.sdk == "anthropic":
                 if anthropic_client is None:
                     import anthropic
 
@@ -166,6 +174,8 @@ def run(include_anthropic: bool = False) -> list[Call]:
         else:
             if call.error_type is not None:
                 raise RuntimeError(f"{call.name}: expected {call.error_type}, call succeeded")
+        if after_call is not None:
+            after_call()
     return calls
 
 
