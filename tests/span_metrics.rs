@@ -33,9 +33,14 @@ fn captures() -> Vec<PathBuf> {
 }
 
 /// Whether the library sends GenAI metrics of its own (so `derive: auto`
-/// leaves its calls to them): what the captures hold.
+/// leaves its calls to them): what the captures hold. Except LiteLLM: its
+/// spans (scope `litellm`, SDK `opentelemetry`) are the same whether its
+/// metrics are on or off, so `auto` cannot tell and derives them (with its
+/// metrics on, that counts its successful calls twice: issue 29, for the
+/// connector's rule to settle).
 fn sends_metrics(dir: &Path) -> bool {
-    dir.join("metrics.pb").exists()
+    let name = dir.file_name().unwrap().to_string_lossy();
+    dir.join("metrics.pb").exists() && !name.starts_with("litellm-")
 }
 
 /// Whether the library's span records this call of the manifest as a
