@@ -138,7 +138,15 @@ fn every_builtin_mapping_writes_its_canonical_key() {
             let value = match m.transform {
                 otelcol_genai::normalize::table::Transform::Lookup(table) => s(table[0].0),
                 otelcol_genai::normalize::table::Transform::Json(fields) => {
-                    s(&format!("{{\"{}\": 3}}", fields[0].0))
+                    // a number for counts and costs, a string for a model
+                    let v = match fields[0].1.ends_with(".model") {
+                        true => "\"gpt-4o-mini\"",
+                        false => "3",
+                    };
+                    s(&format!("{{\"{}\": {v}}}", fields[0].0))
+                }
+                otelcol_genai::normalize::table::Transform::SlashProvider => {
+                    s("openai/gpt-4o-mini")
                 }
                 _ => sample_for(m.to),
             };

@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValu
 use super::coerce::{acceptable_in_place, coerce, kind_of, Kind};
 use super::rules::{Action, KeyId, Rule, Rules};
 use super::table::{
-    Places, Transform, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
+    Places, Transform, JSON_MAX_BYTES, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
 };
 use super::{messages, values};
 use crate::attrs::{self, same_key};
@@ -441,6 +441,14 @@ impl Rules {
             (Transform::VercelProvider, Value::StringValue(s)) => {
                 values::provider(s, true).map(Value::StringValue)
             }
+            // `openai/gpt-4o-mini`: the provider; a bare model names none.
+            (Transform::SlashProvider, Value::StringValue(s)) => {
+                let (provider, _) = s.split_once('/')?;
+                if provider.is_empty() {
+                    return None;
+                }
+                Some(Value::StringValue(provider.to_string()))
+            }
             // A kind without an operation (e.g. Vercel's outer spans): nothing to write.
             (Transform::Lookup(table), Value::StringValue(s)) => {
                 Some(Value::StringValue(values::lookup(table, s)?.to_string()))
@@ -498,19 +506,36 @@ impl<'a> Iterator for Outputs<'a> {
 }
 
 /// A JSON object string's known fields: Langfuse's usage and cost details
-/// (numbers), OpenInference's invocation parameters (the model, a string).
+/// (numbers), OpenInference's invocation parameters (the model, a string),
+/// LiteLLM's usage object (a Python dict literal, nested details). A field
+/// is a name or a dotted path into nested objects; a field that is absent
+/// or null is skipped. Strings over [`JSON_MAX_BYTES`] are not parsed.
 fn expand_json(
     s: &str,
     fields: &'static [(&'static str, &'static str)],
     stats: &mut Stats,
 ) -> Option<Vec<(&'static str, Value)>> {
-    let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(s) else {
+    if s.len() > JSON_MAX_BYTES {
+        stats.coercion_failures += 1;
+        return None;
+    }
+    let parsed = serde_json::from_str::<serde_json::Value>(s)
+        .ok()
+        .or_else(|| python_literal_as_json(s).and_then(|j| serde_json::from_str(&j).ok()));
+    let Some(serde_json::Value::Object(obj)) = parsed else {
         stats.coercion_failures += 1;
         return None;
     };
     let mut out = Vec::new();
     for (field, target) in fields {
-        let Some(n) = obj.get(*field) else { continue };
+        let mut path = field.split('.');
+        let first = path.next().and_then(|f| obj.get(f));
+        let Some(n) = path.try_fold(first, |node, f| Some(node?.get(f))).flatten() else {
+            continue;
+        };
+        if n.is_null() {
+            continue;
+        }
         let v = match (kind_of(target), n.as_i64(), n.as_f64()) {
             (Kind::Int, Some(i), _) => Value::IntValue(i),
             (Kind::Int, None, Some(d)) if d.fract() == 0.0 => Value::IntValue(d as i64),
@@ -522,6 +547,67 @@ fn expand_json(
             }
         };
         out.push((*target, v));
+    }
+    Some(out)
+}
+
+/// A Python literal (`repr` of a dict, as LiteLLM writes its usage object:
+/// `{'prompt_tokens': 10, 'details': None}`) rewritten as JSON, or `None`
+/// when it is not one: single- or double-quoted strings become JSON strings,
+/// `None` / `True` / `False` become `null` / `true` / `false`, everything
+/// else is copied. Linear in the input; the caller bounds its length.
+fn python_literal_as_json(s: &str) -> Option<String> {
+    if !s.trim_start().starts_with('{') {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push('"');
+                loop {
+                    match chars.next()? {
+                        q if q == c => break,
+                        '\\' => match chars.next()? {
+                            '\'' => out.push('\''),
+                            'x' => {
+                                let hex: String = [chars.next()?, chars.next()?].iter().collect();
+                                out.push_str("\\u00");
+                                out.push_str(&hex);
+                            }
+                            e => {
+                                out.push('\\');
+                                out.push(e);
+                            }
+                        },
+                        '"' => out.push_str("\\\""),
+                        ch if (ch as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", ch as u32)),
+                        ch => out.push(ch),
+                    }
+                }
+                out.push('"');
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let mut word = String::from(c);
+                while let Some(&n) = chars.peek() {
+                    if !(n.is_ascii_alphanumeric() || n == '_') {
+                        break;
+                    }
+                    word.push(n);
+                    chars.next();
+                }
+                out.push_str(match word.as_str() {
+                    "None" => "null",
+                    "True" => "true",
+                    "False" => "false",
+                    // Something else (e.g. a class name in a repr): JSON parsing
+                    // will fail on it, as it should.
+                    w => w,
+                });
+            }
+            c => out.push(c),
+        }
     }
     Some(out)
 }
@@ -541,7 +627,43 @@ fn is_vercel_outer(attrs: &[KeyValue]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::KeySet;
+    use super::{expand_json, python_literal_as_json, KeySet};
+    use crate::normalize::table::{
+        CACHE_READ_TOKENS, JSON_MAX_BYTES, LITELLM_USAGE_FIELDS, REASONING_TOKENS,
+    };
+    use crate::stats::Stats;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+
+    #[test]
+    fn nested_fields_are_read_and_big_values_are_not_parsed() {
+        let mut stats = Stats::default();
+        let usage = "{'prompt_tokens': 120, 'prompt_tokens_details': {'cached_tokens': 40}, \
+                     'completion_tokens_details': None}";
+        let out = expand_json(usage, LITELLM_USAGE_FIELDS, &mut stats).expect("parsed");
+        assert!(out.contains(&(CACHE_READ_TOKENS, Value::IntValue(40))));
+        assert!(!out.iter().any(|(k, _)| *k == REASONING_TOKENS));
+        assert_eq!(stats.coercion_failures, 0);
+        // Over the bound: not parsed, counted.
+        let big = format!("{{'prompt_tokens': 1, 'pad': '{}'}}", "x".repeat(JSON_MAX_BYTES));
+        assert!(expand_json(&big, LITELLM_USAGE_FIELDS, &mut stats).is_none());
+        assert_eq!(stats.coercion_failures, 1);
+    }
+
+    #[test]
+    fn python_literals_read_as_json() {
+        let lit = "{'a': 1, 'b': None, 'c': {'d': True, 'e': False}, \"q\": 'it\\'s \"x\"', 'u': 'caf\\xe9'}";
+        let json = python_literal_as_json(lit).expect("a dict");
+        let v: serde_json::Value = serde_json::from_str(&json).expect(&json);
+        assert_eq!(v["a"], 1);
+        assert!(v["b"].is_null());
+        assert_eq!(v["c"]["d"], true);
+        assert_eq!(v["c"]["e"], false);
+        assert_eq!(v["q"], "it's \"x\"");
+        assert_eq!(v["u"], "caf\u{e9}");
+        assert_eq!(python_literal_as_json("[1, 2]"), None);
+        // unterminated string: not a literal
+        assert_eq!(python_literal_as_json("{'a"), None);
+    }
 
     #[test]
     fn key_sets_hold_exactly_their_ids_on_stack_and_heap() {

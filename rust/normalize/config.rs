@@ -52,6 +52,8 @@ pub struct SourcesConfig {
     pub vercel_ai: bool,
     /// Langfuse OTel attributes.
     pub langfuse: bool,
+    /// LiteLLM's OpenTelemetry callback.
+    pub litellm: bool,
 }
 
 impl Default for SourcesConfig {
@@ -63,6 +65,7 @@ impl Default for SourcesConfig {
             openinference: true,
             vercel_ai: true,
             langfuse: true,
+            litellm: true,
         }
     }
 }
@@ -77,6 +80,7 @@ impl SourcesConfig {
             "openinference" => self.openinference,
             "vercel_ai" => self.vercel_ai,
             "langfuse" => self.langfuse,
+            "litellm" => self.litellm,
             _ => false,
         }
     }

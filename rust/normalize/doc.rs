@@ -44,6 +44,7 @@ processors:
         openinference: true
         vercel_ai: true
         langfuse: true
+        litellm: true
       custom_sources:
         - name: my_gateway
           position: after      # after (default): built-ins win; before: this source wins
@@ -79,6 +80,16 @@ processors:
   as `ai.generateText`, `ai.streamText`), no `gen_ai.usage.*` attribute is
   written, so neither token sums nor cost count a call twice; they get no
   `gen_ai.operation.name` either.
+- LiteLLM (`litellm.callbacks = [\"otel\"]`): each call is a
+  `litellm_request` span (model, `gen_ai.system`, usage, operation, status,
+  LiteLLM's own cost) with a `raw_gen_ai_request` child holding the provider's
+  raw request and response as `llm.<provider>.*` keys. Only the former is
+  normalized into a call: nothing is mapped from `llm.<provider>.*`, so the
+  child gets no operation, model or usage and is not counted twice. The cache
+  and reasoning token counts exist only inside `metadata.usage_object`, a
+  Python dict literal, which is read with a size bound.
+  `gen_ai.cost.total_cost` becomes `gen_ai.usage.cost`, which the cost stage
+  keeps unless `cost.override` is set.
 - OpenLLMetry metrics carry `gen_ai.response.model` but no
   `gen_ai.request.model`: with `sources.openllmetry` on, the request model of
   a metric data point is filled from its response model when absent.
@@ -146,8 +157,15 @@ pub fn reference() -> String {
             let value = match m.transform {
                 Transform::Copy => String::new(),
                 Transform::VercelProvider => "part before the first dot, then respelled".into(),
+                Transform::SlashProvider => {
+                    "part before the first slash (none without one), then respelled".into()
+                }
                 Transform::Lookup(table) => pairs(table),
-                Transform::Json(fields) => format!("JSON fields: {}", pairs(fields)),
+                Transform::Json(fields) => format!(
+                    "JSON (or Python dict literal) fields, at most {} bytes: {}",
+                    super::table::JSON_MAX_BYTES,
+                    pairs(fields)
+                ),
                 Transform::Messages => {
                     "flattened messages rebuilt as one JSON string (`text`, `tool_call`, \
                      `tool_call_response` parts)"

@@ -33,6 +33,7 @@ pub enum Source {
     Openinference,
     VercelAi,
     Langfuse,
+    Litellm,
 }
 
 /// How a source value becomes the canonical value.
@@ -44,10 +45,18 @@ pub enum Transform {
     /// Vercel AI SDK provider ids (`openai.chat`): the part before the first
     /// dot names the provider.
     VercelProvider,
+    /// LiteLLM's `provider/model` strings (`openai/gpt-4o-mini`): the part
+    /// before the first slash names the provider; a value without a slash
+    /// names none and is not written.
+    SlashProvider,
     /// Looked up (case-insensitively) in a source-specific table; values not
     /// in it are not written (e.g. Vercel's outer `ai.generateText` spans).
     Lookup(&'static [(&'static str, &'static str)]),
-    /// A JSON object string whose fields map to several canonical keys.
+    /// A JSON object string whose fields map to several canonical keys. A
+    /// field is a name or a dotted path into nested objects
+    /// (`prompt_tokens_details.cached_tokens`); a Python dict literal (what
+    /// LiteLLM writes: single quotes, `None`) is read too. Values longer than
+    /// [`JSON_MAX_BYTES`] are not parsed (counted as coercion failures).
     Json(&'static [(&'static str, &'static str)]),
     /// `from` is a prefix (`llm.input_messages.*`): OpenInference's
     /// flattened messages, rebuilt into one JSON string.
@@ -365,6 +374,50 @@ static LANGFUSE: &[Mapping] = &[
     at("langfuse.environment", DEPLOYMENT_ENVIRONMENT, ALL),
 ];
 
+/// Fields of LiteLLM's `metadata.usage_object` (its `Usage`, OpenAI-style,
+/// written as a Python dict literal): the cache and reasoning counts exist
+/// nowhere else on its spans. Token totals are read too, for spans that lack
+/// `gen_ai.usage.*` (present keys win).
+pub static LITELLM_USAGE_FIELDS: &[(&str, &str)] = &[
+    ("prompt_tokens", INPUT_TOKENS),
+    ("completion_tokens", OUTPUT_TOKENS),
+    ("total_tokens", TOTAL_TOKENS),
+    ("prompt_tokens_details.cached_tokens", CACHE_READ_TOKENS),
+    ("cache_read_input_tokens", CACHE_READ_TOKENS),
+    (
+        "prompt_tokens_details.cache_creation_tokens",
+        CACHE_CREATION_TOKENS,
+    ),
+    ("cache_creation_input_tokens", CACHE_CREATION_TOKENS),
+    (
+        "completion_tokens_details.reasoning_tokens",
+        REASONING_TOKENS,
+    ),
+];
+
+/// LiteLLM's OpenTelemetry callback (`litellm.callbacks = ["otel"]`). Its
+/// `litellm_request` span carries the call: `gen_ai.*` keys of its own
+/// (request model, `gen_ai.system`, usage, operation) plus these; the child
+/// `raw_gen_ai_request` span (`llm.<provider>.*` keys, the raw provider
+/// request and response) is left alone, so one span per call counts.
+static LITELLM: &[Mapping] = &[
+    // LiteLLM's own price: the call's cost (kept unless cost.override);
+    // the breakdown (`gen_ai.cost.input_cost`, ...) stays as it is.
+    m("gen_ai.cost.total_cost", COST),
+    with(
+        "metadata.usage_object",
+        "gen_ai.usage.* (JSON)",
+        Transform::Json(LITELLM_USAGE_FIELDS),
+    ),
+    // Embedding calls carry an empty gen_ai.system.
+    with("litellm.provider.model", PROVIDER, Transform::SlashProvider),
+];
+
+/// JSON-valued attributes longer than this are not parsed: the fields read
+/// from them (usage, cost, model) sit in small objects, and an attacker's
+/// megabyte string must not cost a parse per item.
+pub const JSON_MAX_BYTES: usize = 16 * 1024;
+
 /// Every built-in source, in the order they are consulted: when two sources
 /// map the same key, the first enabled one decides, and within one item the
 /// key listed first wins a shared target. The Vercel AI SDK comes first so
@@ -407,6 +460,12 @@ pub static BUILTIN: &[SourceTable] = &[
         title: "Langfuse OTel attributes",
         mappings: LANGFUSE,
     },
+    SourceTable {
+        source: Source::Litellm,
+        name: "litellm",
+        title: "LiteLLM (`otel` callback)",
+        mappings: LITELLM,
+    },
 ];
 
 /// Byte strings one of which every key the normalizer reacts to contains
@@ -435,4 +494,6 @@ pub static NEEDLES: &[&str] = &[
     "tool_call.",
     "agent.name",
     "session.id",
+    "litellm.",
+    "metadata.usage_object",
 ];
