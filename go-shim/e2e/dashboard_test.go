@@ -26,7 +26,9 @@ var testWindow = Window{Range: "10m", Interval: "1m", RateInterval: "5m"}
 // VictoriaMetrics' default flags and once with
 // -opentelemetry.usePrometheusNaming (plus the processor's dashboard
 // compatibility option, so that the seed's telemetry_sdk_name="openlit"
-// filter sees every instrumentation).
+// filter sees every instrumentation). The pipelines are the example's:
+// the genai connector reads the spans too, and leaves every call to the
+// metrics its source sends.
 func TestDashboardOnVictoriaMetrics(t *testing.T) {
 	bin := VictoriaBinDir(t)
 	for _, mode := range []struct {
@@ -60,6 +62,9 @@ processors:
     error_mode: propagate
     naming: %s
   batch:
+connectors:
+  genai:
+    flush_interval: 1s
 exporters:
   otlphttp/victoriametrics:
     endpoint: %s/opentelemetry
@@ -85,9 +90,9 @@ service:
     traces:
       receivers: [otlp]
       processors: [genai, batch]
-      exporters: [otlphttp/sink]
+      exporters: [otlphttp/sink, genai]
     metrics:
-      receivers: [otlp]
+      receivers: [otlp, genai]
       processors: [genai, batch]
       exporters: [otlphttp/victoriametrics, otlphttp/sink]
     logs:
@@ -139,6 +144,7 @@ func runDashboard(t *testing.T, bin string, vmFlags []string, compat bool) {
 	})
 
 	checkMetricNames(t, vm)
+	checkConnectorSkipped(t, col, w.SpanCount())
 	cost := sinkCosts(t, sink.Metrics(), final)
 	checkOpenLITCosts(t, w, cost)
 
@@ -181,6 +187,29 @@ func runDashboard(t *testing.T, bin string, vmFlags []string, compat bool) {
 				checkMetricQuery(t, vm, q, at, want, c)
 			}
 		})
+	}
+}
+
+// checkConnectorSkipped: the genai connector left every span's call to
+// the metrics of its source and derived none, each span's source sending GenAI metrics of its own
+// (derive: auto), so the dashboard's numbers are the sources' alone.
+func checkConnectorSkipped(t *testing.T, col *Collector, spans int) {
+	tel := col.Telemetry(t)
+	defer func() {
+		if t.Failed() {
+			for _, l := range strings.Split(tel, "\n") {
+				if strings.HasPrefix(l, "otelcol_connector_genai") {
+					t.Log(l)
+				}
+			}
+		}
+	}()
+	want := fmt.Sprint(spans)
+	if got := promValue(tel, "otelcol_connector_genai_spans_skipped", `reason="source_metrics"`); got != want {
+		t.Errorf("connector skipped %q spans as source_metrics, want %s", got, want)
+	}
+	if got := promValue(tel, "otelcol_connector_genai_calls", ""); got != "" && got != "0" {
+		t.Errorf("connector counted %s calls, want none", got)
 	}
 }
 

@@ -296,6 +296,16 @@ func (w Workload) Traces() ptrace.Traces {
 		rs := td.ResourceSpans().AppendEmpty()
 		s.resource(rs.Resource().Attributes())
 		ss := rs.ScopeSpans().AppendEmpty()
+		// The instrumentation's tracer, as the real libraries name it:
+		// each source sends GenAI metrics of its own, so the genai
+		// connector (derive: auto) leaves its spans' calls to them.
+		switch s.Shape {
+		case ShapeOpenLIT, ShapeLegacyOpenLIT:
+			ss.Scope().SetName("openlit.otel.tracing")
+		case ShapeOfficial:
+			ss.Scope().SetName("opentelemetry.instrumentation.openai_v2")
+			ss.Scope().SetVersion("2.1b0")
+		}
 		for _, g := range s.Groups {
 			n++
 			sp := ss.Spans().AppendEmpty()
