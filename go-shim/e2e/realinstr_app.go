@@ -55,6 +55,11 @@ type RealRun struct {
 	Environment  string         `json:"environment"`
 	Calls        []RealCall     `json:"calls"`
 	Summary      map[string]any `json:"summary"`
+	// SendsMetrics: the library sends metrics of its own (false: traces only).
+	SendsMetrics bool `json:"sends_metrics"`
+	// Rounds: how many times the app ran (RunRealAppRounds); Calls holds
+	// every round's calls.
+	Rounds int `json:"-"`
 }
 
 // errVenvMissing: the library's venv could not be set up; the test skips it.
@@ -66,6 +71,20 @@ var errVenvMissing = errors.New("venv missing")
 func SetUpVenv(t testing.TB, venv string) error {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(RepoRoot(t), "scripts", "setup-pyenv.sh"), venv)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return errors.New(tail(string(out), 2000) + ": " + err.Error())
+	}
+	return nil
+}
+
+// SetUpNode runs scripts/setup-node.sh (the Node apps' npm packages in
+// tests/realinstr/node/node_modules; instant when they are installed), the
+// Node counterpart of SetUpVenv, as tests/realinstr/harness.py's Library
+// with runtime "node" expects.
+func SetUpNode(t testing.TB) error {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(RepoRoot(t), "scripts", "setup-node.sh"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return errors.New(tail(string(out), 2000) + ": " + err.Error())
@@ -116,6 +135,29 @@ func RunRealApp(t testing.TB, library, endpoint, service, environment string) (R
 		return RealRun{}, errors.New("decoding run_app.py output: " + err.Error() + "\n" + stdout.String())
 	}
 	return run, nil
+}
+
+// RunRealAppRounds runs library's app rounds times against the same
+// collector, pausing between runs, and returns the runs' calls together:
+// each series the app feeds then changes after its first sample even when
+// the library exports on its own schedule (the app's spans reach the
+// collector when the app exits, its SDK flushed).
+func RunRealAppRounds(t testing.TB, library, endpoint, service, environment string, rounds int, pause time.Duration) (RealRun, error) {
+	t.Helper()
+	var all RealRun
+	for i := 0; i < rounds; i++ {
+		if i > 0 {
+			time.Sleep(pause)
+		}
+		run, err := RunRealApp(t, library, endpoint, service, environment)
+		if err != nil {
+			return RealRun{}, err
+		}
+		calls := append(all.Calls, run.Calls...)
+		all, all.Calls = run, calls
+	}
+	all.Rounds = rounds
+	return all, nil
 }
 
 // readJSONLines calls f with every non-empty line of a file exporter's

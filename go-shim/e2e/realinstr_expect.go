@@ -15,10 +15,12 @@ import (
 // RealSpan is an LLM-call span reduced to what the checks compare.
 type RealSpan struct {
 	Model         string
+	Provider      string
 	Operation     string
 	Failed        bool
 	Input, Output float64
 	HasTokens     bool
+	HasOutput     bool
 	// cache and reasoning tokens, where the library reports them
 	CacheRead, CacheCreation, Reasoning float64
 	Cost                                float64
@@ -45,11 +47,14 @@ func LLMSpans(td ptrace.Traces) []RealSpan {
 				if v, ok := a.Get("gen_ai.operation.name"); ok {
 					s.Operation = v.AsString()
 				}
+				if v, ok := a.Get("gen_ai.provider.name"); ok {
+					s.Provider = v.AsString()
+				}
 				if _, ok := a.Get("error.type"); ok {
 					s.Failed = true
 				}
 				s.Input, s.HasTokens = number(a, "gen_ai.usage.input_tokens")
-				s.Output, _ = number(a, "gen_ai.usage.output_tokens")
+				s.Output, s.HasOutput = number(a, "gen_ai.usage.output_tokens")
 				s.CacheRead, _ = number(a, "gen_ai.usage.cache_read.input_tokens")
 				s.CacheCreation, _ = number(a, "gen_ai.usage.cache_creation.input_tokens")
 				s.Reasoning, _ = number(a, "gen_ai.usage.reasoning.output_tokens")
@@ -59,6 +64,20 @@ func LLMSpans(td ptrace.Traces) []RealSpan {
 		}
 	}
 	return out
+}
+
+// notModelCalls are the operations that call no model (the genai
+// connector's rule, go-shim/genaiconnector/README.md).
+var notModelCalls = map[string]bool{"invoke_agent": true, "create_agent": true, "execute_tool": true,
+	"invoke_workflow": true, "retrieval": true}
+
+// ModelCall: the span is one model call as the genai connector counts it:
+// an operation that calls a model, or (no operation) token usage.
+func (s RealSpan) ModelCall() bool {
+	if s.Operation == "" {
+		return s.HasTokens || s.HasOutput
+	}
+	return !notModelCalls[s.Operation]
 }
 
 func number(a pcommon.Map, key string) (float64, bool) {
@@ -106,9 +125,19 @@ type RealTotals struct {
 	// APICost: per model, the table's prices x the usage the fake API
 	// reported (cache and reasoning tokens included, whether or not the
 	// library passes them on).
-	APICost                           map[string]float64
-	LibraryCostTotal, OurCostTotal    float64
-	Unpriced                          []string // models the helper cannot price exactly
+	APICost                        map[string]float64
+	LibraryCostTotal, OurCostTotal float64
+	Unpriced                       []string // models the helper cannot price exactly (derived: models whose successful calls carry no cost)
+	// Derived: the metrics are the genai connector's, from the spans (a
+	// traces-only library); InputCount and OutputCount are then its token
+	// observations (calls whose span has input, output tokens).
+	Derived                 bool
+	InputCount, OutputCount float64
+	// SameSpan: every series spans the same time (born in one batch of
+	// spans, flushed by one collector), so a ratio of rate() sums (panel
+	// 56A) is a ratio of increases: rate() divides each series' increase
+	// by its own time span in the window.
+	SameSpan                          bool
 	EstimatedModels                   []string
 	tokensByModelIn, tokensByModelOut map[string]float64
 }
@@ -117,26 +146,13 @@ type RealTotals struct {
 // (run), the spans before the processor (raw: the library's own cost) and
 // after it (processed), and the built-in price table.
 func ExpectRealTotals(t *testing.T, run RealRun, raw, processed []RealSpan, prices PriceTable) RealTotals {
-	w := RealTotals{
-		ByModel: map[string]float64{}, ByProvider: map[string]float64{}, ByOperation: map[string]float64{},
-		ByEnvironment: map[string]float64{}, CostByModel: map[string]float64{}, CostByProvider: map[string]float64{},
-		LibraryCost: map[string]float64{}, OurCost: map[string]float64{}, ProcessorCost: map[string]float64{},
-		APICost:         map[string]float64{},
-		tokensByModelIn: map[string]float64{}, tokensByModelOut: map[string]float64{},
-	}
+	w := newRealTotals()
 	provider := map[string]string{}
 	estimated := map[string]bool{}
 	for _, c := range run.Calls {
 		provider[c.Model] = c.Provider
 		if c.InMetrics {
-			w.Requests++
-			w.ByModel[c.Model]++
-			w.ByProvider[c.Provider]++
-			w.ByOperation[c.Operation]++
-			w.ByEnvironment[run.Environment]++
-			if c.Failed() {
-				w.Errors++
-			}
+			w.addRequest(c.Model, c.Provider, c.Operation, run.Environment, c.Failed())
 		}
 		switch c.Tokens {
 		case "exact":
@@ -233,6 +249,90 @@ func ExpectRealTotals(t *testing.T, run RealRun, raw, processed []RealSpan, pric
 		}
 	}
 	return w
+}
+
+func newRealTotals() RealTotals {
+	return RealTotals{
+		ByModel: map[string]float64{}, ByProvider: map[string]float64{}, ByOperation: map[string]float64{},
+		ByEnvironment: map[string]float64{}, CostByModel: map[string]float64{}, CostByProvider: map[string]float64{},
+		LibraryCost: map[string]float64{}, OurCost: map[string]float64{}, ProcessorCost: map[string]float64{},
+		APICost:         map[string]float64{},
+		tokensByModelIn: map[string]float64{}, tokensByModelOut: map[string]float64{},
+	}
+}
+
+// ExpectDerivedTotals computes the dashboard's answers for a library that
+// sends traces only, whose metrics the genai connector derives from its
+// spans: requests and errors are the calls the app made (a failed call
+// counts, with its error_type), tokens and cost are what the processed
+// spans carry (the connector reads them after the processor priced them),
+// one observation per model call. The spans must hold exactly one model
+// call per call the app made, per model.
+func ExpectDerivedTotals(t *testing.T, run RealRun, processed []RealSpan, prices PriceTable) RealTotals {
+	w := newRealTotals()
+	w.Derived = true
+	// The app's spans reach the collector in one batch per round (its SDK
+	// flushes them at exit), so every series starts in the first.
+	w.SameSpan = true
+	wantCalls := map[string]int{}
+	for _, c := range run.Calls {
+		w.addRequest(c.Model, c.Provider, c.Operation, run.Environment, c.Failed())
+		if p, err := prices.Lookup(c.Model, c.Provider); err == nil && !c.Failed() {
+			w.APICost[c.Model] += p.CallCost(c)
+		}
+		wantCalls[c.Model+" "+c.Provider]++
+	}
+	gotCalls := map[string]int{}
+	for _, s := range processed {
+		if !s.ModelCall() {
+			continue
+		}
+		gotCalls[s.Model+" "+s.Provider]++
+		w.addObservations(s)
+		if !s.HasCost && !s.Failed {
+			w.Unpriced = appendOnce(w.Unpriced, s.Model)
+		}
+		if s.HasCost {
+			w.ProcessorCost[s.Model] += s.Cost
+			w.OurCost[s.Model] += s.Cost
+			w.OurCostTotal += s.Cost
+		}
+	}
+	if fmt.Sprint(gotCalls) != fmt.Sprint(wantCalls) {
+		t.Errorf("model-call spans per model and provider %v, want one per call the app made: %v", gotCalls, wantCalls)
+	}
+	return w
+}
+
+// addRequest counts one call in the request totals.
+func (w *RealTotals) addRequest(model, provider, operation, environment string, failed bool) {
+	w.Requests++
+	w.ByModel[model]++
+	w.ByProvider[provider]++
+	w.ByOperation[operation]++
+	w.ByEnvironment[environment]++
+	if failed {
+		w.Errors++
+	}
+}
+
+// addObservations adds what the genai connector observes of one model-call
+// span: its tokens and its cost.
+func (w *RealTotals) addObservations(s RealSpan) {
+	if s.HasTokens {
+		w.InputTokens += s.Input
+		w.InputCount++
+	}
+	if s.HasOutput {
+		w.OutputTokens += s.Output
+		w.OutputCount++
+	}
+	if s.HasCost {
+		w.Cost += s.Cost
+		w.CostCount++
+		w.CostByModel[s.Model] += s.Cost
+		w.CostByProvider[s.Provider] += s.Cost
+	}
 }
 
 // Report is the human-readable comparison of one run.
