@@ -10,17 +10,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -29,26 +25,10 @@ import (
 	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor"
 )
 
-func rssKiB() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			v, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			return v
-		}
-	}
-	return 0
-}
-
 func settledRSS() int64 {
 	runtime.GC()
 	debug.FreeOSMemory()
-	return rssKiB()
+	return bench.RSSKiB()
 }
 
 // Report is the JSON line printed.
