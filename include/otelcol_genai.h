@@ -192,6 +192,11 @@ typedef struct GenaiStats {
    one name. Each such metric is counted, the first of a name is not.
    */
   uint64_t metric_name_collisions;
+  /*
+   Point attributes of renamed metrics dropped as per request by
+   nature (`naming.drop_point_attributes`, `max_point_attribute_bytes`).
+   */
+  uint64_t point_attributes_dropped;
 } GenaiStats;
 
 /*

@@ -145,6 +145,7 @@ impl GenaiResult {
 /// kind and are never reused, so a stale handle, or one of another kind,
 /// finds nothing instead of another object.
 struct Registry<T>(LazyLock<RwLock<HashMap<GenaiHandle, Arc<T>>>>);
+            point_attributes_dropped: 0,
 
 static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
 /// Live processors.

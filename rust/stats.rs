@@ -34,6 +34,9 @@ pub struct Stats {
     /// both become `gen_ai_a_b`): VictoriaMetrics stores their series under
     /// one name. Each such metric is counted, the first of a name is not.
     pub metric_name_collisions: u64,
+    /// Point attributes of renamed metrics dropped as per request by
+    /// nature (`naming.drop_point_attributes`, `max_point_attribute_bytes`).
+    pub point_attributes_dropped: u64,
 }
 
 /// What one call of the `genai` connector did (`genai_connector_consume`,
@@ -84,5 +87,6 @@ impl Stats {
         self.cost_points_derived += other.cost_points_derived;
         self.metrics_renamed += other.metrics_renamed;
         self.metric_name_collisions += other.metric_name_collisions;
+        self.point_attributes_dropped += other.point_attributes_dropped;
     }
 }

@@ -222,8 +222,14 @@ fn connector_memory_per_active_series() {
                 vec![
                     kv("gen_ai.operation.name", "chat"),
                     kv("gen_ai.provider.name", "openai"),
-                    kv("gen_ai.request.model", format!("model-{i:08}-mini").as_str()),
-                    kv("gen_ai.response.model", format!("model-{i:08}-mini").as_str()),
+                    kv(
+                        "gen_ai.request.model",
+                        format!("model-{i:08}-mini").as_str(),
+                    ),
+                    kv(
+                        "gen_ai.response.model",
+                        format!("model-{i:08}-mini").as_str(),
+                    ),
                     kv("server.address", "api.openai.com"),
                     kv("gen_ai.usage.input_tokens", 100),
                     kv("gen_ai.usage.output_tokens", 50),
@@ -235,7 +241,8 @@ fn connector_memory_per_active_series() {
     let batch = traces(vec![kv("service.name", "checkout")], spans).encode_to_vec();
     let c = SpanMetrics::from_json(br#"{"cardinality_limit": 100000}"#).unwrap();
     // Warm up the stages (first-use allocations are not series).
-    c.consume(&traces(vec![], vec![]).encode_to_vec(), 1).unwrap();
+    c.consume(&traces(vec![], vec![]).encode_to_vec(), 1)
+        .unwrap();
     LIVE.with(|l| l.set(Some(Live::default())));
     let stats = c.consume(&batch, 1).unwrap();
     let live = LIVE.with(|l| l.replace(None)).unwrap_or_default();
@@ -244,5 +251,8 @@ fn connector_memory_per_active_series() {
     let estimate = stats.state_bytes as f64 / n as f64;
     eprintln!("connector: {per_series:.0} live bytes per series (estimate {estimate:.0}); peak during the call {} bytes for a {} byte batch", live.peak, batch.len());
     assert!(per_series < 4096.0, "{per_series:.0} bytes per series");
-    assert!(estimate > 0.5 * per_series && estimate < 2.0 * per_series, "estimate {estimate:.0} vs {per_series:.0}");
+    assert!(
+        estimate > 0.5 * per_series && estimate < 2.0 * per_series,
+        "estimate {estimate:.0} vs {per_series:.0}"
+    );
 }

@@ -47,6 +47,14 @@ pub struct NamingConfig {
     /// Label that keeps the true `telemetry.sdk.name` when
     /// `compat_sdk_name` is set.
     pub original_sdk_name_label: String,
+    /// Point attributes of renamed metrics that are per request by nature
+    /// and dropped (keys, `prefix*` or `*suffix`; see `guard`).
+    pub drop_point_attributes: Vec<String>,
+    /// Keys kept whatever `drop_point_attributes` and
+    /// `max_point_attribute_bytes` say.
+    pub keep_point_attributes: Vec<String>,
+    /// String point attributes longer than this are dropped; 0: no bound.
+    pub max_point_attribute_bytes: usize,
 }
 
 impl Default for NamingConfig {
@@ -64,6 +72,21 @@ impl Default for NamingConfig {
             scope_labels: true,
             compat_sdk_name: String::new(),
             original_sdk_name_label: "telemetry_sdk_original_name".to_string(),
+            drop_point_attributes: [
+                // LiteLLM: the request's hidden parameters (cost, headers,
+                // timings) as JSON, and its request metadata.
+                "hidden_params",
+                "metadata.*",
+                "litellm.call_id",
+                // Ids of one request or response.
+                "gen_ai.response.id",
+                "*request_id",
+                "*request.id",
+            ]
+            .map(String::from)
+            .to_vec(),
+            keep_point_attributes: Vec::new(),
+            max_point_attribute_bytes: 256,
         }
     }
 }

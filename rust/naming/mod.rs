@@ -17,7 +17,9 @@
 //! ingested with or without the flag, comes out the same.
 
 pub mod config;
+pub mod guard;
 pub mod legacy;
+pub mod merge;
 pub mod points;
 pub mod sanitize;
 pub mod select;
@@ -46,15 +48,22 @@ use select::Selector;
 pub struct Naming {
     config: NamingConfig,
     selector: Selector,
+    guard: std::sync::Arc<guard::PointGuard>,
 }
 
 impl Naming {
     /// Validates the `naming:` section and builds the stage.
     pub fn new(config: &NamingConfig) -> Result<Self, ConfigError> {
         config.validate()?;
+        let guard = guard::PointGuard::new(
+            &config.drop_point_attributes,
+            &config.keep_point_attributes,
+            config.max_point_attribute_bytes,
+        )?;
         Ok(Self {
             config: config.clone(),
             selector: Selector::new(config),
+            guard: std::sync::Arc::new(guard),
         })
     }
 
@@ -84,7 +93,11 @@ impl Naming {
                     continue;
                 };
                 changed |= renamed;
-                for_each_point_attrs(metric, |a| changed |= labels.apply(a));
+                let dropped = stats.point_attributes_dropped;
+                for_each_point_attrs(metric, |a| changed |= labels.apply(a, stats));
+                if stats.point_attributes_dropped != dropped {
+                    merge::merge_same_series(metric);
+                }
             }
         }
         changed
@@ -104,6 +117,7 @@ impl Naming {
             resource_attrs,
             &self.config.resource_attributes,
             compat,
+            self.guard.clone(),
         ))
     }
 

@@ -1,13 +1,17 @@
-//! Labels on the data points of renamed metrics: attribute keys in label
-//! form, the resource attributes dashboards filter on, the scope, and the
+//! Labels on the data points of renamed metrics: per-request attributes
+//! dropped ([`super::guard`]), attribute keys in label form, the resource
+//! attributes dashboards filter on, the scope, and the
 //! dashboard-compatibility SDK name.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, InstrumentationScope, KeyValue};
 
 use crate::attrs;
+use crate::stats::Stats;
 
+use super::guard::PointGuard;
 use super::sanitize::{is_label_name, label_name};
 
 /// The SDK-name label dashboards filter on.
@@ -29,6 +33,8 @@ pub struct PointLabels {
     /// Dashboard compatibility: the SDK name to show, the label keeping the
     /// true one, and the true one (if the resource says).
     pub compat: Option<(String, String, Option<Value>)>,
+    /// The cardinality guard (shared by every resource's labels).
+    pub guard: Arc<PointGuard>,
 }
 
 impl PointLabels {
@@ -37,6 +43,7 @@ impl PointLabels {
         resource_attrs: &[KeyValue],
         wanted: &[String],
         compat: Option<(&str, &str)>,
+        guard: Arc<PointGuard>,
     ) -> Self {
         let resource = wanted
             .iter()
@@ -59,6 +66,7 @@ impl PointLabels {
             resource,
             scope: Vec::new(),
             compat,
+            guard,
         }
     }
 
@@ -77,17 +85,22 @@ impl PointLabels {
     }
 
     /// Whether [`Self::apply`] reads the value of a point attribute with
-    /// this key (after renaming): only the SDK-name labels' are read.
-    /// Everything else it does depends on a point's keys alone.
+    /// this key (after renaming): only the SDK-name labels' are read, and
+    /// the guard's length bound reads the others' (see
+    /// [`PointGuard::ignores_values_of`]). Everything else it does depends
+    /// on a point's keys alone.
     pub fn reads_value_of(&self, key: &str) -> bool {
         self.compat
             .as_ref()
             .is_some_and(|(_, original_label, _)| key == SDK_NAME_LABEL || key == original_label)
     }
 
-    /// Rewrites one point's attributes; returns whether anything changed.
-    pub fn apply(&self, attrs: &mut Vec<KeyValue>) -> bool {
-        let mut changed = rename_keys(attrs);
+    /// Rewrites one point's attributes, counting the attributes the guard
+    /// drops; returns whether anything changed.
+    pub fn apply(&self, attrs: &mut Vec<KeyValue>, stats: &mut Stats) -> bool {
+        let dropped = self.guard.apply(attrs);
+        stats.point_attributes_dropped += dropped as u64;
+        let mut changed = rename_keys(attrs) | (dropped > 0);
         // One allocation for the labels added below instead of growth steps,
         // which would copy the list each time.
         attrs.reserve(self.resource.len() + self.scope.len() + 2);
@@ -236,18 +249,18 @@ mod tests {
     fn newer_environment_attribute_fills_the_dashboard_label() {
         let res = vec![kv("deployment.environment.name", string("prod"))];
         let wanted = vec!["deployment.environment".to_string()];
-        let pl = PointLabels::for_resource(&res, &wanted, None);
+        let pl = PointLabels::for_resource(&res, &wanted, None, Arc::default());
         let mut a = Vec::new();
-        pl.apply(&mut a);
+        pl.apply(&mut a, &mut Stats::default());
         assert_eq!(attrs::get_str(&a, "deployment_environment"), Some("prod"));
         // The older attribute wins when both are there.
         let res = vec![
             kv("deployment.environment.name", string("new")),
             kv("deployment.environment", string("old")),
         ];
-        let pl = PointLabels::for_resource(&res, &wanted, None);
+        let pl = PointLabels::for_resource(&res, &wanted, None, Arc::default());
         let mut a = Vec::new();
-        pl.apply(&mut a);
+        pl.apply(&mut a, &mut Stats::default());
         assert_eq!(attrs::get_str(&a, "deployment_environment"), Some("old"));
     }
 
@@ -259,7 +272,7 @@ mod tests {
             kv("gen_ai.system", string("a")),
             kv("gen_ai_system", string("b")),
         ];
-        assert!(PointLabels::default().apply(&mut a));
+        assert!(PointLabels::default().apply(&mut a, &mut Stats::default()));
         assert_eq!(
             keys(&a),
             [
@@ -269,7 +282,10 @@ mod tests {
                 "gen_ai_system"
             ]
         );
-        assert!(!PointLabels::default().apply(&mut a), "idempotent");
+        assert!(
+            !PointLabels::default().apply(&mut a, &mut Stats::default()),
+            "idempotent"
+        );
     }
 
     /// The in-place renaming gives what `label_name` gives, and the keys
@@ -340,6 +356,7 @@ mod tests {
             &res,
             &wanted,
             Some(("openlit", "telemetry_sdk_original_name")),
+            Arc::default(),
         );
         let scope = InstrumentationScope {
             name: "openai.v2".into(),
@@ -347,7 +364,7 @@ mod tests {
         };
         pl.set_scope(Some(&scope), true);
         let mut a = vec![kv("service.name", string("point-own"))];
-        assert!(pl.apply(&mut a));
+        assert!(pl.apply(&mut a, &mut Stats::default()));
         let get = |k| attrs::get_str(&a, k).map(str::to_string);
         assert_eq!(
             get("service_name").as_deref(),
@@ -364,7 +381,7 @@ mod tests {
         assert_eq!(get("deployment_environment"), None, "absent stays absent");
         assert_eq!(get("telemetry_sdk_language"), None, "only wanted ones");
         let before = a.clone();
-        assert!(!pl.apply(&mut a), "idempotent");
+        assert!(!pl.apply(&mut a, &mut Stats::default()), "idempotent");
         assert_eq!(a, before);
     }
 }

@@ -331,8 +331,10 @@ impl<'a> Walk<'_, 'a> {
             // `repeat_labels`): a point with the last point's keys that
             // normalization left alone gets the last point's ops, without
             // labels computed or compared (or the list decoded).
-            if labels.is_some()
-                && self.repeat_labels
+            if labels.is_some_and(|l| {
+                l.guard
+                    .ignores_values_of(self.list_bytes.map_or(usize::MAX, <[u8]>::len))
+            }) && self.repeat_labels
                 && !normalized
                 && self
                     .edits
@@ -341,8 +343,15 @@ impl<'a> Walk<'_, 'a> {
                 continue;
             }
             self.decode_list()?;
+            let dropped_before = self.batch.stats.point_attributes_dropped;
             if let Some(labels) = labels {
-                self.changed |= labels.apply(&mut self.list);
+                self.changed |= labels.apply(&mut self.list, &mut self.batch.stats);
+            }
+            // Points the guard dropped attributes from may now share a
+            // series and be added up (`naming::merge`), which edits do not
+            // express: the reference path takes the batch.
+            if self.batch.stats.point_attributes_dropped != dropped_before {
+                return Err(Fallback);
             }
             if !(self.originals.is_empty() && self.list.is_empty()) {
                 self.edits.list(
@@ -484,7 +493,7 @@ impl<'a> Walk<'_, 'a> {
             (tail.name, tail.unit) = (name, unit);
             if let Some(labels) = labels.filter(|_| selected) {
                 for_each_point_attrs(&mut tail, |a| {
-                    labels.apply(a);
+                    labels.apply(a, &mut self.batch.stats);
                 });
             }
             let at = Location { item: index, ..at };
@@ -495,7 +504,7 @@ impl<'a> Walk<'_, 'a> {
                 let selected = self.p.rename(metric, self.batch);
                 if let Some(labels) = labels.filter(|_| selected.is_some()) {
                     for_each_point_attrs(metric, |a| {
-                        labels.apply(a);
+                        labels.apply(a, &mut self.batch.stats);
                     });
                 }
             }
