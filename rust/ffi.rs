@@ -135,6 +135,7 @@ impl GenaiResult {
             cost_points_derived: 0,
             metrics_renamed: 0,
             metric_name_collisions: 0,
+            point_attributes_dropped: 0,
         },
         unknown_models: GenaiBuffer::EMPTY,
         error: GenaiBuffer::EMPTY,
@@ -145,7 +146,6 @@ impl GenaiResult {
 /// kind and are never reused, so a stale handle, or one of another kind,
 /// finds nothing instead of another object.
 struct Registry<T>(LazyLock<RwLock<HashMap<GenaiHandle, Arc<T>>>>);
-            point_attributes_dropped: 0,
 
 static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
 /// Live processors.
