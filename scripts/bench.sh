@@ -10,6 +10,10 @@
 #   5. a callgrind profile of the Rust core on workloads 1 and 2
 #   6. the time per byte of the Rust core on issue 24's adversarial shapes at
 #      1 KB, 1 MB and 16 MB (benches/adversarial.rs)
+#   7. the genai connector against contrib's spanmetrics connector (same
+#      dimensions, same GenAI spans) and a connector that drops plain spans,
+#      per span and per active series (issue 26; go-shim/bench
+#      BenchmarkConnector, go-shim/bench/cmd/seriesmem)
 # then writes BENCHMARKS.md and bench/throughput.png (go-shim/bench/report/report.py).
 #
 # Knobs (environment): BENCH_COUNT (go -count, default 3), BENCH_ITERS (batches
@@ -17,7 +21,10 @@
 # (per load-test configuration and round, default 8), BENCH_LOAD_ROUNDS
 # (interleaved load-test rounds, default 3), BENCH_RSS_BATCHES (default
 # 200000; the issue's check is 1000000), BENCH_SKIP (space-separated steps
-# to skip: criterion go load rss burst profile adversarial), BENCH_REPORT_ONLY=1
+# to skip: criterion go load rss burst profile adversarial connector),
+# BENCH_CONNECTOR_TIME (go -benchtime of step 7, default 2s),
+# BENCH_SERIES (attribute sets of step 7's memory check, default 10000),
+# BENCH_REPORT_ONLY=1
 # (rewrite the report from build/bench), BENCH_ADVERSARIAL_ONLY=1 (run step 6
 # alone and rewrite only its section of BENCHMARKS.md, a few minutes).
 # Nothing here asserts a timing.
@@ -32,6 +39,8 @@ ITERS=${BENCH_ITERS:-100} # batches per Go benchmark run (fixed: decoding each i
 LOAD_SECONDS=${BENCH_LOAD_SECONDS:-8}
 LOAD_ROUNDS=${BENCH_LOAD_ROUNDS:-3}
 RSS_BATCHES=${BENCH_RSS_BATCHES:-200000}
+CONNECTOR_TIME=${BENCH_CONNECTOR_TIME:-2s}
+SERIES=${BENCH_SERIES:-10000}
 PROFILE_ITERS=10 # batches profiled after one warm-up call (report.py divides by 11)
 SKIP=" ${BENCH_SKIP:-} "
 mkdir -p "$OUT"
@@ -135,6 +144,22 @@ if [[ ${BENCH_REPORT_ONLY:-} != 1 ]]; then
     else
       : > "$OUT/benchstat.txt"
     fi
+  fi
+
+  if ! skipped connector; then
+    step "Connector: genai vs spanmetrics vs a dropping connector (count $COUNT), memory per series"
+    machine step:connector
+    commands+=("(cd go-shim && go test -run '^\$' -bench BenchmarkConnector -benchmem -benchtime $CONNECTOR_TIME -count $COUNT ./bench/)")
+    (cd go-shim && go test -run '^$' -bench BenchmarkConnector -benchmem -benchtime "$CONNECTOR_TIME" -count "$COUNT" -timeout 60m ./bench/) | tee "$OUT/connector-bench.txt"
+    # One connector per process and run, alternating, so that neither's
+    # freed memory counts for the other.
+    : > "$OUT/seriesmem.jsonl"
+    commands+=("(cd go-shim && go run ./bench/cmd/seriesmem -connector genai|spanmetrics -series $SERIES)")
+    for _ in $(seq "$COUNT"); do
+      for c in genai spanmetrics; do
+        (cd go-shim && go run ./bench/cmd/seriesmem -connector "$c" -series "$SERIES") | tee -a "$OUT/seriesmem.jsonl"
+      done
+    done
   fi
 
   if ! skipped load; then

@@ -35,9 +35,9 @@ fn captures() -> Vec<PathBuf> {
 /// Whether the library sends GenAI metrics of its own (so `derive: auto`
 /// leaves its calls to them): what the captures hold. Except LiteLLM: its
 /// spans (scope `litellm`, SDK `opentelemetry`) are the same whether its
-/// metrics are on or off, so `auto` cannot tell and derives them (with its
-/// metrics on, that counts its successful calls twice: issue 29, for the
-/// connector's rule to settle).
+/// metrics are on or off, and its metrics are off by default, so `auto`
+/// derives them; with its metrics on, docs/connector.md gives the two
+/// configurations that count each call once (`errors_derives_only_the_failed_calls`).
 fn sends_metrics(dir: &Path) -> bool {
     let name = dir.file_name().unwrap().to_string_lossy();
     dir.join("metrics.pb").exists() && !name.starts_with("litellm-")
@@ -214,6 +214,39 @@ fn every_call_of_every_captured_library_counts_once_with_its_tokens_errors_and_c
         let series = duration.iter().filter(|p| p.count > 0).count();
         assert_eq!(zeros, series, "{name}: one zero point per series");
     }
+}
+
+/// LiteLLM with its metrics on sends the same spans as without, and its
+/// metrics leave failed calls out: `derive.scopes: {litellm: errors}`
+/// derives those alone, so its successful calls are not counted twice.
+#[test]
+fn errors_derives_only_the_failed_calls() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/captured/litellm-1.110.2-metrics");
+    let Ok(traces) = std::fs::read(dir.join("traces.pb")) else {
+        eprintln!("skipped: {} absent", dir.display());
+        return;
+    };
+    let manifest: Json =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let failed = manifest["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["error_type"].is_null())
+        .count() as u64;
+    let (req, stats) = run(r#"{"derive": {"scopes": {"litellm": "errors"}}}"#, &traces);
+    let duration = points(&req, "gen_ai.client.operation.duration");
+    assert_eq!(totals(&duration).0, failed);
+    assert!(failed > 0);
+    assert!(duration
+        .iter()
+        .filter(|p| p.count > 0)
+        .all(|p| str_attr(p, "error.type").is_some()));
+    assert_eq!(
+        stats.calls + stats.skipped_source_metrics,
+        manifest["calls"].as_array().unwrap().len() as u64
+    );
 }
 
 #[test]

@@ -71,6 +71,13 @@ pub struct Call {
     pub cost_usd: Option<f64>,
 }
 
+impl Call {
+    /// Whether the call failed (it has an `error.type`).
+    pub fn failed(&self) -> bool {
+        self.dims[ERROR_TYPE].is_some()
+    }
+}
+
 /// Whether a normalized span is one model call (module docs).
 pub fn is_model_call(attrs: &[KeyValue]) -> bool {
     let has_model = has_value(attrs, REQUEST_MODEL) || has_value(attrs, RESPONSE_MODEL);

@@ -89,6 +89,9 @@ pub enum Derive {
     Auto,
     Always,
     Never,
+    /// Failed calls only: for a source whose metrics leave them out
+    /// (LiteLLM's, with its metrics on).
+    Errors,
 }
 
 /// `derive:` which spans' calls the connector counts.
@@ -123,6 +126,18 @@ impl Default for DeriveConfig {
             .map(String::from)
             .to_vec(),
             scopes: BTreeMap::new(),
+        }
+    }
+}
+
+impl Derive {
+    /// Whether a call is counted under this rule (`Auto` is resolved to
+    /// `Always` or `Never` per source before this is asked).
+    pub fn counts(self, call: &super::call::Call) -> bool {
+        match self {
+            Derive::Always | Derive::Auto => true,
+            Derive::Never => false,
+            Derive::Errors => call.failed(),
         }
     }
 }

@@ -111,17 +111,20 @@ impl SpanMetrics {
             let values: std::rc::Rc<[Option<Value>]> = self.resource_values(&resource).into();
             for ss in rs.scope_spans {
                 let scope = ss.scope.as_ref().map_or("", |s| s.name.as_str());
-                let derive = self.derives(scope, sdk);
+                let rule = self.rule(scope, sdk);
                 for mut span in ss.spans {
                     stats.spans += 1;
                     self.stages
                         .attributes(Place::Span, &mut span.attributes, &mut batch);
                     if !call::is_model_call(&span.attributes) {
                         stats.skipped_not_call += 1;
-                    } else if !derive {
-                        stats.skipped_source_metrics += 1;
+                        continue;
+                    }
+                    let call = call::read(&span, &self.config.dimensions);
+                    if rule.counts(&call) {
+                        calls.push((values.clone(), call));
                     } else {
-                        calls.push((values.clone(), call::read(&span, &self.config.dimensions)));
+                        stats.skipped_source_metrics += 1;
                     }
                 }
             }
@@ -145,11 +148,11 @@ impl SpanMetrics {
         values
     }
 
-    /// Whether calls from this instrumentation scope (and resource SDK
-    /// name) are derived: the longest matching `derive.scopes` prefix,
-    /// else `derive.default`, where `auto` skips the sources that send
-    /// GenAI metrics of their own.
-    pub fn derives(&self, scope: &str, sdk: &str) -> bool {
+    /// Which calls from this instrumentation scope (and resource SDK name)
+    /// are derived: the longest matching `derive.scopes` prefix, else
+    /// `derive.default`, where `auto` skips the sources that send GenAI
+    /// metrics of their own.
+    pub fn rule(&self, scope: &str, sdk: &str) -> Derive {
         let d = &self.config.derive;
         let rule = d
             .scopes
@@ -158,11 +161,16 @@ impl SpanMetrics {
             .max_by_key(|(prefix, _)| prefix.len())
             .map_or(d.default, |(_, rule)| *rule);
         match rule {
-            Derive::Always => true,
-            Derive::Never => false,
-            Derive::Auto => !d.sources_with_metrics.iter().any(|p| {
-                scope.starts_with(p.as_str()) || (!sdk.is_empty() && sdk.starts_with(p.as_str()))
-            }),
+            Derive::Auto
+                if d.sources_with_metrics.iter().any(|p| {
+                    scope.starts_with(p.as_str())
+                        || (!sdk.is_empty() && sdk.starts_with(p.as_str()))
+                }) =>
+            {
+                Derive::Never
+            }
+            Derive::Auto => Derive::Always,
+            rule => rule,
         }
     }
 
