@@ -222,7 +222,17 @@ typedef struct GenaiResult {
    */
   struct GenaiStats stats;
   /*
-   Distinct model names no pricing table knows, newline-separated.
+   The calls of this batch left unpriced because no pricing table knows
+   their model, per model and provider, as UTF-8 text: one line per
+   distinct (model, provider) pair, in the order first met, at most 16,
+   each `model TAB provider TAB calls LF` (`calls` in decimal; the
+   provider is `gen_ai.provider.name`, empty when not reported). Names
+   are shortened to 256 bytes (at a character boundary), and a tab,
+   line feed or carriage return in one becomes a space. When more
+   pairs were met, a last line with an empty model and provider,
+   `TAB TAB calls LF`, counts the calls of the pairs not listed. Empty
+   when every call was priced. Calls without any model name are not
+   here (`stats.cost_unknown_model` counts them with these).
    */
   struct GenaiBuffer unknown_models;
   /*

@@ -76,7 +76,17 @@ pub struct GenaiResult {
     pub edits: bool,
     /// Counters for this batch.
     pub stats: Stats,
-    /// Distinct model names no pricing table knows, newline-separated.
+    /// The calls of this batch left unpriced because no pricing table knows
+    /// their model, per model and provider, as UTF-8 text: one line per
+    /// distinct (model, provider) pair, in the order first met, at most 16,
+    /// each `model TAB provider TAB calls LF` (`calls` in decimal; the
+    /// provider is `gen_ai.provider.name`, empty when not reported). Names
+    /// are shortened to 256 bytes (at a character boundary), and a tab,
+    /// line feed or carriage return in one becomes a space. When more
+    /// pairs were met, a last line with an empty model and provider,
+    /// `TAB TAB calls LF`, counts the calls of the pairs not listed. Empty
+    /// when every call was priced. Calls without any model name are not
+    /// here (`stats.cost_unknown_model` counts them with these).
     pub unknown_models: GenaiBuffer,
     /// A readable message when the status is not OK; otherwise empty.
     pub error: GenaiBuffer,
@@ -348,10 +358,21 @@ unsafe fn create<T>(
     status
 }
 
-/// Unregisters `handle`; what still runs on it finishes first.
+/// Drops one reference to a registered object; the last one frees the
+/// object with its memory returned at once ([`crate::alloc::one_time`]):
+/// a processor replaced while the collector runs (pricing files reloaded)
+/// holds megabytes of tables, which would otherwise stay resident.
+fn release<T>(object: Arc<T>) {
+    if let Some(last) = Arc::into_inner(object) {
+        crate::alloc::one_time(|| drop(last));
+    }
+}
+
+/// Unregisters `handle`; what still runs on it finishes first, and the
+/// last call to end frees it ([`release`]).
 fn destroy<T>(registry: &Registry<T>, handle: GenaiHandle, kind: &str) -> GenaiStatus {
     guarded(|| {
-        registry.remove(handle).map(drop).ok_or_else(|| {
+        registry.remove(handle).map(release).ok_or_else(|| {
             (
                 GenaiStatus::InvalidHandle,
                 format!("unknown genai {kind}handle {handle}"),
@@ -408,7 +429,12 @@ unsafe fn process(
         result.edits = outcome.edits;
         result.data = GenaiBuffer::from_vec(outcome.output.unwrap_or_default());
         result.stats = outcome.stats;
-        result.unknown_models = GenaiBuffer::from_string(outcome.unknown_models.join("\n"));
+        result.unknown_models = GenaiBuffer::from_string(unknown_models_text(
+            &outcome.unknown_model_calls,
+            outcome.unknown_calls_unlisted,
+        ));
+        // The last call on a destroyed processor frees it.
+        release(processor);
         Ok(())
     });
     if status != GenaiStatus::Ok {
@@ -422,6 +448,26 @@ unsafe fn process(
     // SAFETY: `out` is non-null and writable (checked above).
     unsafe { out.write(result) };
     status
+}
+
+/// The `unknown_models` buffer's text (see [`GenaiResult`]).
+fn unknown_models_text(calls: &[crate::processor::UnknownModel], unlisted: u64) -> String {
+    use std::fmt::Write;
+    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    let mut text = String::new();
+    for m in calls {
+        let _ = writeln!(
+            text,
+            "{}\t{}\t{}",
+            clean(&m.model),
+            clean(&m.provider),
+            m.calls
+        );
+    }
+    if unlisted > 0 {
+        let _ = writeln!(text, "\t\t{unlisted}");
+    }
+    text
 }
 
 /// Processes one OTLP `ExportTraceServiceRequest` (protobuf bytes).
@@ -554,7 +600,10 @@ pub unsafe extern "C" fn genai_attribute_key_is_genai(
     // SAFETY: forwarded caller contract.
     unsafe {
         tell(key, key_len, is_genai, err, |key| {
-            Ok(processor(handle)?.is_genai_key(key))
+            let processor = processor(handle)?;
+            let answer = processor.is_genai_key(key);
+            release(processor);
+            Ok(answer)
         })
     }
 }
@@ -579,7 +628,10 @@ pub unsafe extern "C" fn genai_metric_name_is_genai(
     // SAFETY: forwarded caller contract.
     unsafe {
         tell(name, name_len, is_genai, err, |name| {
-            Ok(processor(handle)?.is_genai_metric_name(name))
+            let processor = processor(handle)?;
+            let answer = processor.is_genai_metric_name(name);
+            release(processor);
+            Ok(answer)
         })
     }
 }
@@ -868,5 +920,24 @@ mod tests {
         let (status, msg) = guarded(|| Err((GenaiStatus::Decode, "bad".to_string())));
         assert_eq!((status, msg.as_deref()), (GenaiStatus::Decode, Some("bad")));
         assert_eq!(guarded(|| Ok(())), (GenaiStatus::Ok, None));
+    }
+
+    #[test]
+    fn unknown_models_are_lines_of_model_provider_calls() {
+        let m = |model: &str, provider: &str, calls| crate::processor::UnknownModel {
+            model: model.into(),
+            provider: provider.into(),
+            calls,
+        };
+        assert_eq!(unknown_models_text(&[], 0), "");
+        let calls = [m("acme-9", "acme", 3), m("tab\there\nline\r", "", 1)];
+        assert_eq!(
+            unknown_models_text(&calls, 0),
+            "acme-9\tacme\t3\ntab here line \t\t1\n"
+        );
+        assert_eq!(
+            unknown_models_text(&calls[..1], 7),
+            "acme-9\tacme\t3\n\t\t7\n"
+        );
     }
 }

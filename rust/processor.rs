@@ -11,6 +11,7 @@ use prost::Message;
 
 use crate::config::Config;
 use crate::error::{ConfigError, ProcessError};
+pub use crate::pricing::UnknownModel;
 pub use crate::signal::Signal;
 use crate::signals;
 use crate::stages::{Batch, Stages};
@@ -25,9 +26,14 @@ pub struct Outcome {
     pub output: Option<Vec<u8>>,
     /// Counters for this batch.
     pub stats: Stats,
-    /// Model names no pricing table knows (distinct, at most 16), so the
-    /// caller can log them at debug level.
+    /// Model names no pricing table knows (distinct, at most 16): the
+    /// names of [`Self::unknown_model_calls`].
     pub unknown_models: Vec<String>,
+    /// The unknown models' calls per model and provider (distinct pairs,
+    /// at most 16), for the collector's self-telemetry.
+    pub unknown_model_calls: Vec<UnknownModel>,
+    /// Calls of unknown models beyond the pairs listed.
+    pub unknown_calls_unlisted: u64,
     /// `output` holds edits to apply to the input (`wire::edits`, docs/wire.md)
     /// rather than a whole batch (only from [`Processor::process_edits`]).
     pub edits: bool,
@@ -35,10 +41,19 @@ pub struct Outcome {
 
 /// The outcome of a batch whose walk is done.
 fn finish(batch: Batch, output: Option<Vec<u8>>) -> Outcome {
+    let calls = batch.pricing.unknown_models;
+    let mut names: Vec<String> = Vec::with_capacity(calls.len());
+    for m in &calls {
+        if !names.contains(&m.model) {
+            names.push(m.model.clone());
+        }
+    }
     Outcome {
         output,
         stats: batch.stats,
-        unknown_models: batch.pricing.unknown_models,
+        unknown_models: names,
+        unknown_model_calls: calls,
+        unknown_calls_unlisted: batch.pricing.unknown_unlisted,
         edits: false,
     }
 }

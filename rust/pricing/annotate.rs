@@ -169,7 +169,7 @@ impl Pricer {
             return false;
         };
         let (Some(price), acct) = self.priced(&mut scratch.prices, model, call.provider) else {
-            scratch.note_unknown_model(stats, model);
+            scratch.note_unknown_model(stats, model, call.provider);
             return false;
         };
         let image = call

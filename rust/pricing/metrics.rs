@@ -380,7 +380,7 @@ impl Pricer {
         };
         let provider = s(keys::PROVIDER);
         let (Some(price), acct) = self.priced(&mut scratch.prices, model, provider) else {
-            scratch.note_unknown_model(stats, model);
+            scratch.note_unknown_model(stats, model, provider);
             return None;
         };
         if g.ops_overflow {

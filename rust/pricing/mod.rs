@@ -37,30 +37,57 @@ use table::Table;
 /// LiteLLM's whole price list is about 1.4 MB.
 pub const MAX_PRICING_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// How many distinct unknown model names one batch reports, at most.
+/// How many distinct unknown (model, provider) pairs one batch reports
+/// with their call counts, at most; calls of further pairs are counted in
+/// [`Scratch::unknown_unlisted`].
 const MAX_UNKNOWN_MODELS: usize = 16;
+
+/// A model no pricing table knows, as one batch called it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownModel {
+    /// The model name, shortened to [`table::MAX_MODEL_NAME_BYTES`].
+    pub model: String,
+    /// `gen_ai.provider.name`, shortened alike; empty when not reported.
+    pub provider: String,
+    /// The calls of the batch left unpriced for this model and provider.
+    pub calls: u64,
+}
 
 /// What the cost stage keeps while one batch is walked.
 #[derive(Debug, Default)]
 pub struct Scratch {
     /// Prices looked up so far.
     pub prices: memo::Memo,
-    /// Model names no table knows (distinct, at most 16, each shortened to
-    /// [`table::MAX_MODEL_NAME_BYTES`]), for the collector's debug log.
-    pub unknown_models: Vec<String>,
+    /// Models no table knows, with their calls: distinct (model, provider)
+    /// pairs in the order first met, at most 16, for the collector's
+    /// self-telemetry and debug log.
+    pub unknown_models: Vec<UnknownModel>,
+    /// Calls of unknown models beyond the pairs listed.
+    pub unknown_unlisted: u64,
 }
 
 impl Scratch {
-    /// Counts a call whose model could not be priced and remembers its
-    /// name: distinct names, bounded, so what reaches the collector's log
-    /// stays small whatever a span sends.
-    pub fn note_unknown_model(&mut self, stats: &mut Stats, model: &str) {
+    /// Counts a call whose model could not be priced under its name and
+    /// provider: distinct pairs, bounded in number and size, so what
+    /// reaches the collector stays small whatever a span sends.
+    pub fn note_unknown_model(&mut self, stats: &mut Stats, model: &str, provider: Option<&str>) {
         stats.cost_unknown_model += 1;
         let model = table::shown_prefix(model, table::MAX_MODEL_NAME_BYTES);
-        if self.unknown_models.len() < MAX_UNKNOWN_MODELS
-            && !self.unknown_models.iter().any(|m| m == model)
+        let provider = table::shown_prefix(provider.unwrap_or(""), table::MAX_MODEL_NAME_BYTES);
+        if let Some(seen) = self
+            .unknown_models
+            .iter_mut()
+            .find(|m| m.model == model && m.provider == provider)
         {
-            self.unknown_models.push(model.to_string());
+            seen.calls += 1;
+        } else if self.unknown_models.len() < MAX_UNKNOWN_MODELS {
+            self.unknown_models.push(UnknownModel {
+                model: model.to_string(),
+                provider: provider.to_string(),
+                calls: 1,
+            });
+        } else {
+            self.unknown_unlisted += 1;
         }
     }
 }
@@ -251,4 +278,42 @@ fn load_file(i: usize, file: &PricingFile) -> Result<Vec<table::Entry>, ConfigEr
         let fmt = format!("{:?}", file.format).to_ascii_lowercase();
         ConfigError::new(field, format!("pricing file {shown} ({fmt} format): {m}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_models_are_counted_per_model_and_provider_within_the_bound() {
+        let (mut scratch, mut stats) = (Scratch::default(), Stats::default());
+        for i in 0..20 {
+            for _ in 0..=i % 3 {
+                scratch.note_unknown_model(&mut stats, &format!("m{i}"), Some("acme"));
+            }
+        }
+        scratch.note_unknown_model(&mut stats, "m0", None);
+        let long = "x".repeat(1000);
+        scratch.note_unknown_model(&mut stats, &long, Some(&long));
+        let listed = &scratch.unknown_models;
+        assert_eq!(listed.len(), MAX_UNKNOWN_MODELS);
+        assert_eq!(
+            (listed[0].model.as_str(), listed[0].provider.as_str()),
+            ("m0", "acme")
+        );
+        assert_eq!((listed[2].calls, listed[1].calls), (3, 2));
+        let listed_calls: u64 = listed.iter().map(|m| m.calls).sum();
+        assert_eq!(
+            listed_calls + scratch.unknown_unlisted,
+            stats.cost_unknown_model
+        );
+        // m16..m19 (i % 3 + 1 calls each), "m0" without a provider and the
+        // long name came once the list was full.
+        let late: u64 = (16..20).map(|i| i % 3 + 1).sum();
+        assert_eq!(scratch.unknown_unlisted, late + 2);
+        let mut fresh = Scratch::default();
+        fresh.note_unknown_model(&mut stats, &long, Some(&long));
+        let m = &fresh.unknown_models[0];
+        assert_eq!((m.model.len(), m.provider.len()), (256, 256));
+    }
 }
