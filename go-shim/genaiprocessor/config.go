@@ -3,6 +3,7 @@ package genaiprocessor // import "github.com/otelcol-genai/otelcol-genai/go-shim
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi"
 )
@@ -19,8 +20,9 @@ const (
 	ErrorModePropagate ErrorMode = "propagate"
 )
 
-// Config is the genai processor's configuration. error_mode and
-// max_inflight_bytes belong to the Go side; normalize, cost and naming belong to the Rust core, which owns
+// Config is the genai processor's configuration. error_mode,
+// max_inflight_bytes, zero_start, pricing_reload and unpriced_models
+// belong to the Go side; normalize, cost and naming belong to the Rust core, which owns
 // their schema and validation: they are kept as raw maps and passed across
 // the C ABI as JSON.
 type Config struct {
@@ -34,6 +36,11 @@ type Config struct {
 	// ZeroStart adds a zero point at the start time of each new cumulative
 	// GenAI series (zerostart.go).
 	ZeroStart ZeroStartConfig `mapstructure:"zero_start"`
+	// PricingReload re-reads cost.pricing_files when they change (reload.go).
+	PricingReload PricingReloadConfig `mapstructure:"pricing_reload"`
+	// UnpricedModels shows the models calls were left unpriced for
+	// (unpriced.go).
+	UnpricedModels UnpricedModelsConfig `mapstructure:"unpriced_models"`
 	// Normalize configures attribute normalization (Rust-owned schema).
 	Normalize map[string]any `mapstructure:"normalize"`
 	// Cost configures cost computation (Rust-owned schema).
@@ -54,10 +61,30 @@ type ZeroStartConfig struct {
 	MaxSeries int `mapstructure:"max_series"`
 }
 
+// PricingReloadConfig is the pricing_reload section.
+type PricingReloadConfig struct {
+	// Interval is how often cost.pricing_files are checked for changes;
+	// 0 reads them once, at start.
+	Interval time.Duration `mapstructure:"interval"`
+}
+
+// UnpricedModelsConfig is the unpriced_models section.
+type UnpricedModelsConfig struct {
+	// Top is how many (model, provider) pairs the gauge names, those with
+	// the most unpriced calls; the rest are summed in model "_other". 0
+	// turns the gauge off.
+	Top int `mapstructure:"top"`
+}
+
+// maxUnpricedTop bounds unpriced_models.top: the tally tracks 4 times as
+// many pairs, of at most 512 bytes of names each.
+const maxUnpricedTop = 1000
+
 // maxZeroStartSeries bounds max_series: 10M series are about 500 MB.
 const maxZeroStartSeries = 10_000_000
 
-// Validate checks error_mode, max_inflight_bytes and zero_start here and every Rust-owned section in the Rust
+// Validate checks error_mode, max_inflight_bytes, zero_start,
+// pricing_reload and unpriced_models here and every Rust-owned section in the Rust
 // core itself, so there is one source of truth; the core's message names the
 // offending field (e.g. "cost.pricing_files[0]").
 func (cfg *Config) Validate() error {
@@ -71,6 +98,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.ZeroStart.Enabled && (cfg.ZeroStart.MaxSeries < 1 || cfg.ZeroStart.MaxSeries > maxZeroStartSeries) {
 		return fmt.Errorf("zero_start.max_series: must be 1 to %d, got %d", maxZeroStartSeries, cfg.ZeroStart.MaxSeries)
+	}
+	if iv := cfg.PricingReload.Interval; iv != 0 && iv < minReloadInterval {
+		return fmt.Errorf("pricing_reload.interval: must be 0 (never) or at least %s, got %s", minReloadInterval, iv)
+	}
+	if top := cfg.UnpricedModels.Top; top < 0 || top > maxUnpricedTop {
+		return fmt.Errorf("unpriced_models.top: must be 0 (off) to %d, got %d", maxUnpricedTop, top)
 	}
 	doc, err := cfg.coreJSON()
 	if err != nil {

@@ -3,6 +3,7 @@ package genaiprocessor
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,27 +19,35 @@ func TestLoadConfig(t *testing.T) {
 	require.NoError(t, err)
 
 	zs := ZeroStartConfig{Enabled: true, MaxSeries: defaultZeroStartSeries}
+	pr := PricingReloadConfig{Interval: defaultReloadInterval}
+	um := UnpricedModelsConfig{Top: defaultUnpricedTop}
 	tests := []struct {
 		id      component.ID
 		want    *Config
 		wantErr string
 	}{
-		{id: component.NewID(metadata.Type), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: zs}},
-		{id: component.NewIDWithName(metadata.Type, "propagate"), want: &Config{ErrorMode: ErrorModePropagate, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: zs}},
+		{id: component.NewID(metadata.Type), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: zs, PricingReload: pr, UnpricedModels: um}},
+		{id: component.NewIDWithName(metadata.Type, "propagate"), want: &Config{ErrorMode: ErrorModePropagate, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: zs, PricingReload: pr, UnpricedModels: um}},
 		{
 			id: component.NewIDWithName(metadata.Type, "sections"),
 			want: &Config{
 				ErrorMode:        ErrorModeIgnore,
 				MaxInflightBytes: defaultMaxInflightBytes,
 				ZeroStart:        zs,
+				PricingReload:    pr,
+				UnpricedModels:   um,
 				Normalize:        map[string]any{"overwrite": true},
 				Cost:             map[string]any{},
 				Naming:           map[string]any{},
 			},
 		},
-		{id: component.NewIDWithName(metadata.Type, "inflight"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: 8 << 20, ZeroStart: zs}},
-		{id: component.NewIDWithName(metadata.Type, "unbounded"), want: &Config{ErrorMode: ErrorModeIgnore, ZeroStart: zs}},
-		{id: component.NewIDWithName(metadata.Type, "zero_start_off"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: ZeroStartConfig{MaxSeries: defaultZeroStartSeries}}},
+		{id: component.NewIDWithName(metadata.Type, "inflight"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: 8 << 20, ZeroStart: zs, PricingReload: pr, UnpricedModels: um}},
+		{id: component.NewIDWithName(metadata.Type, "unbounded"), want: &Config{ErrorMode: ErrorModeIgnore, ZeroStart: zs, PricingReload: pr, UnpricedModels: um}},
+		{id: component.NewIDWithName(metadata.Type, "zero_start_off"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: ZeroStartConfig{MaxSeries: defaultZeroStartSeries}, PricingReload: pr, UnpricedModels: um}},
+		{id: component.NewIDWithName(metadata.Type, "reload"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: zs, PricingReload: PricingReloadConfig{Interval: 5 * time.Second}, UnpricedModels: UnpricedModelsConfig{Top: 50}}},
+		{id: component.NewIDWithName(metadata.Type, "reload_off"), want: &Config{ErrorMode: ErrorModeIgnore, MaxInflightBytes: defaultMaxInflightBytes, ZeroStart: zs}},
+		{id: component.NewIDWithName(metadata.Type, "bad_reload_interval"), wantErr: "pricing_reload.interval: must be 0 (never) or at least 100ms, got 10ms"},
+		{id: component.NewIDWithName(metadata.Type, "bad_unpriced_top"), wantErr: "unpriced_models.top: must be 0 (off) to 1000, got 1001"},
 		{id: component.NewIDWithName(metadata.Type, "bad_zero_start"), wantErr: "zero_start.max_series: must be 1 to 10000000, got 0"},
 		{id: component.NewIDWithName(metadata.Type, "bad_error_mode"), wantErr: `error_mode: must be "ignore" or "propagate", got "drop"`},
 		{id: component.NewIDWithName(metadata.Type, "bad_inflight"), wantErr: "max_inflight_bytes: must be 0 (no bound) or more, got -1"},

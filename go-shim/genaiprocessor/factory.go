@@ -2,6 +2,7 @@ package genaiprocessor // import "github.com/otelcol-genai/otelcol-genai/go-shim
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -30,11 +31,20 @@ func NewFactory() processor.Factory {
 // defaultZeroStartSeries: about 5 MB of remembered series.
 const defaultZeroStartSeries = 100_000
 
+// defaultReloadInterval: a changed pricing file is in use within 30 s;
+// a check stats each file.
+const defaultReloadInterval = 30 * time.Second
+
+// defaultUnpricedTop: the 20 models with the most unpriced calls are named.
+const defaultUnpricedTop = 20
+
 func createDefaultConfig() component.Config {
 	return &Config{
 		ErrorMode:        ErrorModeIgnore,
 		MaxInflightBytes: defaultMaxInflightBytes,
 		ZeroStart:        ZeroStartConfig{Enabled: true, MaxSeries: defaultZeroStartSeries},
+		PricingReload:    PricingReloadConfig{Interval: defaultReloadInterval},
+		UnpricedModels:   UnpricedModelsConfig{Top: defaultUnpricedTop},
 	}
 }
 

@@ -36,7 +36,12 @@ type genaiProcessor struct {
 	core            atomic.Pointer[ffi.Processor] // nil until Start succeeds
 	budget          *inflight                     // bytes inside the core at once (max_inflight_bytes)
 	zeroStarts      *zeroStarts                   // nil when zero_start is off
-	marshal         struct {
+	unpriced        *unpricedTally                // nil when unpriced_models.top is 0
+	// watch and reloadDone: the pricing files' watcher (reload.go);
+	// reloadDone is closed when it ends, nil when it was not started.
+	watch      pricingWatch
+	reloadDone chan struct{}
+	marshal    struct {
 		traces  ptrace.ProtoMarshaler
 		metrics pmetric.ProtoMarshaler
 		logs    plog.ProtoMarshaler
@@ -60,7 +65,7 @@ func newGenaiProcessor(set processor.Settings, cfg *Config) (*genaiProcessor, er
 		return nil, err
 	}
 	stopping, stop := context.WithCancelCause(context.Background())
-	return &genaiProcessor{
+	p := &genaiProcessor{
 		cfg:    cfg,
 		logger: set.Logger,
 		tel:    &telemetry{tb: tb},
@@ -75,17 +80,29 @@ func newGenaiProcessor(set processor.Settings, cfg *Config) (*genaiProcessor, er
 		maxWait:  defaultMaxWait,
 		stopping: stopping,
 		stop:     stop,
-	}, nil
+		watch:    pricingWatch{paths: pricingPaths(cfg.Cost)},
+	}
+	if cfg.UnpricedModels.Top > 0 {
+		p.unpriced = newUnpricedTally(cfg.UnpricedModels.Top)
+		if err := p.tel.observeUnpriced(p.unpriced); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
-// start creates the Rust processor. A second start replaces (and frees) the
-// handle of the first; after a failed start every batch reaches the core with
-// no handle and is counted as an error, never dropped.
+// start creates the Rust processor and starts the pricing files' watcher
+// (reload.go). A second start replaces (and frees) the handle of the
+// first; after a failed start every batch reaches the core with no handle
+// and is counted as an error, never dropped.
 func (p *genaiProcessor) start(context.Context, component.Host) error {
 	doc, err := p.cfg.coreJSON()
 	if err != nil {
 		return err
 	}
+	// The files as they are before the core reads them: a change while it
+	// does makes one reload more, never one less.
+	states := p.watch.snapshot()
 	core, err := ffi.New(doc)
 	if err != nil {
 		return fmt.Errorf("creating the genai core: %w", err)
@@ -94,6 +111,7 @@ func (p *genaiProcessor) start(context.Context, component.Host) error {
 		_ = old.Close()
 	}
 	p.logger.Debug("genai core ready", zap.String("core_version", ffi.Version()), zap.String("core_library", ffi.LibraryDigest()))
+	p.startReloads(states)
 	return nil
 }
 
@@ -104,6 +122,7 @@ func (p *genaiProcessor) start(context.Context, component.Host) error {
 // its invalid_handle error; shutting down twice is harmless.
 func (p *genaiProcessor) shutdown(context.Context) error {
 	p.stop(errShutdown)
+	p.stopReloads()
 	err := p.core.Load().Close()
 	p.tel.tb.Shutdown()
 	return err
@@ -160,7 +179,7 @@ func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int,
 	if err != nil {
 		return p.fail(ctx, sig, "marshal", fmt.Errorf("marshaling %s to OTLP protobuf: %w", sig, err))
 	}
-	outcome, err := call(wait, p.core.Load(), in)
+	outcome, err := p.callCore(wait, in, call)
 	var abandoned *ffi.Abandoned
 	if errors.As(err, &abandoned) {
 		held = false
@@ -176,7 +195,10 @@ func (p *genaiProcessor) process(ctx context.Context, sig ffi.Signal, items int,
 			zap.Uint64("in_this_batch", outcome.Stats.MetricNameCollisions))
 	}
 	if len(outcome.UnknownModels) > 0 {
-		p.logger.Debug("genai: models without pricing", zap.String("signal", sig.String()), zap.Strings("models", outcome.UnknownModels))
+		p.unpriced.add(outcome.UnknownModels)
+		if ce := p.logger.Check(zap.DebugLevel, "genai: models without pricing"); ce != nil {
+			ce.Write(zap.String("signal", sig.String()), zap.Strings("models", unknownModelNames(outcome.UnknownModels)))
+		}
 	}
 	if err != nil {
 		reason := "unmarshal"

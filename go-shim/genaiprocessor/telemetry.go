@@ -20,6 +20,8 @@ var (
 	skippedUnknownModel     = withAttrs(attribute.String("reason", "unknown_model"))
 	skippedNoTokens         = withAttrs(attribute.String("reason", "no_tokens"))
 	skippedNonNumericTokens = withAttrs(attribute.String("reason", "non_numeric_tokens"))
+	reloadOK                = withAttrs(attribute.String("result", "ok"))
+	reloadFailed            = withAttrs(attribute.String("result", "failed"))
 )
 
 func withAttrs(kv ...attribute.KeyValue) metric.MeasurementOption {
@@ -74,4 +76,25 @@ func (t *telemetry) zeroPoints(ctx context.Context, n int) {
 	if n > 0 {
 		t.tb.ProcessorGenaiZeroStartPoints.Add(ctx, int64(n))
 	}
+}
+
+// reload counts a reload of the pricing files (reload.go).
+func (t *telemetry) reload(ctx context.Context, ok bool) {
+	if ok {
+		t.tb.ProcessorGenaiPricingReloads.Add(ctx, 1, reloadOK)
+	} else {
+		t.tb.ProcessorGenaiPricingReloads.Add(ctx, 1, reloadFailed)
+	}
+}
+
+// observeUnpriced shows the tally of unpriced calls (unpriced.go) as the
+// gauge otelcol_processor_genai_unpriced_model_calls{model, provider}.
+func (t *telemetry) observeUnpriced(tally *unpricedTally) error {
+	return t.tb.RegisterProcessorGenaiUnpricedModelCallsCallback(func(_ context.Context, o metric.Int64Observer) error {
+		for _, s := range tally.series() {
+			o.Observe(int64(min(s.calls, 1<<63-1)), metric.WithAttributeSet(attribute.NewSet(
+				attribute.String("model", s.model), attribute.String("provider", s.provider))))
+		}
+		return nil
+	})
 }

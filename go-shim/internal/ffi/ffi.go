@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -181,10 +182,41 @@ type Outcome struct {
 	Edits bool
 	// Stats are this batch's counters.
 	Stats Stats
-	// UnknownModels are model names no pricing table knows.
-	UnknownModels []string
+	// UnknownModels are the calls left unpriced because no pricing table
+	// knows their model, per model and provider (at most 16 pairs; the
+	// calls of further pairs in one entry with an empty Model).
+	UnknownModels []UnknownModel
 	// CallDuration is the time spent inside the core's process call only.
 	CallDuration time.Duration
+}
+
+// UnknownModel is one line of the core's unknown_models buffer
+// (GenaiResult in rust/ffi.rs): a model no pricing table knows, the
+// provider it was called through (gen_ai.provider.name, empty when not
+// reported) and the batch's calls of it. Model is empty for the calls of
+// the pairs beyond those the core lists.
+type UnknownModel struct {
+	Model, Provider string
+	Calls           uint64
+}
+
+// unknownModels reads the unknown_models buffer: lines of model TAB
+// provider TAB calls. A line that does not read so is skipped.
+func unknownModels(text string) []UnknownModel {
+	if text == "" {
+		return nil
+	}
+	var out []UnknownModel
+	for line := range strings.Lines(text) {
+		model, rest, ok1 := strings.Cut(strings.TrimSuffix(line, "\n"), "\t")
+		provider, calls, ok2 := strings.Cut(rest, "\t")
+		n, err := strconv.ParseUint(calls, 10, 64)
+		if !ok1 || !ok2 || err != nil {
+			continue
+		}
+		out = append(out, UnknownModel{Model: model, Provider: provider, Calls: n})
+	}
+	return out
 }
 
 // goBytes points C at the first byte of b without copying. cgo allows
@@ -600,9 +632,7 @@ func run(handle C.GenaiHandle, sig Signal, edit bool, batch []byte, use func(out
 	out.Changed = bool(res.changed)
 	out.Edits = bool(res.edits)
 	out.Stats = statsFrom(&res.stats)
-	if models := string(view(res.unknown_models)); models != "" {
-		out.UnknownModels = strings.Split(models, "\n")
-	}
+	out.UnknownModels = unknownModels(string(view(res.unknown_models)))
 	if out.Changed {
 		if err := use(view(res.data), out.Edits); err != nil {
 			return out, err

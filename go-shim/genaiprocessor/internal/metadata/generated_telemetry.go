@@ -3,10 +3,12 @@
 package metadata
 
 import (
+	"context"
 	"errors"
 	"sync"
 
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/trace"
 
 	"go.opentelemetry.io/collector/component"
@@ -38,7 +40,9 @@ type TelemetryBuilder struct {
 	ProcessorGenaiItems                metric.Int64Counter
 	ProcessorGenaiMetricNameCollisions metric.Int64Counter
 	ProcessorGenaiMetricsRenamed       metric.Int64Counter
+	ProcessorGenaiPricingReloads       metric.Int64Counter
 	ProcessorGenaiRustCallDuration     metric.Float64Histogram
+	ProcessorGenaiUnpricedModelCalls   metric.Int64ObservableGauge
 	ProcessorGenaiValuesNormalized     metric.Int64Counter
 	ProcessorGenaiZeroStartPoints      metric.Int64Counter
 }
@@ -52,6 +56,31 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterProcessorGenaiUnpricedModelCallsCallback sets callback for observable ProcessorGenaiUnpricedModelCalls metric.
+func (builder *TelemetryBuilder) RegisterProcessorGenaiUnpricedModelCallsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorGenaiUnpricedModelCalls, obs: o})
+		return nil
+	}, builder.ProcessorGenaiUnpricedModelCalls)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+type observerInt64 struct {
+	embedded.Int64Observer
+	inst metric.Int64Observable
+	obs  metric.Observer
+}
+
+func (oi *observerInt64) Observe(value int64, opts ...metric.ObserveOption) {
+	oi.obs.ObserveInt64(oi.inst, value, opts...)
 }
 
 // Shutdown unregister all registered callbacks for async instruments.
@@ -144,10 +173,22 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{metric}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorGenaiPricingReloads, err = builder.meter.Int64Counter(
+		"otelcol_processor_genai_pricing_reloads",
+		metric.WithDescription("Reloads of the pricing files after they changed while the collector ran, by result (ok; failed, when the new files were refused and the prices loaded before stay in use). [Development]"),
+		metric.WithUnit("{reload}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorGenaiRustCallDuration, err = builder.meter.Float64Histogram(
 		"otelcol_processor_genai_rust_call_duration",
 		metric.WithDescription("Time spent inside the Rust core per batch, by signal. [Development]"),
 		metric.WithUnit("s"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorGenaiUnpricedModelCalls, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_genai_unpriced_model_calls",
+		metric.WithDescription("LLM calls left without a cost because no pricing table knows their model, per model and provider (gen_ai.provider.name): the top pairs by calls (unpriced_models.top), and one series with model _other for the rest; counts since the processor started, from a bounded tally. [Development]"),
+		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorGenaiValuesNormalized, err = builder.meter.Int64Counter(
