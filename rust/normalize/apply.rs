@@ -12,7 +12,8 @@ use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValu
 use super::coerce::{acceptable_in_place, coerce, kind_of, Kind};
 use super::rules::{Action, KeyId, Rule, Rules};
 use super::table::{
-    Places, Transform, JSON_MAX_BYTES, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL, TOKEN_TYPE, USAGE_PREFIX,
+    Places, Transform, JSON_MAX_BYTES, OPERATION, PROVIDER, REQUEST_MODEL, RESPONSE_MODEL,
+    TOKEN_TYPE, USAGE_PREFIX,
 };
 use super::{messages, values};
 use crate::attrs::{self, same_key};
@@ -644,7 +645,10 @@ mod tests {
         assert!(!out.iter().any(|(k, _)| *k == REASONING_TOKENS));
         assert_eq!(stats.coercion_failures, 0);
         // Over the bound: not parsed, counted.
-        let big = format!("{{'prompt_tokens': 1, 'pad': '{}'}}", "x".repeat(JSON_MAX_BYTES));
+        let big = format!(
+            "{{'prompt_tokens': 1, 'pad': '{}'}}",
+            "x".repeat(JSON_MAX_BYTES)
+        );
         assert!(expand_json(&big, LITELLM_USAGE_FIELDS, &mut stats).is_none());
         assert_eq!(stats.coercion_failures, 1);
     }
