@@ -69,6 +69,7 @@ func (t *telemetry) outcome(ctx context.Context, sig ffi.Signal, o ffi.Outcome) 
 	add(t.tb.ProcessorGenaiCostPointsDerived, s.CostPointsDerived, signalAttrs[sig])
 	add(t.tb.ProcessorGenaiMetricsRenamed, s.MetricsRenamed, signalAttrs[sig])
 	add(t.tb.ProcessorGenaiMetricNameCollisions, s.MetricNameCollisions, signalAttrs[sig])
+	add(t.tb.ProcessorGenaiPointAttributesDropped, s.PointAttributesDropped, signalAttrs[sig])
 }
 
 // zeroPoints counts the zero points added at series' start times.

@@ -3,6 +3,11 @@
 // Rust buffer it sees: each is released before a function returns, and
 // nothing Rust-owned escapes to the caller except through the short-lived
 // view handed to a decode callback.
+//
+// otelcol_genai.h in this directory is a symlink to the generated header:
+// Go's build cache hashes a package's own .h files but not headers found
+// through -I, so without it a changed header (a field added to a struct)
+// left a stale cgo build reading the core's results at the wrong offsets.
 package ffi
 
 /*
@@ -153,22 +158,26 @@ type Stats struct {
 	CostPointsDerived    uint64
 	MetricsRenamed       uint64
 	MetricNameCollisions uint64
+	// PointAttributesDropped: per-request attributes the cardinality guard
+	// dropped from GenAI metric points.
+	PointAttributesDropped uint64
 }
 
 func statsFrom(s *C.GenaiStats) Stats {
 	return Stats{
-		Items:                uint64(s.items),
-		AttributesNormalized: uint64(s.attributes_normalized),
-		ValuesNormalized:     uint64(s.values_normalized),
-		CoercionFailures:     uint64(s.coercion_failures),
-		CostsComputed:        uint64(s.costs_computed),
-		CostsExisting:        uint64(s.costs_existing),
-		CostUnknownModel:     uint64(s.cost_unknown_model),
-		CostNoTokens:         uint64(s.cost_no_tokens),
-		CostNonNumericTokens: uint64(s.cost_non_numeric_tokens),
-		CostPointsDerived:    uint64(s.cost_points_derived),
-		MetricsRenamed:       uint64(s.metrics_renamed),
-		MetricNameCollisions: uint64(s.metric_name_collisions),
+		Items:                  uint64(s.items),
+		AttributesNormalized:   uint64(s.attributes_normalized),
+		ValuesNormalized:       uint64(s.values_normalized),
+		CoercionFailures:       uint64(s.coercion_failures),
+		CostsComputed:          uint64(s.costs_computed),
+		CostsExisting:          uint64(s.costs_existing),
+		CostUnknownModel:       uint64(s.cost_unknown_model),
+		CostNoTokens:           uint64(s.cost_no_tokens),
+		CostNonNumericTokens:   uint64(s.cost_non_numeric_tokens),
+		CostPointsDerived:      uint64(s.cost_points_derived),
+		MetricsRenamed:         uint64(s.metrics_renamed),
+		MetricNameCollisions:   uint64(s.metric_name_collisions),
+		PointAttributesDropped: uint64(s.point_attributes_dropped),
 	}
 }
 

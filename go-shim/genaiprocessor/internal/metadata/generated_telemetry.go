@@ -25,26 +25,27 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                              metric.Meter
-	mu                                 sync.Mutex
-	registrations                      []metric.Registration
-	ProcessorGenaiAttributesNormalized metric.Int64Counter
-	ProcessorGenaiBatches              metric.Int64Counter
-	ProcessorGenaiBatchesSkipped       metric.Int64Counter
-	ProcessorGenaiCoercionFailures     metric.Int64Counter
-	ProcessorGenaiCostPointsDerived    metric.Int64Counter
-	ProcessorGenaiCostSkipped          metric.Int64Counter
-	ProcessorGenaiCostsComputed        metric.Int64Counter
-	ProcessorGenaiCostsExisting        metric.Int64Counter
-	ProcessorGenaiErrors               metric.Int64Counter
-	ProcessorGenaiItems                metric.Int64Counter
-	ProcessorGenaiMetricNameCollisions metric.Int64Counter
-	ProcessorGenaiMetricsRenamed       metric.Int64Counter
-	ProcessorGenaiPricingReloads       metric.Int64Counter
-	ProcessorGenaiRustCallDuration     metric.Float64Histogram
-	ProcessorGenaiUnpricedModelCalls   metric.Int64ObservableGauge
-	ProcessorGenaiValuesNormalized     metric.Int64Counter
-	ProcessorGenaiZeroStartPoints      metric.Int64Counter
+	meter                                metric.Meter
+	mu                                   sync.Mutex
+	registrations                        []metric.Registration
+	ProcessorGenaiAttributesNormalized   metric.Int64Counter
+	ProcessorGenaiBatches                metric.Int64Counter
+	ProcessorGenaiBatchesSkipped         metric.Int64Counter
+	ProcessorGenaiCoercionFailures       metric.Int64Counter
+	ProcessorGenaiCostPointsDerived      metric.Int64Counter
+	ProcessorGenaiCostSkipped            metric.Int64Counter
+	ProcessorGenaiCostsComputed          metric.Int64Counter
+	ProcessorGenaiCostsExisting          metric.Int64Counter
+	ProcessorGenaiErrors                 metric.Int64Counter
+	ProcessorGenaiItems                  metric.Int64Counter
+	ProcessorGenaiMetricNameCollisions   metric.Int64Counter
+	ProcessorGenaiMetricsRenamed         metric.Int64Counter
+	ProcessorGenaiPointAttributesDropped metric.Int64Counter
+	ProcessorGenaiPricingReloads         metric.Int64Counter
+	ProcessorGenaiRustCallDuration       metric.Float64Histogram
+	ProcessorGenaiUnpricedModelCalls     metric.Int64ObservableGauge
+	ProcessorGenaiValuesNormalized       metric.Int64Counter
+	ProcessorGenaiZeroStartPoints        metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -171,6 +172,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_genai_metrics_renamed",
 		metric.WithDescription("Metrics given their VictoriaMetrics (Prometheus-style) name. [Development]"),
 		metric.WithUnit("{metric}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorGenaiPointAttributesDropped, err = builder.meter.Int64Counter(
+		"otelcol_processor_genai_point_attributes_dropped",
+		metric.WithDescription("Per-request attributes (naming.drop_point_attributes, values over max_point_attribute_bytes) dropped from GenAI metric points, by signal. [Development]"),
+		metric.WithUnit("{attribute}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorGenaiPricingReloads, err = builder.meter.Int64Counter(

@@ -1,0 +1,1 @@
+../../../include/otelcol_genai.h
