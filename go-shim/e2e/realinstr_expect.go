@@ -59,6 +59,11 @@ func LLMSpans(td ptrace.Traces) []RealSpan {
 				s.CacheCreation, _ = number(a, "gen_ai.usage.cache_creation.input_tokens")
 				s.Reasoning, _ = number(a, "gen_ai.usage.reasoning.output_tokens")
 				s.Cost, s.HasCost = number(a, "gen_ai.usage.cost")
+				if !s.HasCost {
+					// LiteLLM's own cost, before normalization maps it
+					// to gen_ai.usage.cost.
+					s.Cost, s.HasCost = number(a, "gen_ai.cost.total_cost")
+				}
 				out = append(out, s)
 			}
 		}
