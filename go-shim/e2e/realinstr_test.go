@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -57,10 +58,27 @@ type realLibrary struct {
 	// derived library's spans can answer at all (LiteLLM's spans carry no
 	// time to first token, so the three TTFT queries stay empty: 27).
 	minPanels int
+	// variant names a second configuration of the same app (subtest,
+	// service and environment get it as a suffix).
+	variant string
+}
+
+// id is the library's subtest name and the suffix of its service.
+func (l realLibrary) id() string {
+	if l.variant != "" {
+		return l.name + "-" + l.variant
+	}
+	return l.name
 }
 
 // ownMetrics values: see realLibrary.ownMetrics.
-const ownMetricsDropped = "dropped"
+// ownMetricsErrorsDerived (configuration B): LiteLLM's metrics are kept
+// and the connector derives only the failed calls they leave out
+// (derive.scopes: {litellm: errors}); checkConfigurationB.
+const (
+	ownMetricsDropped       = "dropped"
+	ownMetricsErrorsDerived = "errors"
+)
 
 // derived: every metric on the dashboards is the genai connector's.
 func (l realLibrary) derived() bool { return l.tracesOnly || l.ownMetrics == ownMetricsDropped }
@@ -100,7 +118,15 @@ var realLibraries = []realLibrary{
 		spanCostIsTable: true, minPanels: 27},
 	{name: "litellm-1.110.2-metrics", venv: "litellm-1.110.2", compat: true, noLogs: true, noTTFT: true,
 		ownMetrics: ownMetricsDropped, spanCostIsTable: true, minPanels: 27},
+	// Configuration B: LiteLLM's own metrics kept, the connector adds its
+	// failed calls; one round (a second app process restarts LiteLLM's
+	// cumulative streams in the same series).
+	{name: "litellm-1.110.2-metrics", variant: "config-b", venv: "litellm-1.110.2", compat: true, noLogs: true,
+		ownMetrics: ownMetricsErrorsDerived, spanCostIsTable: true},
 }
+
+// litellmErrorsOverlay is configuration B of docs/connector.md.
+const litellmErrorsOverlay = "yaml:connectors::genai::derive::scopes::litellm: errors"
 
 // litellmDropOverlay is configuration A of docs/connector.md for LiteLLM
 // with its metrics on: its own metrics (scope
@@ -160,10 +186,10 @@ func TestRealInstrumentationOnDashboard(t *testing.T) {
 				if mode.tracesOnlyOnly && !lib.derived() {
 					continue
 				}
-				t.Run(lib.name, func(t *testing.T) {
+				t.Run(lib.id(), func(t *testing.T) {
 					start := time.Now()
 					runRealLibrary(t, lib, mode.name, vm, vl, dashboards, prices)
-					t.Logf("%s: %.1fs", lib.name, time.Since(start).Seconds())
+					t.Logf("%s: %.1fs", lib.id(), time.Since(start).Seconds())
 				})
 			}
 		})
@@ -225,8 +251,8 @@ func runRealLibrary(t *testing.T, lib realLibrary, mode string, vm, vl *Server, 
 	dir := t.TempDir()
 	// Service and environment are the library's own, so the dashboard
 	// variables select one run in the shared VictoriaMetrics.
-	service := "e2e-" + strings.ReplaceAll(lib.name, ".", "-")
-	environment := "env-" + strings.ReplaceAll(lib.name, ".", "-")
+	service := "e2e-" + strings.ReplaceAll(lib.id(), ".", "-")
+	environment := "env-" + strings.ReplaceAll(lib.id(), ".", "-")
 	overlays := []string{realOverlay(t, dir, lib.compat)}
 	if lib.ownMetrics == ownMetricsDropped {
 		path := filepath.Join(dir, "own-metrics.yaml")
@@ -234,6 +260,9 @@ func runRealLibrary(t *testing.T, lib realLibrary, mode string, vm, vl *Server, 
 			t.Fatal(err)
 		}
 		overlays = append(overlays, path)
+	}
+	if lib.ownMetrics == ownMetricsErrorsDerived {
+		overlays = append(overlays, litellmErrorsOverlay)
 	}
 	col := Start(t, Options{
 		Env: map[string]string{
@@ -279,6 +308,10 @@ func runRealLibrary(t *testing.T, lib realLibrary, mode string, vm, vl *Server, 
 	t.Logf("expected:\n%s", want.Report())
 	checkOurSpanCosts(t, run, processed, prices, lib.spanCostIsTable)
 	checkLibraryCostKept(t, raw, processed)
+	if lib.ownMetrics == ownMetricsErrorsDerived {
+		checkConfigurationB(t, lib, vm, dashboards, run, processed, prices)
+		return
+	}
 
 	at := waitForRun(t, vm, service, want)
 	checkTokenTotals(t, vm, lib, service, want, at)
@@ -700,4 +733,146 @@ func writeRealReport(t *testing.T, lib realLibrary, mode string, run RealRun, w 
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
 		_ = os.WriteFile(path, append(b, '\n'), 0o644)
 	}
+}
+
+// checkConfigurationB runs the dashboards for LiteLLM with its metrics on
+// and configuration B (its metrics kept, the connector deriving only the
+// failed calls they leave out) and compares every panel with what the
+// spans say of every call (ExpectDerivedTotals: what configuration A
+// shows). Total Requests must be exact: LiteLLM's metrics count the
+// successful calls, the connector the failed ones, each call once. The
+// other panels are reported exact or not (build/realinstr/e2e-<id>.json);
+// docs/instrumentation.md says why each is not.
+func checkConfigurationB(t *testing.T, lib realLibrary, vm *Server, dashboards []realDashboard, run RealRun, processed []RealSpan, prices PriceTable) {
+	truth := ExpectDerivedTotals(t, run, processed, prices)
+	// Every call is in VictoriaMetrics once: successful ones from LiteLLM,
+	// failed ones from the connector.
+	WaitFor(t, 60*time.Second, "VictoriaMetrics to serve every call", func() bool {
+		got, err := Query(t, vm, fmt.Sprintf(`sum(last_over_time(gen_ai_client_operation_duration_seconds_count{service_name=%q}[10m]))`, run.Service), time.Now())
+		return err == nil && len(got) == 1 && got[0].Value == truth.Requests
+	})
+	at := time.Now()
+	report := map[string]any{}
+	for _, d := range dashboards {
+		exact, inexact, empty := []string{}, []string{}, []string{}
+		for _, q := range d.queries {
+			if q.Logs {
+				continue
+			}
+			q.Expr = strings.ReplaceAll(q.Expr, "$service_name", run.Service)
+			got := realQuery(t, vm, q, at)
+			id := fmt.Sprintf("%d%s", q.PanelID, q.RefID)
+			if len(got) == 0 {
+				empty = append(empty, id)
+				continue
+			}
+			want, ok := configBWant(d.name, q, truth)
+			switch {
+			case want == "":
+				inexact = append(inexact, fmt.Sprintf("%s (data, no exact answer to compare: %s)", id, samplesString(got)))
+			case ok(got):
+				exact = append(exact, id)
+			default:
+				inexact = append(inexact, fmt.Sprintf("%s (%s, the spans say %s)", id, samplesString(got), want))
+			}
+		}
+		if !slices.Contains(exact, "22A") {
+			t.Errorf("%s dashboard: Total Requests not %v (every call once): %v", d.name, truth.Requests, inexact)
+		}
+		t.Logf("%s dashboard, configuration B: %d exact: %s", d.name, len(exact), strings.Join(exact, " "))
+		t.Logf("%s dashboard, configuration B: %d not exact: %s", d.name, len(inexact), strings.Join(inexact, "; "))
+		t.Logf("%s dashboard, configuration B: %d empty: %s", d.name, len(empty), strings.Join(empty, " "))
+		report[d.name] = map[string]any{"exact": exact, "not_exact": inexact, "empty": empty}
+	}
+	writeRealReport(t, lib, "default_flags", run, truth, report)
+}
+
+// configBWant is what the spans say panel q should show (a description)
+// and a test of an answer against it; "" where the panel has no exact
+// answer (quantiles, rates of a seconds-long run, the seed's wrong
+// expressions).
+func configBWant(dashboard string, q PanelQuery, w RealTotals) (string, func([]Sample) bool) {
+	seed := dashboard == "seed"
+	scalar := func(v float64) (string, func([]Sample) bool) {
+		return fmt.Sprint(v), func(got []Sample) bool { return len(got) == 1 && near(got[0].Value, v) }
+	}
+	split := func(label string, m map[string]float64, top bool) (string, func([]Sample) bool) {
+		return fmt.Sprint(m), func(got []Sample) bool {
+			if !top && len(got) != len(m) || top && len(got) != min(5, len(m)) {
+				return false
+			}
+			for _, s := range got {
+				if v, ok := m[s.Labels[label]]; !ok || !near(v, s.Value) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	usd := 1.0
+	if seed {
+		usd = 1000
+	}
+	switch q.PanelID {
+	case 22:
+		return scalar(w.Requests)
+	case 3:
+		return scalar(w.InputTokens + w.OutputTokens)
+	case 2:
+		return scalar(w.Cost)
+	case 5:
+		return scalar(w.Cost / w.CostCount)
+	case 6:
+		if seed {
+			return "", nil
+		}
+		switch q.RefID {
+		case "A":
+			return scalar(w.InputTokens / w.InputCount)
+		case "B":
+			return scalar(w.OutputTokens / w.OutputCount)
+		case "C":
+			return scalar(w.Cost / w.CostCount)
+		}
+	case 55:
+		return fmt.Sprint(w.Cost / usd), func(got []Sample) bool {
+			var sum float64
+			for _, s := range got {
+				sum += s.Value
+			}
+			return near(sum, w.Cost/usd)
+		}
+	case 56:
+		switch q.RefID {
+		case "A":
+			if !seed {
+				return scalar((w.Requests - w.Errors) / w.Requests * 100)
+			}
+		case "B":
+			return scalar((w.Requests - w.Errors) / w.Requests * 100)
+		case "C":
+			return scalar(w.Errors / w.Requests * 100)
+		}
+	case 65:
+		return split("gen_ai_request_model", w.ByModel, true)
+	case 70:
+		return split("deployment_environment", w.ByEnvironment, false)
+	case 69:
+		return split("gen_ai_provider_name", w.ByProvider, false)
+	case 68:
+		return split("gen_ai_operation_name", w.ByOperation, false)
+	case 67:
+		return split("gen_ai_provider_name", w.CostByProvider, true)
+	case 29:
+		return split("gen_ai_provider_name", w.CostByProvider, false)
+	case 66:
+		return split("gen_ai_request_model", w.CostByModel, true)
+	case 32:
+		m := map[string]float64{}
+		for k, v := range w.CostByModel {
+			m[k] = v / usd
+		}
+		return split("gen_ai_request_model", m, false)
+	}
+	return "", nil
 }
