@@ -54,6 +54,9 @@ class Library:
     # the Vercel AI SDK's is not: its outer ai.embedMany span ends before or after the inner
     # ai.embedMany.doEmbed, its spans start in the same or different milliseconds)
     stable_time_order: bool = True
+    # LiteLLM's metrics label an embeddings call `chat` and give its points no provider (its
+    # spans are right: the genai connector derives exact metrics from them, docs/connector.md)
+    metric_embeddings_as_chat_without_provider: bool = False
 
     @property
     def python(self) -> Path:
@@ -143,6 +146,7 @@ LIBRARIES: list[Library] = [
         env={"LITELLM_OTEL_INTEGRATION_ENABLE_METRICS": "true"},
         computes_cost=True,
         errors_in_metrics=False,
+        metric_embeddings_as_chat_without_provider=True,
         anthropic_input_includes_cache=True,
     ),
 ]
