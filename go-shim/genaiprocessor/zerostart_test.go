@@ -2,6 +2,7 @@ package genaiprocessor
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -127,4 +128,41 @@ func TestTheProcessorAddsZeroPointsAndCountsThem(t *testing.T) {
 	// (delta) in the first batch, 1 + 1 + 1 in the second.
 	assert.Equal(t, 8, sink.DataPointCount())
 	metadatatest.AssertEqualProcessorGenaiZeroStartPoints(t, tel, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+}
+
+// BenchmarkZeroStarts: the stage's cost per point of a GenAI metric batch
+// (1,000 models, a cumulative histogram and a sum each), in the steady
+// state (every series remembered: the common case) and when every series
+// is new (a zero point appended per point); docs/benchmarks.md has the
+// figures.
+func BenchmarkZeroStarts(b *testing.B) {
+	models := make([]string, 1000)
+	for i := range models {
+		models[i] = fmt.Sprintf("model-%04d", i)
+	}
+	batch := cumulative("sdk", 100, 200, models...)
+	points := batch.DataPointCount()
+	b.Run("remembered", func(b *testing.B) {
+		z := newZeroStarts(defaultZeroStartSeries)
+		z.add(cumulative("sdk", 100, 200, models...))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			z.add(batch)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*points), "ns/point")
+	})
+	b.Run("new", func(b *testing.B) {
+		b.ReportAllocs()
+		added := 0
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			z := newZeroStarts(defaultZeroStartSeries)
+			md := cumulative("sdk", 100, 200, models...)
+			b.StartTimer()
+			added += z.add(md)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*points), "ns/point")
+		b.ReportMetric(float64(added)/float64(b.N), "zero-points/batch")
+	})
 }
