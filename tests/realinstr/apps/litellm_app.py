@@ -93,12 +93,7 @@ def main() -> None:
     # after each call, wait for its spans: their order is then the same every run
     calls = workload.run(include_anthropic=True, make_call=lambda c: call_litellm(c, base),
                          after_call=wait_for_callbacks)
-    from opentelemetry import metrics, trace
-
-    for provider in (trace.get_tracer_provider(), metrics.get_meter_provider()):
-        shutdown = getattr(provider, "shutdown", None)
-        if shutdown:
-            shutdown()
+    workload.shutdown_global_providers()
     workload.write_manifest(calls, "litellm", version("litellm"))
 
 

@@ -20,7 +20,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import openlit  # noqa: E402
 import workload  # noqa: E402
-from opentelemetry import _logs, metrics, trace  # noqa: E402
 
 
 def main() -> None:
@@ -40,10 +39,7 @@ def main() -> None:
     calls = workload.run(include_anthropic=True)
 
     # Flush everything before exit: spans, the final cumulative metrics, the log events.
-    for provider in (trace.get_tracer_provider(), metrics.get_meter_provider(), _logs.get_logger_provider()):
-        shutdown = getattr(provider, "shutdown", None)
-        if shutdown:
-            shutdown()
+    workload.shutdown_global_providers()
     workload.write_manifest(calls, "openlit", version("openlit"))
 
 

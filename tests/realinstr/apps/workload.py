@@ -179,6 +179,18 @@ def run(include_anthropic: bool = False, make_call: Callable[[Call], None] | Non
     return calls
 
 
+def shutdown_global_providers() -> None:
+    """Shut down the global tracer, meter and logger providers the instrumentation set up: flushes
+    the last spans, the final collection of the cumulative metrics and the log records (each
+    provider that has no shutdown, e.g. a no-op one, is left alone)."""
+    from opentelemetry import _logs, metrics, trace
+
+    for provider in (trace.get_tracer_provider(), metrics.get_meter_provider(), _logs.get_logger_provider()):
+        shutdown = getattr(provider, "shutdown", None)
+        if shutdown:
+            shutdown()
+
+
 def write_manifest(calls: list[Call], library: str, version: str) -> None:
     """Store what the app did at $GENAI_MANIFEST (if set)."""
     path = os.environ.get("GENAI_MANIFEST")
