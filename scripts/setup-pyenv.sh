@@ -9,6 +9,9 @@
 #   otel-openai-v2-2.1b0  the same instrumentation's older 2.1b0 (gen_ai.system era)
 #   openinference-0.1.66  openinference-instrumentation-openai 0.1.66 + OTel SDK/OTLP exporter (traces only)
 #   litellm-1.110.2       litellm 1.110.2 (its "otel" callback) + OTel SDK/OTLP exporter
+#   openllmetry-0.62.4    traceloop-sdk 0.62.4 (OpenLLMetry: its openai/anthropic instrumentations
+#                         and every other one it depends on; milvus and pinecone at 0.60.0, whose
+#                         0.62.x need an opentelemetry-semantic-conventions-ai the index lacks)
 #   runner                pytest + opentelemetry-proto (the test and the OTLP capture sink)
 # Each is installed from tests/realinstr/requirements/<name>.txt, a full `pip freeze` of a
 # working resolution, with --no-deps: exactly those versions, no resolver surprises.
@@ -25,7 +28,7 @@ root="${GENAI_PYENV_DIR:-$repo/build/pyenv}"
 python="${PYTHON:-python3}"
 
 if [ "$#" -eq 0 ]; then
-  set -- openlit-1.45.0 openlit-1.33.23 otel-openai-v2-2.4b0 otel-openai-v2-2.1b0 openinference-0.1.66 litellm-1.110.2 runner
+  set -- openlit-1.45.0 openlit-1.33.23 otel-openai-v2-2.4b0 otel-openai-v2-2.1b0 openinference-0.1.66 litellm-1.110.2 openllmetry-0.62.4 runner
 fi
 
 pyver="$("$python" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"

@@ -57,6 +57,13 @@ class Library:
     # LiteLLM's metrics label an embeddings call `chat` and give its points no provider (its
     # spans are right: the genai connector derives exact metrics from them, docs/connector.md)
     metric_embeddings_as_chat_without_provider: bool = False
+    # OpenLLMetry's openai instrumentation records a failed call in its duration histogram with
+    # error.type as the point's only attribute: no model, provider or operation (the metric
+    # attributes of the call are set only from a response)
+    metric_errors_without_model: bool = False
+    # providers whose metric points name no gen_ai.operation.name (OpenLLMetry's anthropic
+    # instrumentation: provider, response model and token type only; its spans say "chat")
+    metric_operation_missing_for: frozenset[str] = frozenset()
 
     @property
     def python(self) -> Path:
@@ -148,6 +155,23 @@ LIBRARIES: list[Library] = [
         errors_in_metrics=False,
         metric_embeddings_as_chat_without_provider=True,
         anthropic_input_includes_cache=True,
+    ),
+    # OpenLLMetry (Traceloop's traceloop-sdk) as its docs set it up for one's own collector:
+    # Traceloop.init(api_endpoint=<collector>), metrics on (its default).
+    Library(
+        "openllmetry-0.62.4",
+        "openllmetry-0.62.4",
+        "openllmetry_app.py",
+        # anthropic >= 2 traces its own API calls (scope com.anthropic.sdk.python, a CLIENT span
+        # with gen_ai.operation.name, model and usage) into the global tracer provider, on by
+        # default: beside OpenLLMetry's anthropic.chat span that is a second span for the one call.
+        # Off here (its documented switch), so the fixture holds OpenLLMetry's output alone.
+        env={"ANTHROPIC_OPEN_TELEMETRY": "false"},
+        # its anthropic instrumentation's gen_ai.usage.input_tokens (span and token metric) is
+        # input + cache reads + cache writes
+        anthropic_input_includes_cache=True,
+        metric_errors_without_model=True,
+        metric_operation_missing_for=frozenset({"anthropic"}),
     ),
 ]
 BY_NAME = {lib.name: lib for lib in LIBRARIES}
