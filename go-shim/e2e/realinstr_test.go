@@ -715,7 +715,7 @@ func writeRealReport(t *testing.T, lib realLibrary, mode string, run RealRun, w 
 		"exported_span_cost": w.ProcessorCost, "api_usage_cost": w.APICost,
 	}
 	b, _ := json.MarshalIndent(doc, "", " ")
-	name := "e2e-" + lib.name
+	name := "e2e-" + lib.id()
 	if mode != "default_flags" {
 		name += "-" + mode
 	}
