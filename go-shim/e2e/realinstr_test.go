@@ -744,27 +744,10 @@ func checkConfigurationB(t *testing.T, lib realLibrary, vm *Server, dashboards [
 	at := time.Now()
 	report := map[string]any{}
 	for _, d := range dashboards {
-		exact, inexact, empty := []string{}, []string{}, []string{}
-		for _, q := range d.queries {
-			if q.Logs {
-				continue
-			}
-			q.Expr = strings.ReplaceAll(q.Expr, "$service_name", run.Service)
-			got := realQuery(t, vm, q, at)
-			id := fmt.Sprintf("%d%s", q.PanelID, q.RefID)
-			if len(got) == 0 {
-				empty = append(empty, id)
-				continue
-			}
-			want, ok := configBWant(d.name, q, truth)
-			switch {
-			case want == "":
-				inexact = append(inexact, fmt.Sprintf("%s (data, no exact answer to compare: %s)", id, samplesString(got)))
-			case ok(got):
-				exact = append(exact, id)
-			default:
-				inexact = append(inexact, fmt.Sprintf("%s (%s, the spans say %s)", id, samplesString(got), want))
-			}
+		exact, differs, empty := comparePanels(t, vm, d, run, truth, at)
+		var inexact []string
+		for _, p := range differs {
+			inexact = append(inexact, p.String())
 		}
 		if !slices.Contains(exact, "22A") {
 			t.Errorf("%s dashboard: Total Requests not %v (every call once): %v", d.name, truth.Requests, inexact)
@@ -865,4 +848,47 @@ func configBWant(dashboard string, q PanelQuery, w RealTotals) (string, func([]S
 		return split("gen_ai_request_model", m, false)
 	}
 	return "", nil
+}
+
+// panelDiff is a metrics query whose answer is not what the spans say.
+type panelDiff struct {
+	id   string // panel and ref, e.g. 56A
+	got  string
+	want string // "": no exact answer to compare (configBWant)
+}
+
+func (p panelDiff) String() string {
+	if p.want == "" {
+		return fmt.Sprintf("%s (data, no exact answer to compare: %s)", p.id, p.got)
+	}
+	return fmt.Sprintf("%s (%s, the spans say %s)", p.id, p.got, p.want)
+}
+
+// comparePanels runs every metrics query of d for the run at time at and
+// compares its answer with what the spans say of every call (truth, from
+// ExpectDerivedTotals; configBWant): the ids of the exact queries, those
+// with data that differ or have no exact answer, and the empty ones.
+func comparePanels(t *testing.T, vm *Server, d realDashboard, run RealRun, truth RealTotals, at time.Time) (exact []string, differs []panelDiff, empty []string) {
+	for _, q := range d.queries {
+		if q.Logs {
+			continue
+		}
+		q.Expr = strings.ReplaceAll(q.Expr, "$service_name", run.Service)
+		got := realQuery(t, vm, q, at)
+		id := fmt.Sprintf("%d%s", q.PanelID, q.RefID)
+		if len(got) == 0 {
+			empty = append(empty, id)
+			continue
+		}
+		want, ok := configBWant(d.name, q, truth)
+		switch {
+		case want == "":
+			differs = append(differs, panelDiff{id: id, got: samplesString(got)})
+		case ok(got):
+			exact = append(exact, id)
+		default:
+			differs = append(differs, panelDiff{id: id, got: samplesString(got), want: want})
+		}
+	}
+	return exact, differs, empty
 }
