@@ -249,6 +249,39 @@ fn errors_derives_only_the_failed_calls() {
     );
 }
 
+/// The reader on the bytes and the prost path count the same calls into
+/// the same series, on every capture and on the benchmarks' workloads.
+#[test]
+fn the_wire_reader_counts_what_prost_decoding_counts() {
+    let mut batches: Vec<(String, Vec<u8>)> = captures()
+        .into_iter()
+        .map(|d| {
+            (
+                d.display().to_string(),
+                std::fs::read(d.join("traces.pb")).unwrap(),
+            )
+        })
+        .collect();
+    batches.push((
+        "hostile names".into(),
+        calls_batch((0..500).map(|i| format!("m{i}"))),
+    ));
+    for (name, traces) in batches {
+        for config in [r#"{"derive": {"default": "always"}}"#, "{}"] {
+            let wire = SpanMetrics::from_json(config.as_bytes()).unwrap();
+            let prost = SpanMetrics::from_json(config.as_bytes()).unwrap();
+            let a = wire.consume(&traces, NOW).unwrap();
+            let b = prost.consume_reference(&traces, NOW).unwrap();
+            assert_eq!(a, b, "{name} {config}: stats");
+            assert_eq!(
+                wire.flush(NOW + 1).0,
+                prost.flush(NOW + 1).0,
+                "{name} {config}: metrics"
+            );
+        }
+    }
+}
+
 #[test]
 fn auto_leaves_libraries_that_send_their_own_metrics_to_them() {
     for dir in captures() {

@@ -1,14 +1,16 @@
 //! The connector's entry points of the C ABI on arbitrary bytes: a batch
 //! consumed, then a flush. Nothing may panic, a flush must be a valid OTLP
 //! metrics request, and the series stay within the cardinality limit
-//! whatever the batches say.
+//! whatever the batches say. Two more connectors take every input, one
+//! reading spans on the wire and one with prost: they must count alike.
 #![no_main]
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use otelcol_genai::ffi::*;
+use otelcol_genai::span_metrics::SpanMetrics;
 use otelcol_genai::stats::SpanMetricsStats;
 use prost::Message;
 
@@ -28,7 +30,33 @@ fn handle() -> GenaiHandle {
     })
 }
 
+/// The wire reader's connector and the prost path's, fed the same inputs.
+fn new_pair() -> (SpanMetrics, SpanMetrics) {
+    let config = br#"{"cardinality_limit": 50, "derive": {"default": "always"}}"#;
+    let make = || SpanMetrics::from_json(config).expect("valid config");
+    (make(), make())
+}
+
+static PAIR: Mutex<Option<(SpanMetrics, SpanMetrics)>> = Mutex::new(None);
+
 fuzz_target!(|data: &[u8]| {
+    let mut guard = PAIR.lock().unwrap_or_else(|e| e.into_inner());
+    let (wire, prost) = guard.get_or_insert_with(new_pair);
+    let a = wire.consume(data, 1);
+    let b = prost.consume_reference(data, 1);
+    // The wire reader may accept what prost refuses (bytes it skips are not
+    // validated): only batches prost accepts are compared.
+    match b {
+        Ok(b) => {
+            assert_eq!(a, Ok(b), "the wire reader and prost count alike");
+            assert_eq!(wire.flush(2).0, prost.flush(2).0, "same series");
+        }
+        // Calls counted by the wire reader alone: the two states part, so
+        // the next input starts from a new pair.
+        Err(_) if a.is_ok_and(|s| s.calls > 0) => *guard = None,
+        Err(_) => {}
+    }
+    drop(guard);
     let mut stats = SpanMetricsStats::default();
     let mut err = std::mem::MaybeUninit::<GenaiBuffer>::zeroed();
     // SAFETY: `data` is a live slice; `stats` and `err` are writable.

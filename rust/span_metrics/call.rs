@@ -14,7 +14,9 @@
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
-use opentelemetry_proto::tonic::trace::v1::{status::StatusCode, Span};
+use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
+
+use crate::wire::span_reader::SpanView;
 
 use crate::attrs;
 use crate::semconv::{
@@ -58,6 +60,24 @@ const TTFT_ATTRIBUTES: &[(&str, f64)] = &[
 ];
 /// Span events whose time is the first token's (OpenInference).
 const TTFT_EVENTS: &[&str] = &["First Token Stream Event"];
+/// The event whose `exception.type` names a failure.
+const EXCEPTION_EVENT: &str = "exception";
+
+/// Span attributes the rule and the measures read besides the GenAI keys
+/// the stages read (older `http.status_code` included).
+pub const READ_KEYS: &[&str] = &[
+    "server.address",
+    "error.type",
+    "http.response.status_code",
+    "http.status_code",
+    "ai.response.msToFirstChunk",
+];
+
+/// Whether a span event matters to a call (a failure's type, a first
+/// token's time).
+pub fn reads_event(name: &str) -> bool {
+    name == EXCEPTION_EVENT || TTFT_EVENTS.contains(&name)
+}
 
 /// What one model call measured, and the attribute values of its series.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +116,7 @@ fn has_value(attrs: &[KeyValue], key: &str) -> bool {
 }
 
 /// Reads the call of a span [`is_model_call`] accepted.
-pub fn read(span: &Span, extra_dims: &[String]) -> Call {
+pub fn read(span: &SpanView, extra_dims: &[String]) -> Call {
     let a = &span.attributes;
     let mut dims: Vec<Option<Value>> = POINT_KEYS
         .iter()
@@ -107,8 +127,7 @@ pub fn read(span: &Span, extra_dims: &[String]) -> Call {
     if dims[HTTP_STATUS].is_none() {
         dims[HTTP_STATUS] = dim_value(a, "http.status_code");
     }
-    let failed = span.status.as_ref().map(|s| s.code) == Some(StatusCode::Error as i32)
-        || dims[ERROR_TYPE].is_some();
+    let failed = span.status_code == StatusCode::Error as i32 || dims[ERROR_TYPE].is_some();
     if failed && dims[ERROR_TYPE].is_none() {
         dims[ERROR_TYPE] = Some(Value::StringValue(exception_type(span)));
     }
@@ -135,10 +154,10 @@ fn dim_value(attrs: &[KeyValue], key: &str) -> Option<Value> {
 }
 
 /// The type of the span's first `exception` event, or `_OTHER`.
-fn exception_type(span: &Span) -> String {
+fn exception_type(span: &SpanView) -> String {
     span.events
         .iter()
-        .filter(|e| e.name == "exception")
+        .filter(|e| e.name == EXCEPTION_EVENT)
         .find_map(|e| attrs::get_str(&e.attributes, "exception.type"))
         .filter(|t| !t.is_empty())
         .unwrap_or(OTHER_ERROR)
@@ -151,7 +170,7 @@ fn count(attrs: &[KeyValue], key: &str) -> Option<f64> {
     (n.is_finite() && n >= 0.0).then_some(n)
 }
 
-fn time_to_first_token(span: &Span) -> Option<f64> {
+fn time_to_first_token(span: &SpanView) -> Option<f64> {
     for (key, scale) in TTFT_ATTRIBUTES {
         if let Some(v) = count(&span.attributes, key) {
             return Some(v * scale);
@@ -171,11 +190,10 @@ fn time_to_first_token(span: &Span) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::attrs::{kv, string};
-    use opentelemetry_proto::tonic::trace::v1::span::Event;
-    use opentelemetry_proto::tonic::trace::v1::Status;
+    use crate::wire::span_reader::EventView;
 
-    fn span(attributes: Vec<KeyValue>) -> Span {
-        Span {
+    fn span(attributes: Vec<KeyValue>) -> SpanView {
+        SpanView {
             attributes,
             start_time_unix_nano: 1_000_000_000,
             end_time_unix_nano: 3_500_000_000,
@@ -240,12 +258,9 @@ mod tests {
             kv(OPERATION, string("chat")),
             kv(REQUEST_MODEL, string("m")),
         ]);
-        s.status = Some(Status {
-            code: StatusCode::Error as i32,
-            ..Default::default()
-        });
+        s.status_code = StatusCode::Error as i32;
         assert_eq!(read(&s, &[]).dims[ERROR_TYPE], Some(string(OTHER_ERROR)));
-        s.events.push(Event {
+        s.events.push(EventView {
             name: "exception".into(),
             attributes: vec![kv("exception.type", string("RateLimitError"))],
             ..Default::default()
@@ -261,7 +276,7 @@ mod tests {
     #[test]
     fn time_to_first_token_from_an_event() {
         let mut s = span(vec![]);
-        s.events.push(Event {
+        s.events.push(EventView {
             name: TTFT_EVENTS[0].into(),
             time_unix_nano: 1_400_000_000,
             ..Default::default()

@@ -2,11 +2,13 @@
 //! GenAI metrics out, so instrumentations that send only traces reach the
 //! same dashboards as those that send metrics.
 //!
-//! A span batch is decoded, its resource and span attributes run through
-//! the processor's own [`Stages`] (normalization, then pricing, so every
-//! source the processor understands counts and every call carries its
-//! exact cost), and each model call ([`call`]) is counted into the series
-//! of its attribute set ([`series`]). A flush turns the series into one
+//! A span batch is read on the bytes (`wire::span_reader`: only the
+//! attributes the stages and the rule read are decoded; prost decodes the
+//! batches the reader leaves alone), its resource and span attributes run
+//! through the processor's own [`Stages`] (normalization, then pricing, so
+//! every source the processor understands counts and every call carries
+//! its exact cost), and each model call ([`call`]) is counted into the
+//! series of its attribute set ([`series`]). A flush turns the series into one
 //! OTLP metrics request ([`export`]). The state is this handle's alone,
 //! behind one lock held only to count and to copy out.
 
@@ -15,6 +17,7 @@ pub mod config;
 pub mod export;
 pub mod series;
 
+use std::rc::Rc;
 use std::sync::{Mutex, MutexGuard};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -29,6 +32,7 @@ use crate::normalize::Place;
 use crate::signal::Signal;
 use crate::stages::{Batch, Stages};
 use crate::stats::SpanMetricsStats;
+use crate::wire::span_reader::{self, EventView, SpanSink, SpanView};
 
 use self::call::Call;
 use self::config::{Derive, SpanMetricsConfig, Temporality};
@@ -68,23 +72,50 @@ impl SpanMetrics {
     /// (protobuf bytes) at time `now` (Unix nanoseconds). A malformed
     /// batch is an error and counts nothing.
     pub fn consume(&self, input: &[u8], now: u64) -> Result<SpanMetricsStats, ProcessError> {
-        let mut stats = SpanMetricsStats::default();
-        if !input.is_empty() && self.stages.prefilter.may_apply(Signal::Traces, input) {
+        self.consume_with(input, now, Read::Wire)
+    }
+
+    /// As [`Self::consume`], with every span decoded by prost: what the
+    /// reader on the bytes is tested against.
+    #[doc(hidden)]
+    pub fn consume_reference(
+        &self,
+        input: &[u8],
+        now: u64,
+    ) -> Result<SpanMetricsStats, ProcessError> {
+        self.consume_with(input, now, Read::Prost)
+    }
+
+    fn consume_with(
+        &self,
+        input: &[u8],
+        now: u64,
+        read: Read,
+    ) -> Result<SpanMetricsStats, ProcessError> {
+        if input.is_empty() || !self.stages.prefilter.may_apply(Signal::Traces, input) {
+            return Ok(SpanMetricsStats::default());
+        }
+        let mut calls = Calls::new(self);
+        let on_wire = read == Read::Wire && span_reader::read_spans(input, &mut calls).is_ok();
+        if !on_wire {
+            // Input the reader leaves to prost (or prost asked for).
+            calls = Calls::new(self);
             let req = ExportTraceServiceRequest::decode(input)
                 .map_err(|e| ProcessError::Decode(e.to_string()))?;
-            let calls = self.calls(req, &mut stats);
-            let mut table = self.lock();
-            for (resource, call) in calls {
-                stats.calls += 1;
-                match table.record(&resource, call, now) {
-                    Taken::Existing => {}
-                    Taken::New => stats.series_created += 1,
-                    Taken::Overflow => stats.overflowed += 1,
-                }
-            }
-            stats.series_active = table.active() as u64;
-            stats.state_bytes = table.bytes() as u64;
+            calls.read_prost(req);
         }
+        let mut stats = calls.stats;
+        let mut table = self.lock();
+        for (resource, call) in calls.found {
+            stats.calls += 1;
+            match table.record(&resource, call, now) {
+                Taken::Existing => {}
+                Taken::New => stats.series_created += 1,
+                Taken::Overflow => stats.overflowed += 1,
+            }
+        }
+        stats.series_active = table.active() as u64;
+        stats.state_bytes = table.bytes() as u64;
         Ok(stats)
     }
 
@@ -93,43 +124,6 @@ impl SpanMetrics {
     /// whose keys is one counts no call, so the caller may skip encoding it.
     pub fn is_genai_key(&self, key: &[u8]) -> bool {
         self.stages.is_genai_key(key)
-    }
-
-    /// The model calls of a batch, each with its resource's values.
-    fn calls(
-        &self,
-        req: ExportTraceServiceRequest,
-        stats: &mut SpanMetricsStats,
-    ) -> Vec<(std::rc::Rc<[Option<Value>]>, Call)> {
-        let mut batch = Batch::default();
-        let mut calls = Vec::new();
-        for rs in req.resource_spans {
-            let mut resource = rs.resource.map(|r| r.attributes).unwrap_or_default();
-            self.stages
-                .attributes(Place::Resource, &mut resource, &mut batch);
-            let sdk = attrs::get_str(&resource, "telemetry.sdk.name").unwrap_or("");
-            let values: std::rc::Rc<[Option<Value>]> = self.resource_values(&resource).into();
-            for ss in rs.scope_spans {
-                let scope = ss.scope.as_ref().map_or("", |s| s.name.as_str());
-                let rule = self.rule(scope, sdk);
-                for mut span in ss.spans {
-                    stats.spans += 1;
-                    self.stages
-                        .attributes(Place::Span, &mut span.attributes, &mut batch);
-                    if !call::is_model_call(&span.attributes) {
-                        stats.skipped_not_call += 1;
-                        continue;
-                    }
-                    let call = call::read(&span, &self.config.dimensions);
-                    if rule.counts(&call) {
-                        calls.push((values.clone(), call));
-                    } else {
-                        stats.skipped_source_metrics += 1;
-                    }
-                }
-            }
-        }
-        calls
     }
 
     fn resource_values(&self, resource: &[KeyValue]) -> Vec<Option<Value>> {
@@ -214,5 +208,115 @@ impl SpanMetrics {
         // A panic while counting leaves at worst one call half-counted in
         // one series; the table itself stays consistent.
         self.table.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// How a batch's spans are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// From the bytes ([`span_reader`]), prost where the reader gives up.
+    Wire,
+    /// With prost.
+    Prost,
+}
+
+/// The model calls of one batch, as a reader hands its spans over: each
+/// span run through the stages, then through the rule.
+struct Calls<'a> {
+    connector: &'a SpanMetrics,
+    batch: Batch,
+    stats: SpanMetricsStats,
+    /// The current resource's values of the resource dimensions, and its
+    /// SDK name.
+    resource: Rc<[Option<Value>]>,
+    sdk: String,
+    found: Vec<(Rc<[Option<Value>]>, Call)>,
+}
+
+impl<'a> Calls<'a> {
+    fn new(connector: &'a SpanMetrics) -> Self {
+        Self {
+            connector,
+            batch: Batch::default(),
+            stats: SpanMetricsStats::default(),
+            resource: Rc::from(Vec::new()),
+            sdk: String::new(),
+            found: Vec::new(),
+        }
+    }
+
+    /// Hands a prost-decoded batch's spans over as the reader would.
+    fn read_prost(&mut self, req: ExportTraceServiceRequest) {
+        let mut view = SpanView::default();
+        for rs in req.resource_spans {
+            let mut resource = rs.resource.map(|r| r.attributes).unwrap_or_default();
+            self.resource(&mut resource);
+            for ss in rs.scope_spans {
+                let scope = ss.scope.map(|s| s.name).unwrap_or_default();
+                for span in ss.spans {
+                    view.start_time_unix_nano = span.start_time_unix_nano;
+                    view.end_time_unix_nano = span.end_time_unix_nano;
+                    view.status_code = span.status.map_or(0, |s| s.code);
+                    view.attributes = span.attributes;
+                    view.attributes.retain(|kv| self.wanted(kv.key.as_bytes()));
+                    view.events = span
+                        .events
+                        .into_iter()
+                        .filter(|e| self.wanted_event(&e.name))
+                        .map(|e| EventView {
+                            name: e.name,
+                            time_unix_nano: e.time_unix_nano,
+                            attributes: e
+                                .attributes
+                                .into_iter()
+                                .filter(|kv| self.wanted(kv.key.as_bytes()))
+                                .collect(),
+                        })
+                        .collect();
+                    self.span(&scope, &mut view);
+                }
+            }
+        }
+    }
+}
+
+impl SpanSink for Calls<'_> {
+    fn wanted(&self, key: &[u8]) -> bool {
+        let c = self.connector;
+        c.stages.reads_attribute(key)
+            || call::POINT_KEYS.iter().any(|k| k.as_bytes() == key)
+            || call::READ_KEYS.iter().any(|k| k.as_bytes() == key)
+            || c.config.dimensions.iter().any(|k| k.as_bytes() == key)
+    }
+
+    fn wanted_event(&self, name: &str) -> bool {
+        call::reads_event(name)
+    }
+
+    fn resource(&mut self, attributes: &mut Vec<KeyValue>) {
+        let c = self.connector;
+        c.stages
+            .attributes(Place::Resource, attributes, &mut self.batch);
+        self.sdk = attrs::get_str(attributes, "telemetry.sdk.name")
+            .unwrap_or("")
+            .to_string();
+        self.resource = c.resource_values(attributes).into();
+    }
+
+    fn span(&mut self, scope: &str, span: &mut SpanView) {
+        let c = self.connector;
+        self.stats.spans += 1;
+        c.stages
+            .attributes(Place::Span, &mut span.attributes, &mut self.batch);
+        if !call::is_model_call(&span.attributes) {
+            self.stats.skipped_not_call += 1;
+            return;
+        }
+        let call = call::read(span, &c.config.dimensions);
+        if c.rule(scope, &self.sdk).counts(&call) {
+            self.found.push((self.resource.clone(), call));
+        } else {
+            self.stats.skipped_source_metrics += 1;
+        }
     }
 }

@@ -36,6 +36,7 @@ pub mod metric_diff;
 pub mod metric_walk;
 pub mod proto;
 pub mod span_log_walk;
+pub mod span_reader;
 mod unchanged_lists;
 
 /// The walk met input it leaves to the reference path.

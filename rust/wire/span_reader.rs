@@ -1,0 +1,238 @@
+//! Spans read for counting, not rewriting: the `genai` connector needs a
+//! span's times, status, the attributes the stages and its own rule read,
+//! and the few events that state a failure or a first token. Reading only
+//! those from the bytes (every other attribute and event skipped without a
+//! copy) spares most of what decoding whole spans with prost costs, which
+//! is an allocation per string. Input the reader does not expect gives
+//! [`Fallback`], and the caller decodes the batch with prost instead
+//! (`span_metrics`, tested against each other in `tests/span_metrics.rs`).
+
+use hashbrown::HashMap;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+
+use super::codec::{fields, Field};
+use super::kv;
+use super::proto::request::RESOURCE_ITEMS;
+use super::proto::resource::ATTRIBUTES as RESOURCE_ATTRIBUTES;
+use super::proto::resource_items::{RESOURCE, SCOPE_ITEMS};
+use super::proto::scope_items::{ITEMS, SCOPE};
+use super::proto::span;
+use super::Fallback;
+
+/// `InstrumentationScope.name`.
+const SCOPE_NAME: u32 = 1;
+/// `Span` fields beyond attributes and events.
+const START_TIME: u32 = 7;
+const END_TIME: u32 = 8;
+const STATUS: u32 = 15;
+/// `Status.code`.
+const STATUS_CODE: u32 = 3;
+/// `Span.Event` fields.
+const EVENT_TIME: u32 = 1;
+const EVENT_NAME: u32 = 2;
+const EVENT_ATTRIBUTES: u32 = 3;
+
+/// What the reader keeps of one span; reused from span to span.
+#[derive(Debug, Default)]
+pub struct SpanView {
+    pub start_time_unix_nano: u64,
+    pub end_time_unix_nano: u64,
+    /// `Status.code` (0: unset).
+    pub status_code: i32,
+    /// The attributes `wanted` accepted, in their order.
+    pub attributes: Vec<KeyValue>,
+    /// The events `wanted_event` accepted: name, time, attributes
+    /// `wanted` accepted.
+    pub events: Vec<EventView>,
+}
+
+/// One event the reader kept.
+#[derive(Debug, Default, Clone)]
+pub struct EventView {
+    pub name: String,
+    pub time_unix_nano: u64,
+    pub attributes: Vec<KeyValue>,
+}
+
+/// What a reader hands the spans of a batch to.
+pub trait SpanSink {
+    /// Which span and event attributes to keep, by key.
+    fn wanted(&self, key: &[u8]) -> bool;
+    /// Which events to keep, by name.
+    fn wanted_event(&self, name: &str) -> bool;
+    /// A resource's attributes (all of them), before its spans.
+    fn resource(&mut self, attributes: &mut Vec<KeyValue>);
+    /// One span of the last resource, in the named scope.
+    fn span(&mut self, scope: &str, span: &mut SpanView);
+}
+
+/// Hands every span of an `ExportTraceServiceRequest` to `sink`. On
+/// `Fallback` the sink may have seen part of the batch: the caller starts
+/// again with a fresh one.
+pub fn read_spans(input: &[u8], sink: &mut impl SpanSink) -> Result<(), Fallback> {
+    let mut resource = Vec::new();
+    let mut view = SpanView::default();
+    // The sink's answer per key, for the batch (keys repeat from span to
+    // span); hashbrown's default hasher is seeded, so keys a sender crafts
+    // to collide cannot make the lookups quadratic.
+    let mut memo = Memo::new();
+    for f in fields(input) {
+        let f = f?;
+        if f.number != RESOURCE_ITEMS {
+            continue;
+        }
+        let items = f.message()?;
+        resource.clear();
+        for f in fields(items) {
+            let f = f?;
+            if f.number == RESOURCE {
+                for f in fields(f.message()?) {
+                    let f = f?;
+                    if f.number == RESOURCE_ATTRIBUTES {
+                        resource.push(attribute(f)?);
+                    }
+                }
+            }
+        }
+        sink.resource(&mut resource);
+        for f in fields(items) {
+            let f = f?;
+            if f.number != SCOPE_ITEMS {
+                continue;
+            }
+            let scope_items = f.message()?;
+            let mut scope = "";
+            for f in fields(scope_items) {
+                let f = f?;
+                if f.number == SCOPE {
+                    for f in fields(f.message()?) {
+                        let f = f?;
+                        if f.number == SCOPE_NAME {
+                            scope = kv::utf8(f.message()?).ok_or(Fallback)?;
+                        }
+                    }
+                }
+            }
+            for f in fields(scope_items) {
+                let f = f?;
+                if f.number == ITEMS {
+                    read_span(f.message()?, sink, &mut memo, &mut view)?;
+                    sink.span(scope, &mut view);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Wanted answers by key.
+type Memo<'a> = HashMap<&'a [u8], bool>;
+
+fn read_span<'a>(
+    buf: &'a [u8],
+    sink: &impl SpanSink,
+    memo: &mut Memo<'a>,
+    view: &mut SpanView,
+) -> Result<(), Fallback> {
+    view.start_time_unix_nano = 0;
+    view.end_time_unix_nano = 0;
+    view.status_code = 0;
+    view.attributes.clear();
+    view.events.clear();
+    for f in fields(buf) {
+        let f = f?;
+        match f.number {
+            START_TIME => view.start_time_unix_nano = f.number_value()?,
+            END_TIME => view.end_time_unix_nano = f.number_value()?,
+            span::ATTRIBUTES => keep_wanted(f, sink, memo, &mut view.attributes)?,
+            span::EVENTS => {
+                if let Some(event) = read_event(f.message()?, sink, memo)? {
+                    view.events.push(event);
+                }
+            }
+            STATUS => {
+                // A repeated message merges: its last code wins, as in prost.
+                for f in fields(f.message()?) {
+                    let f = f?;
+                    if f.number == STATUS_CODE {
+                        view.status_code = f.number_value()? as i32;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn read_event<'a>(
+    buf: &'a [u8],
+    sink: &impl SpanSink,
+    memo: &mut Memo<'a>,
+) -> Result<Option<EventView>, Fallback> {
+    let mut name = None;
+    for f in fields(buf) {
+        let f = f?;
+        if f.number == EVENT_NAME {
+            name = Some(kv::utf8(f.message()?).ok_or(Fallback)?);
+        }
+    }
+    let Some(name) = name.filter(|n| sink.wanted_event(n)) else {
+        return Ok(None);
+    };
+    let mut event = EventView {
+        name: name.to_string(),
+        ..Default::default()
+    };
+    for f in fields(buf) {
+        let f = f?;
+        match f.number {
+            EVENT_TIME => event.time_unix_nano = f.number_value()?,
+            EVENT_ATTRIBUTES => keep_wanted(f, sink, memo, &mut event.attributes)?,
+            _ => {}
+        }
+    }
+    Ok(Some(event))
+}
+
+/// Decodes the attribute in `f` into `list` when its key is wanted.
+fn keep_wanted<'a>(
+    f: Field<'a>,
+    sink: &impl SpanSink,
+    memo: &mut Memo<'a>,
+    list: &mut Vec<KeyValue>,
+) -> Result<(), Fallback> {
+    let entry = f.message()?;
+    let parts = kv::split(entry);
+    // An unusual layout: decoded to learn its key.
+    let key = match parts {
+        Some((key, _)) => key,
+        None => return keep_decoded(entry, sink, list),
+    };
+    if *memo.entry(key).or_insert_with(|| sink.wanted(key)) {
+        let mut slot = KeyValue::default();
+        kv::decode_into(entry, parts, &mut slot).map_err(|_| Fallback)?;
+        list.push(slot);
+    }
+    Ok(())
+}
+
+fn keep_decoded(
+    entry: &[u8],
+    sink: &impl SpanSink,
+    list: &mut Vec<KeyValue>,
+) -> Result<(), Fallback> {
+    let mut slot = KeyValue::default();
+    kv::decode_into(entry, None, &mut slot).map_err(|_| Fallback)?;
+    if sink.wanted(slot.key.as_bytes()) {
+        list.push(slot);
+    }
+    Ok(())
+}
+
+fn attribute(f: Field<'_>) -> Result<KeyValue, Fallback> {
+    let entry = f.message()?;
+    let mut slot = KeyValue::default();
+    kv::decode_into(entry, kv::split(entry), &mut slot).map_err(|_| Fallback)?;
+    Ok(slot)
+}
