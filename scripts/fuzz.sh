@@ -3,7 +3,7 @@
 # bytes seeded with valid batches of all three signals (process), the
 # processor on valid GenAI batches built from the input (process_structured),
 # the fast paths (prefilter, wire walk) against the prost reference (fast_path_diff),
-# the genai connector on raw span batches then a flush (span_metrics),
+# the genai connector on raw span batches then a flush, its span reader against prost (span_metrics),
 # the configuration parser and the three pricing-file parsers, seeded with
 # the pricing fixtures.
 # Usage: scripts/fuzz.sh [runs-per-target [max-seconds-per-target [targets...]]]
