@@ -18,6 +18,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib
 step "Rust: unit and integration tests"
 cargo test --all-targets
 
+step "Python: the pricing-table refresh's own tests (no network)"
+python3 scripts/gen_pricing.py --self-test
+
 step "Build the collector distribution"
 make collector
 
