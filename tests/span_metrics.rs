@@ -162,6 +162,13 @@ fn every_call_of_every_captured_library_counts_once_with_its_tokens_errors_and_c
             *got.entry((op, err)).or_default() += p.count;
         }
         assert_eq!(got, want, "{name}: calls by operation and failure");
+        // Every library names its failures (its own error.type or the
+        // exception event's type): none is left as `_OTHER`.
+        let other: Vec<_> = duration
+            .iter()
+            .filter(|p| str_attr(p, "error.type") == Some("_OTHER"))
+            .collect();
+        assert!(other.is_empty(), "{name}: failures without their type");
 
         // Tokens by type. Input as the semantic conventions count it: with
         // cached tokens, which Anthropic's API counts apart (OpenLIT records

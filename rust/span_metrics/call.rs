@@ -71,7 +71,10 @@ pub const READ_KEYS: &[&str] = &[
     "http.response.status_code",
     "http.status_code",
     "ai.response.msToFirstChunk",
+    EXCEPTION_TYPE,
 ];
+/// The attribute of an `exception` event naming the failure.
+const EXCEPTION_TYPE: &str = "exception.type";
 
 /// Whether a span event matters to a call (a failure's type, a first
 /// token's time).
@@ -158,7 +161,7 @@ fn exception_type(span: &SpanView) -> String {
     span.events
         .iter()
         .filter(|e| e.name == EXCEPTION_EVENT)
-        .find_map(|e| attrs::get_str(&e.attributes, "exception.type"))
+        .find_map(|e| attrs::get_str(&e.attributes, EXCEPTION_TYPE))
         .filter(|t| !t.is_empty())
         .unwrap_or(OTHER_ERROR)
         .to_string()
