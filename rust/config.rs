@@ -28,13 +28,20 @@ impl Config {
     /// Decodes a JSON configuration. Unknown fields, wrong types and bad
     /// enumeration values are refused with the dotted path of the field.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
-        let de = &mut serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." { String::new() } else { path };
-            ConfigError::new(field, without_position(e.into_inner().to_string()))
-        })
+        decode_json(bytes)
     }
+}
+
+/// Decodes a configuration section's JSON, refusing unknown fields, wrong
+/// types and bad enumeration values with the dotted path of the field
+/// (the processor's and the connector's configurations alike).
+pub fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ConfigError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        ConfigError::new(field, without_position(e.into_inner().to_string()))
+    })
 }
 
 /// serde_json appends "at line L column C", a position in the JSON the Go

@@ -149,7 +149,7 @@ pub fn read(span: &SpanView, extra_dims: &[String]) -> Call {
 
 /// A dimension's value: strings, integers and booleans as they are; other
 /// types (doubles, arrays, maps, bytes) are no series identity and left out.
-fn dim_value(attrs: &[KeyValue], key: &str) -> Option<Value> {
+pub fn dim_value(attrs: &[KeyValue], key: &str) -> Option<Value> {
     match attrs::get(attrs, key)? {
         v @ (Value::StringValue(_) | Value::IntValue(_) | Value::BoolValue(_)) => Some(v.clone()),
         _ => None,

@@ -146,16 +146,7 @@ impl SpanMetricsConfig {
     /// Decodes a JSON configuration and checks the bounds; errors name the
     /// field as the user wrote it.
     pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
-        let de = &mut serde_json::Deserializer::from_slice(bytes);
-        let config: Self = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let field = if path == "." { String::new() } else { path };
-            let mut message = e.into_inner().to_string();
-            if let Some(i) = message.rfind(" at line ") {
-                message.truncate(i);
-            }
-            ConfigError::new(field, message)
-        })?;
+        let config: Self = crate::config::decode_json(bytes)?;
         config.validate()?;
         Ok(config)
     }

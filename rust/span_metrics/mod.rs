@@ -131,12 +131,7 @@ impl SpanMetrics {
             .config
             .resource_dimensions
             .iter()
-            .map(|k| match attrs::get(resource, k) {
-                Some(v @ (Value::StringValue(_) | Value::IntValue(_) | Value::BoolValue(_))) => {
-                    Some(v.clone())
-                }
-                _ => None,
-            })
+            .map(|k| call::dim_value(resource, k))
             .collect();
         series::cut(&mut values, self.config.max_value_bytes);
         values
