@@ -153,6 +153,9 @@ pub struct Table {
     key: Vec<u8>,
     /// Flushes so far (numbers each flush for confirmation).
     flushes: u64,
+    /// [`Self::bytes`], kept up to date as series and histograms come and
+    /// go, so that reporting it costs nothing per batch.
+    bytes: usize,
 }
 
 impl Table {
@@ -165,6 +168,7 @@ impl Table {
             max_value_bytes,
             key: Vec::new(),
             flushes: 0,
+            bytes: 0,
         }
     }
 
@@ -181,18 +185,7 @@ impl Table {
 
     /// Bytes held by series keys and histograms (what grows with series).
     pub fn bytes(&self) -> usize {
-        self.series
-            .iter()
-            .map(|s| {
-                2 * s.key_bytes
-                    + std::mem::size_of::<Series>()
-                    + s.hists
-                        .iter()
-                        .flatten()
-                        .map(|h| 8 * h.counts.len() + 48)
-                        .sum::<usize>()
-            })
-            .sum()
+        self.bytes
     }
 
     /// Counts `call` (with the span's resource values, already [`cut`]) at
@@ -215,6 +208,7 @@ impl Table {
                     key_bytes: self.key.len(),
                 });
                 self.index.insert(self.key.clone(), i);
+                self.bytes += series_bytes(&self.series[i]);
                 (i, Taken::New)
             }
             None => (self.overflow_series(now), Taken::Overflow),
@@ -224,8 +218,11 @@ impl Table {
         for m in MEASURES {
             if let Some(v) = m.of(&call) {
                 let bounds = m.bounds();
-                series.hists[m as usize]
-                    .get_or_insert_with(|| Hist::new(bounds.len() + 1, now))
+                let hist = &mut series.hists[m as usize];
+                if hist.is_none() {
+                    self.bytes += HIST_BYTES + 8 * (bounds.len() + 1);
+                }
+                hist.get_or_insert_with(|| Hist::new(bounds.len() + 1, now))
                     .record(bounds, v);
             }
         }
@@ -233,23 +230,35 @@ impl Table {
     }
 
     fn overflow_series(&mut self, now: u64) -> usize {
-        *self.overflow.get_or_insert_with(|| {
-            self.series.push(Series {
-                resource: Vec::new(),
-                point: Vec::new(),
-                overflow: true,
-                hists: Default::default(),
-                updated: now,
-                key_bytes: 0,
-            });
-            self.series.len() - 1
-        })
+        if let Some(i) = self.overflow {
+            return i;
+        }
+        self.series.push(Series {
+            resource: Vec::new(),
+            point: Vec::new(),
+            overflow: true,
+            hists: Default::default(),
+            updated: now,
+            key_bytes: 0,
+        });
+        let i = self.series.len() - 1;
+        self.bytes += series_bytes(&self.series[i]);
+        self.overflow = Some(i);
+        i
     }
 
     /// Drops the series not updated since `before`; returns how many.
     pub fn expire(&mut self, before: u64) -> usize {
         let n = self.series.len();
-        self.series.retain(|s| s.updated >= before);
+        let mut freed = 0;
+        self.series.retain(|s| {
+            let keep = s.updated >= before;
+            if !keep {
+                freed += series_bytes(s);
+            }
+            keep
+        });
+        self.bytes -= freed;
         let expired = n - self.series.len();
         if expired > 0 {
             self.reindex();
@@ -280,6 +289,21 @@ impl Table {
             self.index.insert(self.key.clone(), i);
         }
     }
+}
+
+/// What one histogram takes besides its buckets.
+const HIST_BYTES: usize = 48;
+
+/// The bytes one series holds: its key (in the index and in the series),
+/// the series itself and its histograms' buckets.
+fn series_bytes(s: &Series) -> usize {
+    2 * s.key_bytes
+        + std::mem::size_of::<Series>()
+        + s.hists
+            .iter()
+            .flatten()
+            .map(|h| HIST_BYTES + 8 * h.counts.len())
+            .sum::<usize>()
 }
 
 /// Cuts string values to `max` bytes at a character boundary.
@@ -406,6 +430,23 @@ mod tests {
         assert_eq!(t.record(&[], call("new", 1.0), 11), Taken::Existing);
         assert_eq!(t.record(&[], call("old", 1.0), 11), Taken::New);
         assert_eq!(t.record(&[], call("x4", 1.0), 11), Taken::Overflow);
+    }
+
+    #[test]
+    fn the_byte_count_follows_series_and_histograms() {
+        let mut t = Table::new(3, 256);
+        let counted = |t: &Table| t.series.iter().map(series_bytes).sum::<usize>();
+        for (i, now) in [(0, 1), (1, 5), (2, 5), (3, 5), (4, 5)] {
+            let mut c = call(&format!("m{i}"), 1.0);
+            c.output_tokens = (i % 2 == 0).then_some(2.0);
+            t.record(&[], c, now);
+            assert_eq!(t.bytes(), counted(&t));
+        }
+        assert_eq!(t.expire(3), 1);
+        assert_eq!(t.bytes(), counted(&t));
+        t.reset(9);
+        assert_eq!(t.bytes(), counted(&t));
+        assert!(t.bytes() > 0);
     }
 
     #[test]
