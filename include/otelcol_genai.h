@@ -396,6 +396,28 @@ enum GenaiStatus genai_edit_traces(GenaiHandle handle,
                                    struct GenaiResult *out);
 
 /*
+ As `genai_edit_traces`, and also reads each span, once the stages ran on
+ it, for the connector `connector`: the model calls that connector
+ counts when it receives this processor's output. On success
+ `*counted` receives a handle of that reading for
+ `genai_connector_record`, or 0 when the connector would not read the
+ output as the stages did (its normalization or pricing settings differ
+ from this processor's) or the batch was not walked on the wire; the
+ connector then reads the batch itself. A non-zero handle must be freed
+ with `genai_counted_free`, recorded or not.
+
+ # Safety
+ As for `genai_process_traces`; `counted` points to a writable
+ `GenaiHandle`.
+ */
+enum GenaiStatus genai_edit_traces_counting(GenaiHandle handle,
+                                            GenaiHandle connector,
+                                            const uint8_t *data,
+                                            size_t len,
+                                            struct GenaiResult *out,
+                                            GenaiHandle *counted);
+
+/*
  As `genai_edit_traces`, for an `ExportLogsServiceRequest`.
 
  # Safety
@@ -508,6 +530,29 @@ enum GenaiStatus genai_connector_consume(GenaiHandle handle,
                                          uint64_t now_unix_nano,
                                          struct GenaiSpanMetricsStats *stats,
                                          struct GenaiBuffer *err);
+
+/*
+ Counts, at `now_unix_nano`, the model calls a processor read for this
+ connector (`genai_edit_traces_counting`), as `genai_connector_consume`
+ counts a batch. A reading is recorded once: recording it again, or
+ into another connector, is `GENAI_STATUS_INVALID_ARGUMENT` and counts
+ nothing. The handle stays valid until `genai_counted_free`.
+
+ # Safety
+ `stats` points to a writable `GenaiSpanMetricsStats`; `err` as for
+ `genai_connector_consume`.
+ */
+enum GenaiStatus genai_connector_record(GenaiHandle handle,
+                                        GenaiHandle counted,
+                                        uint64_t now_unix_nano,
+                                        struct GenaiSpanMetricsStats *stats,
+                                        struct GenaiBuffer *err);
+
+/*
+ Frees a reading made by `genai_edit_traces_counting`, recorded or not.
+ Freeing it again is `GENAI_STATUS_INVALID_HANDLE`.
+ */
+enum GenaiStatus genai_counted_free(GenaiHandle counted);
 
 /*
  As `genai_attribute_key_is_genai`, for a connector: a trace batch none

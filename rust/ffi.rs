@@ -24,12 +24,12 @@ use std::collections::HashMap;
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
 
 use crate::error::ConfigError;
 use crate::processor::Processor;
 use crate::signal::Signal;
-use crate::span_metrics::SpanMetrics;
+use crate::span_metrics::{Counted, SpanMetrics};
 use crate::stats::{SpanMetricsStats, Stats};
 
 /// Outcome of a call.
@@ -162,6 +162,10 @@ static NEXT_HANDLE: AtomicU64 = AtomicU64::new(1);
 static PROCESSORS: Registry<Processor> = Registry::new();
 /// Live connectors.
 static CONNECTORS: Registry<SpanMetrics> = Registry::new();
+/// Readings of span batches made by a processor for a connector, until the
+/// connector records them or the caller frees them (whichever first takes
+/// the calls; the handle lives until freed).
+static COUNTED: Registry<Mutex<Option<Counted>>> = Registry::new();
 
 impl<T> Registry<T> {
     const fn new() -> Self {
@@ -397,10 +401,13 @@ enum Mode {
     Edits,
 }
 
-/// Shared body of the per-signal entry points.
+/// Shared body of the per-signal entry points; with `counting` (a
+/// connector's handle and where its reading's handle goes), the batch is
+/// read for that connector too.
 ///
 /// # Safety
-/// As for `genai_process_traces`.
+/// As for `genai_process_traces`; `counting.1`, when given, is non-null
+/// and writable.
 unsafe fn process(
     handle: GenaiHandle,
     signal: Signal,
@@ -408,6 +415,7 @@ unsafe fn process(
     data: *const u8,
     len: usize,
     out: *mut GenaiResult,
+    counting: Option<(GenaiHandle, *mut GenaiHandle)>,
 ) -> GenaiStatus {
     if out.is_null() {
         return GenaiStatus::InvalidArgument;
@@ -420,9 +428,20 @@ unsafe fn process(
         let processor = processor(handle)?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { input(data, len) }?;
-        let outcome = match mode {
-            Mode::Whole => processor.process(signal, bytes),
-            Mode::Edits => processor.process_edits(signal, bytes),
+        let outcome = match (mode, counting) {
+            (Mode::Edits, Some((connector_handle, counted_out))) => {
+                let connector = connector(connector_handle)?;
+                let mut reading = connector.reading();
+                let outcome = processor.process_edits_counting(bytes, &mut reading);
+                if let Some(counted) = reading.finish().filter(|_| outcome.is_ok()) {
+                    let counted = COUNTED.insert(Mutex::new(Some(counted)));
+                    // SAFETY: non-null and writable by this function's contract.
+                    unsafe { counted_out.write(counted) };
+                }
+                outcome
+            }
+            (Mode::Whole, _) => processor.process(signal, bytes),
+            (Mode::Edits, _) => processor.process_edits(signal, bytes),
         }
         .map_err(|e| (GenaiStatus::Decode, e.to_string()))?;
         result.changed = outcome.output.is_some();
@@ -487,7 +506,7 @@ pub unsafe extern "C" fn genai_process_traces(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Traces, Mode::Whole, data, len, out) }
+    unsafe { process(handle, Signal::Traces, Mode::Whole, data, len, out, None) }
 }
 
 /// Processes one OTLP `ExportMetricsServiceRequest`; as `genai_process_traces`.
@@ -502,7 +521,7 @@ pub unsafe extern "C" fn genai_process_metrics(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Metrics, Mode::Whole, data, len, out) }
+    unsafe { process(handle, Signal::Metrics, Mode::Whole, data, len, out, None) }
 }
 
 /// Processes one OTLP `ExportLogsServiceRequest`; as `genai_process_traces`.
@@ -517,7 +536,7 @@ pub unsafe extern "C" fn genai_process_logs(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Logs, Mode::Whole, data, len, out) }
+    unsafe { process(handle, Signal::Logs, Mode::Whole, data, len, out, None) }
 }
 
 /// As `genai_process_traces`, but a changed batch comes back, when it can,
@@ -540,7 +559,49 @@ pub unsafe extern "C" fn genai_edit_traces(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Traces, Mode::Edits, data, len, out) }
+    unsafe { process(handle, Signal::Traces, Mode::Edits, data, len, out, None) }
+}
+
+/// As `genai_edit_traces`, and also reads each span, once the stages ran on
+/// it, for the connector `connector`: the model calls that connector
+/// counts when it receives this processor's output. On success
+/// `*counted` receives a handle of that reading for
+/// `genai_connector_record`, or 0 when the connector would not read the
+/// output as the stages did (its normalization or pricing settings differ
+/// from this processor's) or the batch was not walked on the wire; the
+/// connector then reads the batch itself. A non-zero handle must be freed
+/// with `genai_counted_free`, recorded or not.
+///
+/// # Safety
+/// As for `genai_process_traces`; `counted` points to a writable
+/// `GenaiHandle`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_edit_traces_counting(
+    handle: GenaiHandle,
+    connector: GenaiHandle,
+    data: *const u8,
+    len: usize,
+    out: *mut GenaiResult,
+    counted: *mut GenaiHandle,
+) -> GenaiStatus {
+    if counted.is_null() {
+        return GenaiStatus::InvalidArgument;
+    }
+    // SAFETY: non-null (checked) and writable by contract; 0 until a
+    // reading is registered.
+    unsafe { counted.write(0) };
+    // SAFETY: same contract as this function.
+    unsafe {
+        process(
+            handle,
+            Signal::Traces,
+            Mode::Edits,
+            data,
+            len,
+            out,
+            Some((connector, counted)),
+        )
+    }
 }
 
 /// As `genai_edit_traces`, for an `ExportLogsServiceRequest`.
@@ -555,7 +616,7 @@ pub unsafe extern "C" fn genai_edit_logs(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Logs, Mode::Edits, data, len, out) }
+    unsafe { process(handle, Signal::Logs, Mode::Edits, data, len, out, None) }
 }
 
 /// As `genai_edit_traces`, for an `ExportMetricsServiceRequest`. Metric
@@ -574,7 +635,7 @@ pub unsafe extern "C" fn genai_edit_metrics(
     out: *mut GenaiResult,
 ) -> GenaiStatus {
     // SAFETY: same contract as this function.
-    unsafe { process(handle, Signal::Metrics, Mode::Edits, data, len, out) }
+    unsafe { process(handle, Signal::Metrics, Mode::Edits, data, len, out, None) }
 }
 
 /// Whether the attribute key given by the `key_len` bytes at `key` is a
@@ -743,24 +804,103 @@ pub unsafe extern "C" fn genai_connector_consume(
     stats: *mut SpanMetricsStats,
     err: *mut GenaiBuffer,
 ) -> GenaiStatus {
-    if stats.is_null() {
-        return GenaiStatus::InvalidArgument;
-    }
-    let mut counted = SpanMetricsStats::default();
-    let (status, msg) = guarded(|| {
+    let consume = || {
         let connector = connector(handle)?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { input(data, len) }?;
-        counted = connector
+        connector
             .consume(bytes, now_unix_nano)
-            .map_err(|e| (GenaiStatus::Decode, e.to_string()))?;
+            .map_err(|e| (GenaiStatus::Decode, e.to_string()))
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_stats(stats, err, consume) }
+}
+
+/// Runs a connector call that answers with stats, written to `*stats`
+/// (zeroed on error), its message to `err`.
+///
+/// # Safety
+/// `stats` is null (refused) or points to a writable
+/// `GenaiSpanMetricsStats`; `err` is null or points to a writable
+/// `GenaiBuffer`.
+unsafe fn with_stats(
+    stats: *mut SpanMetricsStats,
+    err: *mut GenaiBuffer,
+    call: impl FnOnce() -> Result<SpanMetricsStats, (GenaiStatus, String)>,
+) -> GenaiStatus {
+    if stats.is_null() {
+        return GenaiStatus::InvalidArgument;
+    }
+    let mut answer = SpanMetricsStats::default();
+    let (status, msg) = guarded(|| {
+        answer = call()?;
         Ok(())
     });
     // SAFETY: `stats` is non-null (checked above) and writable by contract.
-    unsafe { stats.write(counted) };
+    unsafe { stats.write(answer) };
     // SAFETY: forwarded caller contract.
     unsafe { report(err, msg) };
     status
+}
+
+/// Counts, at `now_unix_nano`, the model calls a processor read for this
+/// connector (`genai_edit_traces_counting`), as `genai_connector_consume`
+/// counts a batch. A reading is recorded once: recording it again, or
+/// into another connector, is `GENAI_STATUS_INVALID_ARGUMENT` and counts
+/// nothing. The handle stays valid until `genai_counted_free`.
+///
+/// # Safety
+/// `stats` points to a writable `GenaiSpanMetricsStats`; `err` as for
+/// `genai_connector_consume`.
+#[no_mangle]
+pub unsafe extern "C" fn genai_connector_record(
+    handle: GenaiHandle,
+    counted: GenaiHandle,
+    now_unix_nano: u64,
+    stats: *mut SpanMetricsStats,
+    err: *mut GenaiBuffer,
+) -> GenaiStatus {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_stats(stats, err, || {
+            let connector = connector(handle)?;
+            let reading = COUNTED.get(counted).ok_or_else(|| {
+                (
+                    GenaiStatus::InvalidHandle,
+                    format!("unknown genai reading handle {counted}"),
+                )
+            })?;
+            let mut calls = reading.lock().unwrap_or_else(|e| e.into_inner());
+            let read = calls.as_ref().ok_or_else(|| {
+                (
+                    GenaiStatus::InvalidArgument,
+                    format!("genai reading {counted} was recorded already"),
+                )
+            })?;
+            let recorded = connector
+                .record(read, now_unix_nano)
+                .map_err(|e| (GenaiStatus::InvalidArgument, e.to_string()))?;
+            *calls = None;
+            Ok(recorded)
+        })
+    }
+}
+
+/// Frees a reading made by `genai_edit_traces_counting`, recorded or not.
+/// Freeing it again is `GENAI_STATUS_INVALID_HANDLE`.
+#[no_mangle]
+pub extern "C" fn genai_counted_free(counted: GenaiHandle) -> GenaiStatus {
+    // Dropped as any batch's memory, on the hot path: not `destroy`'s
+    // prompt purge, which is for the megabytes of a processor's tables.
+    guarded(|| {
+        COUNTED.remove(counted).map(drop).ok_or_else(|| {
+            (
+                GenaiStatus::InvalidHandle,
+                format!("unknown genai reading handle {counted}"),
+            )
+        })
+    })
+    .0
 }
 
 /// As `genai_attribute_key_is_genai`, for a connector: a trace batch none

@@ -14,6 +14,7 @@ use crate::error::{ConfigError, ProcessError};
 pub use crate::pricing::UnknownModel;
 pub use crate::signal::Signal;
 use crate::signals;
+use crate::span_metrics::Reading;
 use crate::stages::{Batch, Stages};
 use crate::stats::Stats;
 use crate::wire;
@@ -63,6 +64,9 @@ fn finish(batch: Batch, output: Option<Vec<u8>>) -> Outcome {
 #[derive(Debug)]
 pub struct Processor {
     stages: Stages,
+    /// Its configuration, to tell whether a connector reads spans alike
+    /// ([`Self::process_edits_counting`]).
+    config: Config,
 }
 
 impl Processor {
@@ -70,6 +74,7 @@ impl Processor {
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
         Ok(Self {
             stages: Stages::new(config)?,
+            config: config.clone(),
         })
     }
 
@@ -106,7 +111,7 @@ impl Processor {
                         .transpose()
                 })
             }
-            _ => wire::span_log_walk::walk(&self.stages, signal, input, &mut batch, None),
+            _ => wire::span_log_walk::walk(&self.stages, signal, input, &mut batch, None, None),
         };
         match output {
             Ok(output) => Ok(finish(batch, output)),
@@ -120,6 +125,35 @@ impl Processor {
     /// input decoded applies them instead of decoding a whole new batch.
     /// Batches whose changes edits cannot express come back whole.
     pub fn process_edits(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
+        self.edits_reading(signal, input, None)
+    }
+
+    /// As [`Self::process_edits`] for a trace batch, also reading each span,
+    /// once it went through the stages, into `reading`: the model calls
+    /// its connector counts when it gets this processor's output (see
+    /// `span_metrics::reading`). When the connector would not read the
+    /// output as the stages did (its normalization or pricing settings
+    /// differ from this processor's), or the walk leaves the batch to the
+    /// reference path, the reading is spoiled and the connector reads the
+    /// batch itself.
+    pub fn process_edits_counting(
+        &self,
+        input: &[u8],
+        reading: &mut Reading<'_>,
+    ) -> Result<Outcome, ProcessError> {
+        if !reading.connector().reads_like(&self.config) {
+            wire::span_reader::SpanReading::spoil(reading);
+            return self.process_edits(Signal::Traces, input);
+        }
+        self.edits_reading(Signal::Traces, input, Some(reading))
+    }
+
+    fn edits_reading(
+        &self,
+        signal: Signal,
+        input: &[u8],
+        mut reading: Option<&mut Reading<'_>>,
+    ) -> Result<Outcome, ProcessError> {
         if input.is_empty() || !self.stages.prefilter.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
@@ -128,7 +162,22 @@ impl Processor {
         }
         let mut batch = Batch::default();
         let mut edits = wire::edits::Edits::default();
-        match wire::span_log_walk::walk(&self.stages, signal, input, &mut batch, Some(&mut edits)) {
+        let walked = wire::span_log_walk::walk(
+            &self.stages,
+            signal,
+            input,
+            &mut batch,
+            Some(&mut edits),
+            reading
+                .as_deref_mut()
+                .map(|r| r as &mut dyn wire::span_reader::SpanReading<'_>),
+        );
+        if walked.is_err() {
+            if let Some(r) = reading {
+                wire::span_reader::SpanReading::spoil(r);
+            }
+        }
+        match walked {
             Ok(None) => Ok(finish(batch, None)),
             Ok(Some(_)) if !edits.unrepresentable => {
                 let mut outcome = finish(batch, Some(edits.finish()));

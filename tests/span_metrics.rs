@@ -258,8 +258,8 @@ fn errors_derives_only_the_failed_calls() {
 
 /// The reader on the bytes and the prost path count the same calls into
 /// the same series, on every capture and on the benchmarks' workloads.
-#[test]
-fn the_wire_reader_counts_what_prost_decoding_counts() {
+/// Every captured library's spans, and 500 calls of distinct models.
+fn captured_and_hostile_batches() -> Vec<(String, Vec<u8>)> {
     let mut batches: Vec<(String, Vec<u8>)> = captures()
         .into_iter()
         .map(|d| {
@@ -273,6 +273,12 @@ fn the_wire_reader_counts_what_prost_decoding_counts() {
         "hostile names".into(),
         calls_batch((0..500).map(|i| format!("m{i}"))),
     ));
+    batches
+}
+
+#[test]
+fn the_wire_reader_counts_what_prost_decoding_counts() {
+    let batches = captured_and_hostile_batches();
     for (name, traces) in batches {
         for config in [r#"{"derive": {"default": "always"}}"#, "{}"] {
             let wire = SpanMetrics::from_json(config.as_bytes()).unwrap();
@@ -287,6 +293,94 @@ fn the_wire_reader_counts_what_prost_decoding_counts() {
             );
         }
     }
+}
+
+/// The processor's reading of a batch (`process_edits_counting`) counts
+/// what the connector counts when it reads the processor's output itself:
+/// stats and every metric, on every captured library and on batches whose
+/// resources and scopes come after their spans (as pdata writes them).
+#[test]
+fn the_processors_reading_counts_what_the_connector_counts_on_its_output() {
+    let mut batches = captured_and_hostile_batches();
+    let pdata_order: Vec<(String, Vec<u8>)> = batches
+        .iter()
+        .map(|(n, b)| (format!("{n}, resource and scope last"), resource_last(b)))
+        .collect();
+    batches.extend(pdata_order);
+    let p = Processor::from_json(b"{}").unwrap();
+    for (name, traces) in batches {
+        for config in [r#"{"derive": {"default": "always"}}"#, "{}"] {
+            let own = SpanMetrics::from_json(config.as_bytes()).unwrap();
+            let shared = SpanMetrics::from_json(config.as_bytes()).unwrap();
+            let output = p.process(Signal::Traces, &traces).unwrap().output;
+            let a = own
+                .consume(output.as_deref().unwrap_or(&traces), NOW)
+                .unwrap();
+            let mut reading = shared.reading();
+            p.process_edits_counting(&traces, &mut reading).unwrap();
+            let counted = reading.finish().expect("read in one walk");
+            let b = shared.record(&counted, NOW).unwrap();
+            assert_eq!(a, b, "{name} {config}: stats");
+            if config.contains("always") {
+                assert!(b.calls > 0, "{name}: counted nothing");
+            }
+            assert_eq!(
+                own.flush(NOW + 1).0,
+                shared.flush(NOW + 1).0,
+                "{name} {config}: metrics"
+            );
+        }
+    }
+}
+
+/// `batch` with each ResourceSpans' resource field after its scopes and
+/// each ScopeSpans' scope after its spans, as pdata writes them.
+fn resource_last(batch: &[u8]) -> Vec<u8> {
+    use prost::encoding::{encode_key, encode_varint, message, WireType};
+    let mut req = ExportTraceServiceRequest::decode(batch).unwrap();
+    let mut out = Vec::new();
+    for rs in req.resource_spans.drain(..) {
+        let mut body = Vec::new();
+        for ss in &rs.scope_spans {
+            let mut scope = Vec::new();
+            for span in &ss.spans {
+                message::encode(2, span, &mut scope);
+            }
+            if let Some(sc) = &ss.scope {
+                message::encode(1, sc, &mut scope);
+            }
+            encode_key(2, WireType::LengthDelimited, &mut body);
+            encode_varint(scope.len() as u64, &mut body);
+            body.extend_from_slice(&scope);
+        }
+        if let Some(r) = &rs.resource {
+            message::encode(1, r, &mut body);
+        }
+        encode_key(1, WireType::LengthDelimited, &mut out);
+        encode_varint(body.len() as u64, &mut out);
+        out.extend_from_slice(&body);
+    }
+    out
+}
+
+/// A reading made for one connector is refused by another, and a
+/// processor whose pricing differs from the connector's spoils it.
+#[test]
+fn a_reading_is_for_its_own_connector_and_like_stages_only() {
+    let traces = calls_batch((0..3).map(|i| format!("m{i}")));
+    let p = Processor::from_json(b"{}").unwrap();
+    let a = SpanMetrics::from_json(b"{}").unwrap();
+    let b = SpanMetrics::from_json(b"{}").unwrap();
+    let mut reading = a.reading();
+    p.process_edits_counting(&traces, &mut reading).unwrap();
+    let counted = reading.finish().unwrap();
+    assert_eq!(counted.len(), 3);
+    assert!(b.record(&counted, NOW).is_err());
+    assert_eq!(a.record(&counted, NOW).unwrap().calls, 3);
+    let other = SpanMetrics::from_json(br#"{"cost": {"enabled": false}}"#).unwrap();
+    let mut reading = other.reading();
+    p.process_edits_counting(&traces, &mut reading).unwrap();
+    assert!(reading.finish().is_none());
 }
 
 #[test]

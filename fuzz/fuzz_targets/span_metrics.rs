@@ -3,6 +3,9 @@
 //! metrics request, and the series stay within the cardinality limit
 //! whatever the batches say. Two more connectors take every input, one
 //! reading spans on the wire and one with prost: they must count alike.
+//! And a processor reads every input for a connector of its own
+//! (`process_edits_counting`): what that connector records must be what a
+//! twin counts reading the processor's output itself.
 #![no_main]
 
 use std::sync::{Mutex, OnceLock};
@@ -12,6 +15,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use otelcol_genai::ffi::*;
 use otelcol_genai::span_metrics::SpanMetrics;
 use otelcol_genai::stats::SpanMetricsStats;
+use otelcol_genai::{Processor, Signal};
 use prost::Message;
 
 const LIMIT: u64 = 50;
@@ -39,6 +43,37 @@ fn new_pair() -> (SpanMetrics, SpanMetrics) {
 
 static PAIR: Mutex<Option<(SpanMetrics, SpanMetrics)>> = Mutex::new(None);
 
+/// A processor, the connector it reads for, and that connector's twin.
+static SHARED: Mutex<Option<(Processor, SpanMetrics, SpanMetrics)>> = Mutex::new(None);
+
+fn shared_reading(data: &[u8]) {
+    let mut guard = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    let (processor, shared, own) = guard.get_or_insert_with(|| {
+        let (a, b) = new_pair();
+        (Processor::from_json(b"{}").expect("valid config"), a, b)
+    });
+    let Ok(outcome) = processor.process(Signal::Traces, data) else {
+        return;
+    };
+    let mut reading = shared.reading();
+    if processor.process_edits_counting(data, &mut reading).is_err() {
+        return;
+    }
+    let Some(counted) = reading.finish() else {
+        return;
+    };
+    let a = shared.record(&counted, 1).expect("its own reading");
+    match own.consume(outcome.output.as_deref().unwrap_or(data), 1) {
+        Ok(b) => {
+            assert_eq!(a, b, "the processor's reading counts as the connector");
+            assert_eq!(shared.flush(2).0, own.flush(2).0, "same series");
+        }
+        // Output the connector refuses (bytes the walk copied unvalidated):
+        // the states part, so the next input starts afresh.
+        Err(_) => *guard = None,
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut guard = PAIR.lock().unwrap_or_else(|e| e.into_inner());
     let (wire, prost) = guard.get_or_insert_with(new_pair);
@@ -57,6 +92,7 @@ fuzz_target!(|data: &[u8]| {
         Err(_) => {}
     }
     drop(guard);
+    shared_reading(data);
     let mut stats = SpanMetricsStats::default();
     let mut err = std::mem::MaybeUninit::<GenaiBuffer>::zeroed();
     // SAFETY: `data` is a live slice; `stats` and `err` are writable.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 /// `normalize:` section of the configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NormalizeConfig {
     /// Normalization on or off as a whole.
@@ -37,7 +37,7 @@ impl Default for NormalizeConfig {
 }
 
 /// `normalize.sources`: one switch per built-in source (all on by default).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SourcesConfig {
     /// Older OTel GenAI conventions and the official instrumentations.
@@ -111,7 +111,7 @@ pub enum Position {
 }
 
 /// One entry of `normalize.custom_sources`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CustomSource {
     /// A name for messages and documentation.

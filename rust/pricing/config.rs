@@ -9,7 +9,7 @@ use super::formats::yaml::ModelSpec;
 use super::formats::Format;
 
 /// `cost:` section of the configuration. Every field has a default.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CostConfig {
     /// Compute costs at all.
@@ -51,7 +51,7 @@ impl Default for CostConfig {
 }
 
 /// A user pricing table on disk.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PricingFile {
     pub path: PathBuf,
@@ -60,7 +60,7 @@ pub struct PricingFile {
 
 /// How one provider reports cache and reasoning tokens; unset fields keep
 /// the default.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountingSpec {
     /// Are cache-read and cache-creation tokens part of `input_tokens`?

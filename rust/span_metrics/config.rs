@@ -133,11 +133,11 @@ impl Default for DeriveConfig {
 impl Derive {
     /// Whether a call is counted under this rule (`Auto` is resolved to
     /// `Always` or `Never` per source before this is asked).
-    pub fn counts(self, call: &super::call::Call) -> bool {
+    pub fn counts(self, call: &super::call::Measures) -> bool {
         match self {
             Derive::Always | Derive::Auto => true,
             Derive::Never => false,
-            Derive::Errors => call.failed(),
+            Derive::Errors => call.failed,
         }
     }
 }

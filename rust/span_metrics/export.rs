@@ -52,7 +52,9 @@ pub fn request(
             continue;
         }
         let mut key = Vec::new();
-        super::series::encode(&mut key, &series.resource);
+        for v in &series.resource {
+            super::series::encode(&mut key, v.as_ref(), usize::MAX);
+        }
         let r = *by_resource.entry(key).or_insert_with(|| {
             resources.push((
                 resource_attributes(series, config),

@@ -8,43 +8,50 @@
 //! through the processor's own [`Stages`] (normalization, then pricing, so
 //! every source the processor understands counts and every call carries
 //! its exact cost), and each model call ([`call`]) is counted into the
-//! series of its attribute set ([`series`]). A flush turns the series into one
-//! OTLP metrics request ([`export`]). The state is this handle's alone,
-//! behind one lock held only to count and to copy out.
+//! series of its attribute set ([`series`]). A batch is read into a
+//! [`Counted`] first ([`reading`]), by the connector's own reader or by the
+//! processor's walk over the same batch, then recorded. A flush turns the
+//! series into one OTLP metrics request ([`export`]). The state is this
+//! handle's alone, behind one lock held only to record and to copy out.
 
 pub mod call;
 pub mod config;
 pub mod export;
+pub mod reading;
 pub mod series;
 
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use prost::Message;
 
-use crate::attrs;
 use crate::config::Config;
 use crate::error::{ConfigError, ProcessError};
 use crate::normalize::Place;
 use crate::signal::Signal;
 use crate::stages::{Batch, Stages};
 use crate::stats::SpanMetricsStats;
-use crate::wire::span_reader::{self, EventView, SpanSink, SpanView};
+use crate::wire::span_reader::{self, EventView, ReadsKeys, SpanSink, SpanView};
 
-use self::call::Call;
+use self::call::SpanRef;
 use self::config::{Derive, SpanMetricsConfig, Temporality};
+pub use self::reading::{Counted, Reading};
 use self::series::{Table, Taken};
 
 /// One configured connector and its series.
 #[derive(Debug)]
 pub struct SpanMetrics {
+    /// Numbers this connector, so that a [`Counted`] read for another one
+    /// is refused.
+    id: u64,
     stages: Stages,
     config: SpanMetricsConfig,
     table: Mutex<Table>,
 }
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl SpanMetrics {
     /// Builds the stages and an empty table; fails on the first invalid
@@ -55,8 +62,9 @@ impl SpanMetrics {
             cost: config.cost.clone(),
             ..Config::default()
         })?;
-        let table = Table::new(config.cardinality_limit, config.max_value_bytes);
+        let table = Table::new(config.cardinality_limit, config.resource_dimensions.len());
         Ok(Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             stages,
             config,
             table: Mutex::new(table),
@@ -93,7 +101,8 @@ impl SpanMetrics {
         read: Read,
     ) -> Result<SpanMetricsStats, ProcessError> {
         if input.is_empty() || !self.stages.prefilter.may_apply(Signal::Traces, input) {
-            return Ok(SpanMetricsStats::default());
+            // Nothing to read; the state is reported as for any batch.
+            return self.record(&Counted::for_connector(self.id), now);
         }
         let mut calls = Calls::new(self);
         let on_wire = read == Read::Wire && span_reader::read_spans(input, &mut calls).is_ok();
@@ -104,16 +113,58 @@ impl SpanMetrics {
                 .map_err(|e| ProcessError::Decode(e.to_string()))?;
             calls.read_prost(req);
         }
-        let mut stats = calls.stats;
+        let counted = calls.reading.finish().ok_or_else(|| {
+            ProcessError::Decode("the span reader lost the batch's order".to_string())
+        })?;
+        self.record(&counted, now)
+    }
+
+    /// A reading of one batch for this connector, for a walk that runs the
+    /// stages itself (the processor's: `Processor::process_edits_counting`).
+    pub fn reading(&self) -> Reading<'_> {
+        Reading::new(self)
+    }
+
+    /// Whether the connector reads a resource, span or event attribute
+    /// named `key` beyond what the stages read: the built-in point
+    /// attributes, the configured dimensions, the measures' sources, the
+    /// resource dimensions and the SDK name.
+    fn reads_key(&self, key: &[u8]) -> bool {
+        let c = &self.config;
+        let is = |k: &str| k.as_bytes() == key;
+        call::POINT_KEYS.iter().any(|k| is(k))
+            || call::READ_KEYS.iter().any(|k| is(k))
+            || call::MEASURE_KEYS.iter().any(|k| is(k))
+            || is(reading::SDK_NAME)
+            || c.dimensions.iter().any(|k| is(k))
+            || c.resource_dimensions.iter().any(|k| is(k))
+    }
+
+    /// Whether a processor built with these normalization and pricing
+    /// settings reads a batch as this connector would read its output:
+    /// the stages are the same, and running them twice changes nothing.
+    pub fn reads_like(&self, config: &Config) -> bool {
+        config.normalize == self.config.normalize && config.cost == self.config.cost
+    }
+
+    /// Counts the calls of a batch read for this connector at time `now`
+    /// (Unix nanoseconds). A reading made for another connector is refused.
+    pub fn record(&self, counted: &Counted, now: u64) -> Result<SpanMetricsStats, ProcessError> {
+        if counted.connector != self.id {
+            return Err(ProcessError::Decode(
+                "the calls were read for another genai connector".to_string(),
+            ));
+        }
+        let mut stats = counted.stats;
         let mut table = self.lock();
-        for (resource, call) in calls.found {
+        counted.each(|key, call| {
             stats.calls += 1;
-            match table.record(&resource, call, now) {
+            match table.record(key, call, now) {
                 Taken::Existing => {}
                 Taken::New => stats.series_created += 1,
                 Taken::Overflow => stats.overflowed += 1,
             }
-        }
+        });
         stats.series_active = table.active() as u64;
         stats.state_bytes = table.bytes() as u64;
         Ok(stats)
@@ -124,17 +175,6 @@ impl SpanMetrics {
     /// whose keys is one counts no call, so the caller may skip encoding it.
     pub fn is_genai_key(&self, key: &[u8]) -> bool {
         self.stages.is_genai_key(key)
-    }
-
-    fn resource_values(&self, resource: &[KeyValue]) -> Vec<Option<Value>> {
-        let mut values: Vec<Option<Value>> = self
-            .config
-            .resource_dimensions
-            .iter()
-            .map(|k| call::dim_value(resource, k))
-            .collect();
-        series::cut(&mut values, self.config.max_value_bytes);
-        values
     }
 
     /// Which calls from this instrumentation scope (and resource SDK name)
@@ -206,6 +246,16 @@ impl SpanMetrics {
     }
 }
 
+impl ReadsKeys for SpanMetrics {
+    fn reads(&self, key: &[u8]) -> bool {
+        self.reads_key(key)
+    }
+
+    fn reads_event(&self, name: &str) -> bool {
+        call::reads_event(name)
+    }
+}
+
 /// How a batch's spans are read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Read {
@@ -216,16 +266,11 @@ enum Read {
 }
 
 /// The model calls of one batch, as a reader hands its spans over: each
-/// span run through the stages, then through the rule.
+/// span run through the stages, then read.
 struct Calls<'a> {
     connector: &'a SpanMetrics,
     batch: Batch,
-    stats: SpanMetricsStats,
-    /// The current resource's values of the resource dimensions, and its
-    /// SDK name.
-    resource: Rc<[Option<Value>]>,
-    sdk: String,
-    found: Vec<(Rc<[Option<Value>]>, Call)>,
+    reading: Reading<'a>,
 }
 
 impl<'a> Calls<'a> {
@@ -233,10 +278,7 @@ impl<'a> Calls<'a> {
         Self {
             connector,
             batch: Batch::default(),
-            stats: SpanMetricsStats::default(),
-            resource: Rc::from(Vec::new()),
-            sdk: String::new(),
-            found: Vec::new(),
+            reading: connector.reading(),
         }
     }
 
@@ -247,14 +289,14 @@ impl<'a> Calls<'a> {
             let mut resource = rs.resource.map(|r| r.attributes).unwrap_or_default();
             self.resource(&mut resource);
             for ss in rs.scope_spans {
-                let scope = ss.scope.map(|s| s.name).unwrap_or_default();
+                self.scope(&ss.scope.map(|s| s.name).unwrap_or_default());
                 for span in ss.spans {
-                    view.start_time_unix_nano = span.start_time_unix_nano;
-                    view.end_time_unix_nano = span.end_time_unix_nano;
-                    view.status_code = span.status.map_or(0, |s| s.code);
+                    view.facts.start_time_unix_nano = span.start_time_unix_nano;
+                    view.facts.end_time_unix_nano = span.end_time_unix_nano;
+                    view.facts.status_code = span.status.map_or(0, |s| s.code);
                     view.attributes = span.attributes;
                     view.attributes.retain(|kv| self.wanted(kv.key.as_bytes()));
-                    view.events = span
+                    view.facts.events = span
                         .events
                         .into_iter()
                         .filter(|e| self.wanted_event(&e.name))
@@ -268,7 +310,7 @@ impl<'a> Calls<'a> {
                                 .collect(),
                         })
                         .collect();
-                    self.span(&scope, &mut view);
+                    self.span(&mut view);
                 }
             }
         }
@@ -277,11 +319,7 @@ impl<'a> Calls<'a> {
 
 impl SpanSink for Calls<'_> {
     fn wanted(&self, key: &[u8]) -> bool {
-        let c = self.connector;
-        c.stages.reads_attribute(key)
-            || call::POINT_KEYS.iter().any(|k| k.as_bytes() == key)
-            || call::READ_KEYS.iter().any(|k| k.as_bytes() == key)
-            || c.config.dimensions.iter().any(|k| k.as_bytes() == key)
+        self.connector.stages.reads_attribute(key) || self.connector.reads_key(key)
     }
 
     fn wanted_event(&self, name: &str) -> bool {
@@ -289,29 +327,22 @@ impl SpanSink for Calls<'_> {
     }
 
     fn resource(&mut self, attributes: &mut Vec<KeyValue>) {
-        let c = self.connector;
-        c.stages
+        self.connector
+            .stages
             .attributes(Place::Resource, attributes, &mut self.batch);
-        self.sdk = attrs::get_str(attributes, "telemetry.sdk.name")
-            .unwrap_or("")
-            .to_string();
-        self.resource = c.resource_values(attributes).into();
+        self.reading.begin_resource();
+        self.reading.resource(attributes, &[]);
     }
 
-    fn span(&mut self, scope: &str, span: &mut SpanView) {
-        let c = self.connector;
-        self.stats.spans += 1;
-        c.stages
+    fn scope(&mut self, name: &str) {
+        self.reading.begin_scope();
+        self.reading.scope_name(name);
+    }
+
+    fn span(&mut self, span: &mut SpanView) {
+        self.connector
+            .stages
             .attributes(Place::Span, &mut span.attributes, &mut self.batch);
-        if !call::is_model_call(&span.attributes) {
-            self.stats.skipped_not_call += 1;
-            return;
-        }
-        let call = call::read(span, &c.config.dimensions);
-        if c.rule(scope, &self.sdk).counts(&call) {
-            self.found.push((self.resource.clone(), call));
-        } else {
-            self.stats.skipped_source_metrics += 1;
-        }
+        self.reading.span(&SpanRef::of(span));
     }
 }

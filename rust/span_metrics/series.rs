@@ -8,7 +8,7 @@
 use hashbrown::HashMap;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 
-use super::call::Call;
+use super::call::Measures;
 
 /// The histograms of a series, in the order [`Series::hists`] holds them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ impl Measure {
         }
     }
 
-    fn of(self, call: &Call) -> Option<f64> {
+    fn of(self, call: &Measures) -> Option<f64> {
         match self {
             Measure::Duration => Some(call.duration_s),
             Measure::InputTokens => call.input_tokens,
@@ -148,8 +148,9 @@ pub struct Table {
     pub series: Vec<Series>,
     overflow: Option<usize>,
     limit: usize,
-    max_value_bytes: usize,
-    /// A reusable buffer for the key of the call at hand.
+    /// How many values of a key are the resource's.
+    resource_values: usize,
+    /// A reusable buffer for keys rebuilt from series.
     key: Vec<u8>,
     /// Flushes so far (numbers each flush for confirmation).
     flushes: u64,
@@ -159,13 +160,15 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn new(limit: usize, max_value_bytes: usize) -> Self {
+    /// A table of at most `limit` series whose keys start with
+    /// `resource_values` resource values.
+    pub fn new(limit: usize, resource_values: usize) -> Self {
         Self {
             index: HashMap::new(),
             series: Vec::new(),
             overflow: None,
             limit,
-            max_value_bytes,
+            resource_values,
             key: Vec::new(),
             flushes: 0,
             bytes: 0,
@@ -188,26 +191,24 @@ impl Table {
         self.bytes
     }
 
-    /// Counts `call` (with the span's resource values, already [`cut`]) at
-    /// time `now`.
-    pub fn record(&mut self, resource: &[Option<Value>], mut call: Call, now: u64) -> Taken {
-        cut(&mut call.dims, self.max_value_bytes);
-        self.key.clear();
-        encode(&mut self.key, resource);
-        encode(&mut self.key, &call.dims);
-        let (at, taken) = match self.index.get(self.key.as_slice()) {
+    /// Counts a call at time `now` into the series of `key`: its resource
+    /// values then its point values, each [`encode`]d (cut already).
+    pub fn record(&mut self, key: &[u8], call: &Measures, now: u64) -> Taken {
+        let (at, taken) = match self.index.get(key) {
             Some(&i) => (i, Taken::Existing),
             None if self.active() < self.limit => {
+                let mut values = decode(key);
+                let point = values.split_off(self.resource_values.min(values.len()));
                 let i = self.series.len();
                 self.series.push(Series {
-                    resource: resource.to_vec(),
-                    point: std::mem::take(&mut call.dims),
+                    resource: values,
+                    point,
                     overflow: false,
                     hists: Default::default(),
                     updated: now,
-                    key_bytes: self.key.len(),
+                    key_bytes: key.len(),
                 });
-                self.index.insert(self.key.clone(), i);
+                self.index.insert(key.to_vec(), i);
                 self.bytes += series_bytes(&self.series[i]);
                 (i, Taken::New)
             }
@@ -216,7 +217,7 @@ impl Table {
         let series = &mut self.series[at];
         series.updated = now;
         for m in MEASURES {
-            if let Some(v) = m.of(&call) {
+            if let Some(v) = m.of(call) {
                 let bounds = m.bounds();
                 let hist = &mut series.hists[m as usize];
                 if hist.is_none() {
@@ -284,8 +285,9 @@ impl Table {
                 continue;
             }
             self.key.clear();
-            encode(&mut self.key, &s.resource);
-            encode(&mut self.key, &s.point);
+            for v in s.resource.iter().chain(&s.point) {
+                encode(&mut self.key, v.as_ref(), usize::MAX);
+            }
             self.index.insert(self.key.clone(), i);
         }
     }
@@ -306,37 +308,65 @@ fn series_bytes(s: &Series) -> usize {
             .sum::<usize>()
 }
 
-/// Cuts string values to `max` bytes at a character boundary.
-pub fn cut(values: &mut [Option<Value>], max: usize) {
-    for v in values.iter_mut().flatten() {
-        if let Value::StringValue(s) = v {
-            if s.len() > max {
-                let mut end = max;
-                while !s.is_char_boundary(end) {
-                    end -= 1;
-                }
-                s.truncate(end);
+/// Appends a self-delimiting encoding of one value (so that no two lists
+/// of values share a key), a string cut to `max` bytes at a character
+/// boundary. Only the types [`super::call::dims`] keeps are encoded; any
+/// other is encoded as no value.
+pub fn encode(key: &mut Vec<u8>, value: Option<&Value>, max: usize) {
+    let (tag, bytes): (u8, &[u8]) = match value {
+        Some(Value::StringValue(s)) => {
+            let mut end = s.len().min(max);
+            while !s.is_char_boundary(end) {
+                end -= 1;
             }
+            (STRING, &s.as_bytes()[..end])
         }
-    }
+        Some(Value::IntValue(i)) => {
+            key.push(INT);
+            key.extend_from_slice(&i.to_le_bytes());
+            return;
+        }
+        Some(Value::BoolValue(b)) => (BOOL, if *b { &[1] } else { &[0] }),
+        _ => (NONE, &[]),
+    };
+    key.reserve(5 + bytes.len());
+    key.push(tag);
+    key.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    key.extend_from_slice(bytes);
 }
 
-/// Appends a self-delimiting encoding of `values` (so that no two lists
-/// of values share a key).
-pub(super) fn encode(key: &mut Vec<u8>, values: &[Option<Value>]) {
-    for v in values {
-        let (tag, bytes): (u8, std::borrow::Cow<[u8]>) = match v {
-            None => (0, (&[][..]).into()),
-            Some(Value::StringValue(s)) => (1, s.as_bytes().into()),
-            Some(Value::IntValue(i)) => (2, i.to_le_bytes().to_vec().into()),
-            Some(Value::BoolValue(b)) => (3, vec![u8::from(*b)].into()),
-            // `call::dim_value` keeps no other type.
-            Some(_) => (4, (&[][..]).into()),
-        };
-        key.push(tag);
-        key.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        key.extend_from_slice(&bytes);
+const NONE: u8 = 0;
+const STRING: u8 = 1;
+const INT: u8 = 2;
+const BOOL: u8 = 3;
+
+/// The values [`encode`] wrote into `key`, in order.
+pub fn decode(mut key: &[u8]) -> Vec<Option<Value>> {
+    let mut values = Vec::new();
+    while let Some((&tag, rest)) = key.split_first() {
+        if tag == INT {
+            let (n, rest) = rest.split_at(8.min(rest.len()));
+            values.push(
+                n.try_into()
+                    .ok()
+                    .map(|n| Value::IntValue(i64::from_le_bytes(n))),
+            );
+            key = rest;
+            continue;
+        }
+        let (len, rest) = rest.split_at(4.min(rest.len()));
+        let len = len.try_into().map_or(0, u32::from_le_bytes) as usize;
+        let (bytes, rest) = rest.split_at(len.min(rest.len()));
+        values.push(match tag {
+            STRING => Some(Value::StringValue(
+                String::from_utf8_lossy(bytes).into_owned(),
+            )),
+            BOOL => Some(Value::BoolValue(bytes == [1])),
+            _ => None,
+        });
+        key = rest;
     }
+    values
 }
 
 #[cfg(test)]
@@ -344,27 +374,41 @@ mod tests {
     use super::*;
     use crate::attrs::string;
 
-    fn call(model: &str, input: f64) -> Call {
-        Call {
-            dims: vec![Some(string("chat")), Some(string(model))],
+    fn call(input: f64) -> Measures {
+        Measures {
             duration_s: 0.05,
             input_tokens: Some(input),
             output_tokens: None,
             ttft_s: None,
             cost_usd: Some(0.001),
+            failed: false,
         }
+    }
+
+    /// The key of a call with these resource values, operation chat and
+    /// this model, strings cut to `max`.
+    fn key(resource: &[&str], model: &str, max: usize) -> Vec<u8> {
+        let mut k = Vec::new();
+        for r in resource {
+            encode(&mut k, Some(&string(*r)), max);
+        }
+        encode(&mut k, Some(&string("chat")), max);
+        encode(&mut k, Some(&string(model)), max);
+        k
     }
 
     #[test]
     fn same_attributes_same_series() {
-        let mut t = Table::new(10, 256);
-        let res = [Some(string("svc"))];
-        assert_eq!(t.record(&res, call("a", 100.0), 1), Taken::New);
-        assert_eq!(t.record(&res, call("a", 300.0), 2), Taken::Existing);
-        assert_eq!(t.record(&res, call("b", 1.0), 3), Taken::New);
+        let mut t = Table::new(10, 1);
+        let k = |r: &str, m: &str| key(&[r], m, 256);
+        assert_eq!(t.record(&k("svc", "a"), &call(100.0), 1), Taken::New);
+        assert_eq!(t.record(&k("svc", "a"), &call(300.0), 2), Taken::Existing);
+        assert_eq!(t.record(&k("svc", "b"), &call(1.0), 3), Taken::New);
+        assert_eq!(t.record(&k("other", "a"), &call(1.0), 3), Taken::New);
+        assert_eq!(t.series[0].resource, vec![Some(string("svc"))]);
         assert_eq!(
-            t.record(&[Some(string("other"))], call("a", 1.0), 3),
-            Taken::New
+            t.series[0].point,
+            vec![Some(string("chat")), Some(string("a"))]
         );
         assert_eq!(t.active(), 3);
         let h = t.series[0].hists[Measure::InputTokens as usize]
@@ -390,56 +434,60 @@ mod tests {
 
     #[test]
     fn past_the_limit_calls_go_to_one_overflow_series() {
-        let mut t = Table::new(2, 256);
+        let mut t = Table::new(2, 0);
         for i in 0..100 {
-            t.record(&[], call(&format!("m{i}"), 1.0), 1);
+            t.record(&key(&[], &format!("m{i}"), 256), &call(1.0), 1);
         }
         assert_eq!(t.active(), 2);
         assert_eq!(t.series.len(), 3);
         let o = t.series.iter().find(|s| s.overflow).unwrap();
         assert_eq!(o.hists[0].as_ref().unwrap().count, 98);
         // Known series still count past the limit.
-        assert_eq!(t.record(&[], call("m0", 1.0), 2), Taken::Existing);
+        assert_eq!(
+            t.record(&key(&[], "m0", 256), &call(1.0), 2),
+            Taken::Existing
+        );
     }
 
     #[test]
     fn long_values_are_cut_so_keys_stay_bounded() {
-        let mut t = Table::new(10, 16);
-        t.record(&[], call(&"é".repeat(1000), 1.0), 1);
+        let mut t = Table::new(10, 0);
+        t.record(&key(&[], &"é".repeat(1000), 16), &call(1.0), 1);
         let Some(Value::StringValue(m)) = &t.series[0].point[1] else {
             panic!()
         };
         assert_eq!(m.len(), 16);
         // Two names equal in their first 16 bytes share the series.
         assert_eq!(
-            t.record(&[], call(&"é".repeat(999), 1.0), 1),
+            t.record(&key(&[], &"é".repeat(999), 16), &call(1.0), 1),
             Taken::Existing
         );
     }
 
     #[test]
     fn expired_series_go_and_the_rest_stay_findable() {
-        let mut t = Table::new(3, 256);
-        t.record(&[], call("old", 1.0), 1);
-        t.record(&[], call("new", 1.0), 10);
+        let mut t = Table::new(3, 0);
+        let k = |m: &str| key(&[], m, 256);
+        t.record(&k("old"), &call(1.0), 1);
+        t.record(&k("new"), &call(1.0), 10);
         for i in 0..5 {
-            t.record(&[], call(&format!("x{i}"), 1.0), 10);
+            t.record(&k(&format!("x{i}")), &call(1.0), 10);
         }
         assert_eq!(t.expire(5), 1);
         assert_eq!(t.active(), 2);
-        assert_eq!(t.record(&[], call("new", 1.0), 11), Taken::Existing);
-        assert_eq!(t.record(&[], call("old", 1.0), 11), Taken::New);
-        assert_eq!(t.record(&[], call("x4", 1.0), 11), Taken::Overflow);
+        assert_eq!(t.record(&k("new"), &call(1.0), 11), Taken::Existing);
+        assert_eq!(t.record(&k("old"), &call(1.0), 11), Taken::New);
+        assert_eq!(t.record(&k("x4"), &call(1.0), 11), Taken::Overflow);
     }
 
     #[test]
     fn the_byte_count_follows_series_and_histograms() {
-        let mut t = Table::new(3, 256);
+        let mut t = Table::new(3, 0);
         let counted = |t: &Table| t.series.iter().map(series_bytes).sum::<usize>();
         for (i, now) in [(0, 1), (1, 5), (2, 5), (3, 5), (4, 5)] {
-            let mut c = call(&format!("m{i}"), 1.0);
+            let mut c = call(1.0);
             c.output_tokens = (i % 2 == 0).then_some(2.0);
-            t.record(&[], c, now);
+            t.record(&key(&[], &format!("m{i}"), 256), &c, now);
             assert_eq!(t.bytes(), counted(&t));
         }
         assert_eq!(t.expire(3), 1);
@@ -451,15 +499,36 @@ mod tests {
 
     #[test]
     fn keys_do_not_collide_across_value_boundaries() {
-        let mut a = Vec::new();
-        let mut b = Vec::new();
-        encode(&mut a, &[Some(string("ab")), Some(string("c"))]);
-        encode(&mut b, &[Some(string("a")), Some(string("bc"))]);
-        assert_ne!(a, b);
-        a.clear();
-        b.clear();
-        encode(&mut a, &[None, Some(string(""))]);
-        encode(&mut b, &[Some(string("")), None]);
-        assert_ne!(a, b);
+        let enc = |values: &[Option<Value>]| {
+            let mut k = Vec::new();
+            for v in values {
+                encode(&mut k, v.as_ref(), usize::MAX);
+            }
+            k
+        };
+        assert_ne!(
+            enc(&[Some(string("ab")), Some(string("c"))]),
+            enc(&[Some(string("a")), Some(string("bc"))])
+        );
+        assert_ne!(
+            enc(&[None, Some(string(""))]),
+            enc(&[Some(string("")), None])
+        );
+    }
+
+    #[test]
+    fn keys_decode_to_their_values() {
+        let values = vec![
+            Some(string("gpt-4o")),
+            None,
+            Some(Value::IntValue(-429)),
+            Some(Value::BoolValue(true)),
+            Some(string("")),
+        ];
+        let mut k = Vec::new();
+        for v in &values {
+            encode(&mut k, v.as_ref(), usize::MAX);
+        }
+        assert_eq!(decode(&k), values);
     }
 }

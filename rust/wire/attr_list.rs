@@ -11,6 +11,7 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use super::codec::{fields, Field, LEN};
 use super::edits::Original;
 use super::kv;
+use super::span_reader::ReadsKeys;
 use super::Fallback;
 use crate::attrs::same_key;
 use crate::stages::Stages;
@@ -19,6 +20,10 @@ use crate::stages::Stages;
 /// answer per key for the batch (keys repeat from item to item).
 pub struct Interest<'p, 'a> {
     processor: &'p Stages,
+    /// The connector the batch is read for too, if any: the attributes
+    /// its rule reads beyond the stages are decoded apart
+    /// ([`AttrList::extra`]).
+    connector: Option<&'p dyn ReadsKeys>,
     /// Keyed by the sender's bytes: hashed with a per-process random seed,
     /// so keys crafted to collide cannot make the lookups quadratic.
     verdicts: HashMap<&'a [u8], Verdict, DefaultHashBuilder>,
@@ -36,6 +41,8 @@ pub struct Interest<'p, 'a> {
 struct Verdict {
     wanted: bool,
     genai: bool,
+    /// Not wanted by the stages, but read for the connector.
+    extra: bool,
 }
 
 /// Positions remembered; later attributes of longer lists are looked up
@@ -65,9 +72,10 @@ impl<'a> Recent<'a> {
 }
 
 impl<'p, 'a> Interest<'p, 'a> {
-    pub fn new(processor: &'p Stages) -> Self {
+    pub fn new(processor: &'p Stages, connector: Option<&'p dyn ReadsKeys>) -> Self {
         Self {
             processor,
+            connector,
             verdicts: HashMap::default(),
             by_position: Vec::new(),
             genai_key_seen: false,
@@ -79,17 +87,19 @@ impl<'p, 'a> Interest<'p, 'a> {
     /// key and value payloads when its layout is the usual one
     /// ([`kv::split`]). An attribute whose key or value is framed wrongly
     /// is decoded too, so that the reference decoder reports it.
-    fn wants(
-        &mut self,
-        entry: &'a [u8],
-        position: usize,
-    ) -> Result<(bool, Option<kv::Parts<'a>>), Fallback> {
+    fn wants(&mut self, entry: &'a [u8], position: usize) -> Result<Wants<'a>, Fallback> {
         let parts = kv::split(entry);
         let key = match parts {
             Some((key, _)) => key,
             None => match any_key(entry)? {
                 Some(key) => key,
-                None => return Ok((true, None)),
+                None => {
+                    return Ok(Wants {
+                        stages: true,
+                        extra: false,
+                        parts: None,
+                    })
+                }
             },
         };
         if position == self.by_position.len() && position < POSITIONS {
@@ -99,27 +109,45 @@ impl<'p, 'a> Interest<'p, 'a> {
             Some(recent) => match recent.get(key) {
                 Some(v) => v,
                 None => {
-                    let v = verdict(self.processor, &mut self.verdicts, key);
+                    let v = verdict(self.processor, self.connector, &mut self.verdicts, key);
                     recent.put(key, v);
                     v
                 }
             },
-            None => verdict(self.processor, &mut self.verdicts, key),
+            None => verdict(self.processor, self.connector, &mut self.verdicts, key),
         };
         self.genai_key_seen |= verdict.genai;
-        Ok((verdict.wanted, parts))
+        Ok(Wants {
+            stages: verdict.wanted,
+            extra: verdict.extra,
+            parts,
+        })
     }
+}
+
+/// What to do with one attribute.
+struct Wants<'a> {
+    /// Decode it for the stages.
+    stages: bool,
+    /// Decode it apart, for the connector.
+    extra: bool,
+    parts: Option<kv::Parts<'a>>,
 }
 
 /// The verdict on `key`, remembered in `verdicts`.
 fn verdict<'a>(
     processor: &Stages,
+    connector: Option<&dyn ReadsKeys>,
     verdicts: &mut HashMap<&'a [u8], Verdict, DefaultHashBuilder>,
     key: &'a [u8],
 ) -> Verdict {
-    *verdicts.entry(key).or_insert_with(|| Verdict {
-        wanted: processor.reads_attribute(key),
-        genai: processor.is_genai_key(key),
+    *verdicts.entry(key).or_insert_with(|| {
+        let wanted = processor.reads_attribute(key);
+        Verdict {
+            wanted,
+            genai: processor.is_genai_key(key),
+            extra: !wanted && connector.is_some_and(|c| c.reads(key)),
+        }
     })
 }
 
@@ -153,12 +181,18 @@ pub struct AttrList<'a> {
     all_raw: Vec<&'a [u8]>,
     /// Key and value bytes of the decoded attributes, in order, for edits.
     decoded: Vec<Original<'a>>,
+    /// Attributes no stage reads that the connector reads (see
+    /// [`Interest`]), decoded; the stages and the output never see them.
+    pub extra: Vec<KeyValue>,
     /// A decoded attribute had an unusual layout: no edits for this list.
     unusual: bool,
     /// Attributes of earlier lists, whose strings the next decoded
     /// attributes reuse: a batch allocates for its longest list, not for
     /// every attribute.
     spare: Vec<KeyValue>,
+    /// The same for `extra`, apart: the same few keys come back item after
+    /// item, so their strings fit again.
+    extra_spare: Vec<KeyValue>,
 }
 
 /// At most this many spare attributes per list buffer (more than any
@@ -180,7 +214,16 @@ impl<'a> AttrList<'a> {
         let entry = field.message()?;
         let position = self.all_raw.len();
         self.all_raw.push(field.raw);
-        let (wanted, parts) = interest.wants(entry, position)?;
+        let Wants {
+            stages: wanted,
+            extra,
+            parts,
+        } = interest.wants(entry, position)?;
+        if extra {
+            self.extra.push(self.extra_spare.pop().unwrap_or_default());
+            let slot = self.extra.last_mut().expect("pushed above");
+            kv::decode_into(entry, parts, slot).map_err(|_| Fallback)?;
+        }
         // The slot is moved into the list before it is filled: filling it
         // on the stack and moving it after showed in the profile.
         if wanted {
@@ -223,6 +266,8 @@ impl<'a> AttrList<'a> {
         // The stages add attributes, so the spares are bounded.
         self.spare.append(&mut self.kvs);
         self.spare.truncate(MAX_SPARE);
+        self.extra_spare.append(&mut self.extra);
+        self.extra_spare.truncate(MAX_SPARE);
         self.raw.clear();
         self.all_raw.clear();
         self.decoded.clear();

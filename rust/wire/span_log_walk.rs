@@ -5,7 +5,8 @@
 use super::attr_list::{AttrList, Interest};
 use super::codec::{fields, put_bytes, put_nested, Field};
 use super::edits::{Edits, Location, Target};
-use super::Fallback;
+use super::span_reader::{Facts, SpanReading};
+use super::{kv, Fallback};
 use crate::normalize::Place;
 use crate::semconv;
 use crate::signal::Signal;
@@ -14,8 +15,11 @@ use crate::stages::{Batch, Stages};
 use super::proto::request::RESOURCE_ITEMS;
 use super::proto::resource::ATTRIBUTES as RESOURCE_ATTRIBUTES;
 use super::proto::resource_items::{RESOURCE, SCOPE_ITEMS};
-use super::proto::scope_items::{ITEMS, SCHEMA_URL};
+use super::proto::scope_items::{ITEMS, SCHEMA_URL, SCOPE};
 use super::proto::{log_record, span, span_event};
+
+/// `InstrumentationScope.name`.
+const SCOPE_NAME: u32 = 1;
 
 /// Messages that carry an attribute list the stages work on.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -51,13 +55,16 @@ impl Item {
 
 /// Processes a trace or log batch on the wire. `Ok(None)`: nothing
 /// changed, keep the input. With `edits`, the changes are recorded there
-/// ([`Edits`]) instead, and the output, when `Some`, is not a batch.
-pub fn walk(
-    p: &Stages,
+/// ([`Edits`]) instead, and the output, when `Some`, is not a batch. With
+/// `reading` (traces), each resource and span is handed to it once through
+/// the stages, for the connector it was made for.
+pub fn walk<'p, 'c: 'p>(
+    p: &'p Stages,
     signal: Signal,
     input: &[u8],
     batch: &mut Batch,
-    edits: Option<&mut Edits>,
+    edits: Option<&'p mut Edits>,
+    reading: Option<&'p mut dyn SpanReading<'c>>,
 ) -> Result<Option<Vec<u8>>, Fallback> {
     let item = match signal {
         Signal::Traces => Item::Span,
@@ -65,12 +72,14 @@ pub fn walk(
         // Metrics are restructured by the naming stage: reference path only.
         Signal::Metrics => return Err(Fallback),
     };
+    let connector = reading.as_ref().map(|r| r.keys());
     let mut walk = Walk {
         p,
         item,
-        interest: Interest::new(p),
+        interest: Interest::new(p, connector),
         scratch: Vec::new(),
         edits,
+        reading,
         at: Location::default(),
     };
     let mut resources = 0;
@@ -107,7 +116,7 @@ pub fn walk(
     Ok(changed.then_some(out))
 }
 
-struct Walk<'p, 'a> {
+struct Walk<'p, 'a, 'c> {
     p: &'p Stages,
     item: Item,
     interest: Interest<'p, 'a>,
@@ -115,6 +124,7 @@ struct Walk<'p, 'a> {
     /// the next item: a batch allocates them once, not once per item.
     scratch: Vec<Scratch<'a>>,
     edits: Option<&'p mut Edits>,
+    reading: Option<&'p mut dyn SpanReading<'c>>,
     /// Indices of the messages being walked, for the edits.
     at: Location,
 }
@@ -125,7 +135,7 @@ struct Scratch<'a> {
     others: Vec<Field<'a>>,
 }
 
-impl<'a> Walk<'_, 'a> {
+impl<'a> Walk<'_, 'a, '_> {
     /// ResourceSpans / ResourceLogs.
     fn resource_items(
         &mut self,
@@ -136,6 +146,9 @@ impl<'a> Walk<'_, 'a> {
         let mut changed = false;
         let mut resources = 0;
         let mut scopes = 0;
+        if let Some(r) = self.reading.as_deref_mut() {
+            r.begin_resource();
+        }
         for f in fields(body) {
             let f = f?;
             match f.number {
@@ -153,6 +166,9 @@ impl<'a> Walk<'_, 'a> {
                 }
                 SCOPE_ITEMS => {
                     let scope = f.message()?;
+                    if let Some(r) = self.reading.as_deref_mut() {
+                        r.begin_scope();
+                    }
                     self.at.scope = scopes;
                     scopes += 1;
                     changed |= put_nested(out, f.number, scope.len(), |o| self.scope(scope, o, b))?;
@@ -178,6 +194,13 @@ impl<'a> Walk<'_, 'a> {
         for f in fields(body) {
             let f = f?;
             match f.number {
+                SCOPE if self.reading.is_some() => {
+                    let name = scope_name(f.message()?)?;
+                    if let Some(r) = self.reading.as_deref_mut() {
+                        r.scope_name(name);
+                    }
+                    out.extend_from_slice(f.raw);
+                }
                 ITEMS => {
                     b.stats.items += 1;
                     let item = f.message()?;
@@ -267,6 +290,13 @@ impl<'a> Walk<'_, 'a> {
                 edits.list(item.target(), self.at, list.originals(), &list.kvs, &reads);
             }
         }
+        if let Some(reading) = self.reading.as_deref_mut() {
+            match item {
+                Item::Resource => reading.resource(&list.kvs, &list.extra),
+                Item::Span => read_span(reading, list, others)?,
+                Item::SpanEvent | Item::LogRecord => {}
+            }
+        }
         let mut changed = list_changed;
         let mut events = 0;
         for &f in others.iter() {
@@ -300,4 +330,32 @@ impl<'a> Walk<'_, 'a> {
         };
         self.p.attributes(place, &mut list.kvs, b)
     }
+}
+
+/// Hands one span, through the stages, to the reading.
+fn read_span(
+    reading: &mut dyn SpanReading<'_>,
+    list: &AttrList<'_>,
+    others: &[Field<'_>],
+) -> Result<(), Fallback> {
+    let keys = reading.keys();
+    let mut facts = Facts::default();
+    let mut wanted = |key: &[u8]| keys.reads(key);
+    for &f in others {
+        facts.take(f, &|name| keys.reads_event(name), &mut wanted)?;
+    }
+    reading.span(&list.kvs, &list.extra, &facts);
+    Ok(())
+}
+
+/// The name in an `InstrumentationScope` (the last one, as decoders take it).
+fn scope_name(scope: &[u8]) -> Result<&str, Fallback> {
+    let mut name = "";
+    for f in fields(scope) {
+        let f = f?;
+        if f.number == SCOPE_NAME {
+            name = kv::utf8(f.message()?).ok_or(Fallback)?;
+        }
+    }
+    Ok(name)
 }

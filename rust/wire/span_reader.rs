@@ -35,15 +35,11 @@ const EVENT_ATTRIBUTES: u32 = 3;
 /// What the reader keeps of one span; reused from span to span.
 #[derive(Debug, Default)]
 pub struct SpanView {
-    pub start_time_unix_nano: u64,
-    pub end_time_unix_nano: u64,
-    /// `Status.code` (0: unset).
-    pub status_code: i32,
     /// The attributes `wanted` accepted, in their order.
     pub attributes: Vec<KeyValue>,
-    /// The events `wanted_event` accepted: name, time, attributes
-    /// `wanted` accepted.
-    pub events: Vec<EventView>,
+    /// Its times, status and the events `wanted_event` accepted (with the
+    /// attributes `wanted` accepted).
+    pub facts: Facts,
 }
 
 /// One event the reader kept.
@@ -62,8 +58,40 @@ pub trait SpanSink {
     fn wanted_event(&self, name: &str) -> bool;
     /// A resource's attributes (all of them), before its spans.
     fn resource(&mut self, attributes: &mut Vec<KeyValue>);
-    /// One span of the last resource, in the named scope.
-    fn span(&mut self, scope: &str, span: &mut SpanView);
+    /// A scope of the last resource, by name, before its spans.
+    fn scope(&mut self, name: &str);
+    /// One span of the last scope.
+    fn span(&mut self, span: &mut SpanView);
+}
+
+/// Which attributes and events a span reader keeps, asked by key or name.
+pub trait ReadsKeys {
+    /// Whether a resource, span or event attribute named `key` is read.
+    fn reads(&self, key: &[u8]) -> bool;
+    /// Whether a span event named `name` is read.
+    fn reads_event(&self, name: &str) -> bool;
+}
+
+/// What the processor's walk hands a trace batch's resources, scopes and
+/// spans to once the stages ran on them, in the order the batch holds
+/// them (the genai connector's `span_metrics::Reading`).
+pub trait SpanReading<'c> {
+    /// The attributes and events it reads beyond what the stages read,
+    /// decoded apart for it.
+    fn keys(&self) -> &'c dyn ReadsKeys;
+    /// A `ResourceSpans` begins.
+    fn begin_resource(&mut self);
+    /// The current resource's attributes, in two lists.
+    fn resource(&mut self, attributes: &[KeyValue], more: &[KeyValue]);
+    /// A `ScopeSpans` of the current resource begins.
+    fn begin_scope(&mut self);
+    /// The current scope's name.
+    fn scope_name(&mut self, name: &str);
+    /// One span of the current scope: its attributes in two lists, and
+    /// its times, status and kept events.
+    fn span(&mut self, attributes: &[KeyValue], more: &[KeyValue], facts: &Facts);
+    /// The walk gave up on the batch: nothing read counts.
+    fn spoil(&mut self);
 }
 
 /// Hands every span of an `ExportTraceServiceRequest` to `sink`. On
@@ -113,11 +141,12 @@ pub fn read_spans(input: &[u8], sink: &mut impl SpanSink) -> Result<(), Fallback
                     }
                 }
             }
+            sink.scope(scope);
             for f in fields(scope_items) {
                 let f = f?;
                 if f.number == ITEMS {
                     read_span(f.message()?, sink, &mut memo, &mut view)?;
-                    sink.span(scope, &mut view);
+                    sink.span(&mut view);
                 }
             }
         }
@@ -126,28 +155,60 @@ pub fn read_spans(input: &[u8], sink: &mut impl SpanSink) -> Result<(), Fallback
 }
 
 /// Wanted answers by key.
-type Memo<'a> = HashMap<&'a [u8], bool>;
+type Memo = HashMap<Box<[u8]>, bool>;
 
-fn read_span<'a>(
-    buf: &'a [u8],
+fn read_span(
+    buf: &[u8],
     sink: &impl SpanSink,
-    memo: &mut Memo<'a>,
+    memo: &mut Memo,
     view: &mut SpanView,
 ) -> Result<(), Fallback> {
-    view.start_time_unix_nano = 0;
-    view.end_time_unix_nano = 0;
-    view.status_code = 0;
     view.attributes.clear();
-    view.events.clear();
+    view.facts = Facts::default();
+    let facts = &mut view.facts;
+    let mut wanted = |key: &[u8]| match memo.get(key) {
+        Some(&w) => w,
+        None => {
+            let w = sink.wanted(key);
+            memo.insert(key.into(), w);
+            w
+        }
+    };
     for f in fields(buf) {
         let f = f?;
+        if f.number == span::ATTRIBUTES {
+            keep_wanted(f, &mut wanted, &mut view.attributes)?;
+        } else {
+            facts.take(f, &|name| sink.wanted_event(name), &mut wanted)?;
+        }
+    }
+    Ok(())
+}
+
+/// A span's times, status and wanted events, from its fields other than
+/// the attributes (the processor's walk collects those fields anyway).
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub start_time_unix_nano: u64,
+    pub end_time_unix_nano: u64,
+    pub status_code: i32,
+    pub events: Vec<EventView>,
+}
+
+impl Facts {
+    /// Takes what `f`, one field of a span, says; other fields are left.
+    pub fn take(
+        &mut self,
+        f: Field<'_>,
+        wanted_event: &dyn Fn(&str) -> bool,
+        wanted: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<(), Fallback> {
         match f.number {
-            START_TIME => view.start_time_unix_nano = f.number_value()?,
-            END_TIME => view.end_time_unix_nano = f.number_value()?,
-            span::ATTRIBUTES => keep_wanted(f, sink, memo, &mut view.attributes)?,
+            START_TIME => self.start_time_unix_nano = f.number_value()?,
+            END_TIME => self.end_time_unix_nano = f.number_value()?,
             span::EVENTS => {
-                if let Some(event) = read_event(f.message()?, sink, memo)? {
-                    view.events.push(event);
+                if let Some(event) = read_event(f.message()?, wanted_event, wanted)? {
+                    self.events.push(event);
                 }
             }
             STATUS => {
@@ -155,20 +216,20 @@ fn read_span<'a>(
                 for f in fields(f.message()?) {
                     let f = f?;
                     if f.number == STATUS_CODE {
-                        view.status_code = f.number_value()? as i32;
+                        self.status_code = f.number_value()? as i32;
                     }
                 }
             }
             _ => {}
         }
+        Ok(())
     }
-    Ok(())
 }
 
-fn read_event<'a>(
-    buf: &'a [u8],
-    sink: &impl SpanSink,
-    memo: &mut Memo<'a>,
+fn read_event(
+    buf: &[u8],
+    wanted_event: &dyn Fn(&str) -> bool,
+    wanted: &mut dyn FnMut(&[u8]) -> bool,
 ) -> Result<Option<EventView>, Fallback> {
     let mut name = None;
     for f in fields(buf) {
@@ -177,7 +238,7 @@ fn read_event<'a>(
             name = Some(kv::utf8(f.message()?).ok_or(Fallback)?);
         }
     }
-    let Some(name) = name.filter(|n| sink.wanted_event(n)) else {
+    let Some(name) = name.filter(|n| wanted_event(n)) else {
         return Ok(None);
     };
     let mut event = EventView {
@@ -188,7 +249,7 @@ fn read_event<'a>(
         let f = f?;
         match f.number {
             EVENT_TIME => event.time_unix_nano = f.number_value()?,
-            EVENT_ATTRIBUTES => keep_wanted(f, sink, memo, &mut event.attributes)?,
+            EVENT_ATTRIBUTES => keep_wanted(f, wanted, &mut event.attributes)?,
             _ => {}
         }
     }
@@ -196,10 +257,9 @@ fn read_event<'a>(
 }
 
 /// Decodes the attribute in `f` into `list` when its key is wanted.
-fn keep_wanted<'a>(
-    f: Field<'a>,
-    sink: &impl SpanSink,
-    memo: &mut Memo<'a>,
+fn keep_wanted(
+    f: Field<'_>,
+    wanted: &mut dyn FnMut(&[u8]) -> bool,
     list: &mut Vec<KeyValue>,
 ) -> Result<(), Fallback> {
     let entry = f.message()?;
@@ -207,9 +267,9 @@ fn keep_wanted<'a>(
     // An unusual layout: decoded to learn its key.
     let key = match parts {
         Some((key, _)) => key,
-        None => return keep_decoded(entry, sink, list),
+        None => return keep_decoded(entry, wanted, list),
     };
-    if *memo.entry(key).or_insert_with(|| sink.wanted(key)) {
+    if wanted(key) {
         let mut slot = KeyValue::default();
         kv::decode_into(entry, parts, &mut slot).map_err(|_| Fallback)?;
         list.push(slot);
@@ -219,12 +279,12 @@ fn keep_wanted<'a>(
 
 fn keep_decoded(
     entry: &[u8],
-    sink: &impl SpanSink,
+    wanted: &mut dyn FnMut(&[u8]) -> bool,
     list: &mut Vec<KeyValue>,
 ) -> Result<(), Fallback> {
     let mut slot = KeyValue::default();
     kv::decode_into(entry, None, &mut slot).map_err(|_| Fallback)?;
-    if sink.wanted(slot.key.as_bytes()) {
+    if wanted(slot.key.as_bytes()) {
         list.push(slot);
     }
     Ok(())

@@ -1,0 +1,241 @@
+//! The model calls of one span batch read for one connector, kept until
+//! the connector records them: each call's resource, its point attribute
+//! values (cut and encoded) and what it measured.
+//!
+//! Two walks read a batch into a [`Reading`]: the connector's own reader
+//! (`SpanMetrics::consume`, which runs the stages on each span first), and
+//! the processor's walk over the same batch (`Processor::process_edits_counting`),
+//! which has already normalized and priced each span, so that a pipeline
+//! with the processor before the connector reads each batch once.
+//! docs/connector.md says when the connector takes the processor's reading.
+//!
+//! A walk meets a message's fields in the order they were written, and
+//! pdata writes a `ResourceSpans`' scopes before its resource and a
+//! `ScopeSpans`' spans before its scope. So a span is kept with the index
+//! of its resource and scope, and what those decide (the resource values
+//! of its series, the derive rule of its scope and SDK) is settled when
+//! the reading is finished.
+
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+
+use crate::attrs;
+use crate::stats::SpanMetricsStats;
+use crate::wire::span_reader::{Facts, ReadsKeys, SpanReading};
+
+use super::call::{self, Measures, SpanRef};
+use super::config::Derive;
+use super::series;
+use super::SpanMetrics;
+
+/// The calls of one batch, read for the connector numbered `connector`.
+#[derive(Debug, Default)]
+pub struct Counted {
+    pub(super) connector: u64,
+    /// Each resource's values of the resource dimensions, encoded.
+    resources: Vec<Vec<u8>>,
+    /// The calls' point values, encoded, one after the other.
+    points: Vec<u8>,
+    /// Each call counted: its resource, where its point values are in
+    /// `points`, and its measures.
+    calls: Vec<(u32, std::ops::Range<usize>, Measures)>,
+    /// Spans read and skipped (`calls` and the series' counters are the
+    /// record's).
+    pub stats: SpanMetricsStats,
+}
+
+impl Counted {
+    /// No calls, for the connector numbered `connector`.
+    pub(super) fn for_connector(connector: u64) -> Self {
+        Self {
+            connector,
+            ..Self::default()
+        }
+    }
+
+    /// Each call's series key (resource then point values, as
+    /// `series::Table::record` takes it) and measures, in the order read.
+    pub(super) fn each(&self, mut f: impl FnMut(&[u8], &Measures)) {
+        let mut key = Vec::new();
+        for (resource, points, m) in &self.calls {
+            key.clear();
+            key.extend_from_slice(&self.resources[*resource as usize]);
+            key.extend_from_slice(&self.points[points.clone()]);
+            f(&key, m);
+        }
+    }
+
+    /// Calls counted.
+    pub fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+}
+
+/// A batch being read for one connector.
+#[derive(Debug)]
+pub struct Reading<'c> {
+    connector: &'c SpanMetrics,
+    counted: Counted,
+    /// Each resource's `telemetry.sdk.name`.
+    sdks: Vec<String>,
+    /// Each scope's resource and name.
+    scopes: Vec<(u32, String)>,
+    /// Each model call: its scope, where its point values end, measures.
+    found: Vec<(u32, usize, Measures)>,
+    spoiled: bool,
+}
+
+impl<'c> Reading<'c> {
+    pub(super) fn new(connector: &'c SpanMetrics) -> Self {
+        Self {
+            connector,
+            counted: Counted::for_connector(connector.id),
+            sdks: Vec::new(),
+            scopes: Vec::new(),
+            found: Vec::new(),
+            spoiled: false,
+        }
+    }
+
+    /// The connector this reading is for.
+    pub fn connector(&self) -> &'c SpanMetrics {
+        self.connector
+    }
+
+    /// A `ResourceSpans` begins: the scopes and resource attributes that
+    /// follow are its own.
+    pub fn begin_resource(&mut self) {
+        let mut none = Vec::new();
+        for _ in &self.connector.config.resource_dimensions {
+            series::encode(&mut none, None, 0);
+        }
+        self.counted.resources.push(none);
+        self.sdks.push(String::new());
+    }
+
+    /// The current resource's normalized attributes (in one list or two,
+    /// as [`SpanRef`]).
+    pub fn resource(&mut self, attributes: &[KeyValue], more: &[KeyValue]) {
+        let get = |k: &str| attrs::get(attributes, k).or_else(|| attrs::get(more, k));
+        let c = &self.connector.config;
+        let (Some(key), Some(sdk)) = (self.counted.resources.last_mut(), self.sdks.last_mut())
+        else {
+            return;
+        };
+        key.clear();
+        for k in &c.resource_dimensions {
+            let v = get(k).filter(|v| call::is_dim(v));
+            series::encode(key, v, c.max_value_bytes);
+        }
+        sdk.clear();
+        if let Some(Value::StringValue(s)) = get(SDK_NAME) {
+            sdk.push_str(s);
+        }
+    }
+
+    /// A `ScopeSpans` of the current resource begins.
+    pub fn begin_scope(&mut self) {
+        let resource = self.counted.resources.len().saturating_sub(1) as u32;
+        self.scopes.push((resource, String::new()));
+    }
+
+    /// The current scope's name.
+    pub fn scope_name(&mut self, name: &str) {
+        if let Some((_, n)) = self.scopes.last_mut() {
+            n.clear();
+            n.push_str(name);
+        }
+    }
+
+    /// One normalized, priced span of the current scope.
+    pub fn span(&mut self, span: &SpanRef) {
+        let stats = &mut self.counted.stats;
+        stats.spans += 1;
+        if !call::is_model_call(span) {
+            stats.skipped_not_call += 1;
+            return;
+        }
+        let c = &self.connector.config;
+        let points = &mut self.counted.points;
+        call::each_dim(span, &c.dimensions, |v| {
+            series::encode(points, v, c.max_value_bytes)
+        });
+        let scope = self.scopes.len().saturating_sub(1) as u32;
+        self.found.push((scope, points.len(), call::measures(span)));
+    }
+
+    /// The calls that count under each scope's derive rule, unless the
+    /// reading was spoiled.
+    pub fn finish(self) -> Option<Counted> {
+        if self.spoiled {
+            return None;
+        }
+        let Self {
+            connector,
+            mut counted,
+            sdks,
+            scopes,
+            found,
+            ..
+        } = self;
+        let rules: Vec<(u32, Derive)> = scopes
+            .iter()
+            .map(|(resource, name)| {
+                let sdk = sdks.get(*resource as usize).map_or("", String::as_str);
+                (*resource, connector.rule(name, sdk))
+            })
+            .collect();
+        let mut start = 0;
+        for (scope, end, m) in found {
+            let Some(&(resource, rule)) = rules.get(scope as usize) else {
+                continue;
+            };
+            if rule.counts(&m) {
+                counted.calls.push((resource, start..end, m));
+            } else {
+                counted.stats.skipped_source_metrics += 1;
+            }
+            start = end;
+        }
+        Some(counted)
+    }
+}
+
+/// The resource attribute whose value says which SDK sent a batch.
+pub(super) const SDK_NAME: &str = "telemetry.sdk.name";
+
+impl<'c> SpanReading<'c> for Reading<'c> {
+    fn keys(&self) -> &'c dyn ReadsKeys {
+        self.connector
+    }
+
+    fn begin_resource(&mut self) {
+        Reading::begin_resource(self);
+    }
+
+    fn resource(&mut self, attributes: &[KeyValue], more: &[KeyValue]) {
+        Reading::resource(self, attributes, more);
+    }
+
+    fn begin_scope(&mut self) {
+        Reading::begin_scope(self);
+    }
+
+    fn scope_name(&mut self, name: &str) {
+        Reading::scope_name(self, name);
+    }
+
+    fn span(&mut self, attributes: &[KeyValue], more: &[KeyValue], facts: &Facts) {
+        let span = SpanRef::new(attributes, more, facts);
+        Reading::span(self, &span);
+    }
+
+    /// The batch cannot be read as the connector would: nothing counts.
+    fn spoil(&mut self) {
+        self.spoiled = true;
+    }
+}
