@@ -19,6 +19,7 @@ import (
 	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ffi"
 	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/genaikeys"
 	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/ratelog"
+	"github.com/otelcol-genai/otelcol-genai/go-shim/internal/sharedread"
 )
 
 // genaiConnector counts the model calls of the spans it receives into the
@@ -35,6 +36,9 @@ type genaiConnector struct {
 	next       consumer.Metrics
 
 	core atomic.Pointer[ffi.Connector] // nil until Start succeeds
+	// unshare ends the genai processor's readings for this connector
+	// (internal/sharedread); nil until Start succeeds.
+	unshare func()
 
 	// marshal encodes a batch for the core (a field, so that tests can
 	// count the batches encoded).
@@ -102,6 +106,7 @@ func (c *genaiConnector) Start(context.Context, component.Host) error {
 		return fmt.Errorf("creating the genai connector core: %w", err)
 	}
 	c.core.Store(core)
+	c.unshare = sharedread.Register(core)
 	c.stop, c.done = make(chan struct{}), make(chan struct{})
 	go c.flushLoop(c.cfg.FlushInterval, c.stop, c.done)
 	c.logger.Debug("genai connector ready", zap.String("core_version", ffi.Version()),
@@ -139,16 +144,29 @@ func (c *genaiConnector) Shutdown(ctx context.Context) error {
 	}
 	close(c.stop)
 	<-c.done
+	c.unshare()
 	c.flush(ctx)
 	return c.core.Load().Close()
 }
 
-// ConsumeTraces counts the model calls of td. A batch without a GenAI
+// ConsumeTraces counts the model calls of td: from the genai processor's
+// reading of td when the batch carries one for this connector
+// (internal/sharedread), else from td itself. A batch without a GenAI
 // attribute key holds none and is not marshaled.
 func (c *genaiConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	spans := td.SpanCount()
 	c.tel.spans(ctx, spans)
 	core := c.core.Load()
+	if counted := sharedread.Take(ctx, td, core); counted != nil {
+		stats, err := core.Record(counted, time.Now())
+		if err == nil {
+			c.tel.counted(ctx, spans, stats)
+			return nil
+		}
+		// Recorded already (the batch reached this connector twice): read
+		// it as any other batch.
+		c.errLog.Warn("genai connector: the processor's reading of a batch was not taken; reading the batch itself", zap.Error(err))
+	}
 	check := genaikeys.New(core)
 	if !check.Traces(td) {
 		c.tel.counted(ctx, spans, ffi.SpanMetricsStats{})

@@ -54,11 +54,20 @@ var (
 	}
 )
 
+// editFunc is one call of the core on a marshaled batch (ffi.Processor.Edit
+// when nil).
+type editFunc func(ctx context.Context, core *ffi.Processor, b []byte, use func(out []byte, edits bool) error) (ffi.Outcome, error)
+
 // processBatch is the processor's work on one batch of any signal: passed
 // on at once when it has nothing GenAI; otherwise marshaled and run
-// through the core (process), whose answer edits the batch in place or
-// replaces it with the batch the core returned whole.
-func processBatch[T any](ctx context.Context, p *genaiProcessor, c *codec[T], in T) (T, error) {
+// through the core (process) with edit, whose answer edits the batch in
+// place or replaces it with the batch the core returned whole.
+func processBatch[T any](ctx context.Context, p *genaiProcessor, c *codec[T], in T, edit editFunc) (T, error) {
+	if edit == nil {
+		edit = func(ctx context.Context, core *ffi.Processor, b []byte, use func([]byte, bool) error) (ffi.Outcome, error) {
+			return core.Edit(ctx, c.signal, b, use)
+		}
+	}
 	if !c.mayChange(p, in) {
 		p.tel.batch(ctx, c.signal, c.items(in))
 		p.tel.skipped(ctx, c.signal)
@@ -69,7 +78,7 @@ func processBatch[T any](ctx context.Context, p *genaiProcessor, c *codec[T], in
 		func() int { return c.size(in) },
 		func() ([]byte, error) { return c.marshal(in) },
 		func(ctx context.Context, core *ffi.Processor, b []byte) (ffi.Outcome, error) {
-			return core.Edit(ctx, c.signal, b, func(res []byte, edits bool) error {
+			return edit(ctx, core, b, func(res []byte, edits bool) error {
 				if edits {
 					return c.applyEdits(in, res)
 				}

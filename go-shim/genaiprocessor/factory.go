@@ -61,6 +61,7 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
+	next = sharingNext{Traces: next, readings: &p.readings}
 	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces, options(p, editingCapabilities)...)
 }
 

@@ -37,6 +37,7 @@ type genaiProcessor struct {
 	budget          *inflight                     // bytes inside the core at once (max_inflight_bytes)
 	zeroStarts      *zeroStarts                   // nil when zero_start is off
 	unpriced        *unpricedTally                // nil when unpriced_models.top is 0
+	readings        readings                      // trace batches' readings for the genai connector (shared_read.go)
 	// watch and reloadDone: the pricing files' watcher (reload.go);
 	// reloadDone is closed when it ends, nil when it was not started.
 	watch      pricingWatch
@@ -128,12 +129,8 @@ func (p *genaiProcessor) shutdown(context.Context) error {
 	return err
 }
 
-func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	return processBatch(ctx, p, &tracesCodec, td)
-}
-
 func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
-	out, err := processBatch(ctx, p, &metricsCodec, md)
+	out, err := processBatch(ctx, p, &metricsCodec, md, nil)
 	if p.zeroStarts != nil {
 		p.tel.zeroPoints(ctx, p.zeroStarts.add(out))
 	}
@@ -141,7 +138,7 @@ func (p *genaiProcessor) processMetrics(ctx context.Context, md pmetric.Metrics)
 }
 
 func (p *genaiProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
-	return processBatch(ctx, p, &logsCodec, ld)
+	return processBatch(ctx, p, &logsCodec, ld, nil)
 }
 
 // process marshals one batch and runs it through the core once with call,

@@ -134,6 +134,40 @@ func (c *Connector) Consume(batch []byte, now time.Time) (SpanMetricsStats, erro
 	return spanMetricsStatsFrom(&stats), nil
 }
 
+// Counted is a processor's reading of one span batch for one connector
+// (Processor.EditTracesCounting), until freed. A nil *Counted is none.
+type Counted struct {
+	handle C.GenaiHandle
+	freed  atomic.Bool
+}
+
+// Free releases the reading; freeing again, or a nil reading, is a no-op.
+func (r *Counted) Free() {
+	if r == nil || r.freed.Swap(true) {
+		return
+	}
+	C.genai_counted_free(r.handle)
+}
+
+// Record counts, at time now, the model calls a processor read for this
+// connector, as Consume counts a batch. A reading is recorded once; again,
+// or into another connector, it is a StatusInvalidArgument error.
+func (c *Connector) Record(r *Counted, now time.Time) (SpanMetricsStats, error) {
+	var (
+		stats  C.GenaiSpanMetricsStats
+		errBuf C.GenaiBuffer
+		handle C.GenaiHandle
+	)
+	if r != nil {
+		handle = r.handle
+	}
+	st := C.genai_connector_record(c.connectorHandle(), handle, unixNano(now), &stats, &errBuf)
+	if st != C.GENAI_STATUS_OK {
+		return SpanMetricsStats{}, takeError(st, &errBuf)
+	}
+	return spanMetricsStatsFrom(&stats), nil
+}
+
 // Flush has the core write the connector's metrics at time now, as an OTLP
 // ExportMetricsServiceRequest, and calls decode with a view of them that
 // is valid only during the callback (decode must not keep it); decode is

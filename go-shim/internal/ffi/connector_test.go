@@ -1,6 +1,7 @@
 package ffi
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -88,4 +89,49 @@ func TestClosedAndNilConnectorsAreRefusedByTheCore(t *testing.T) {
 	_, err = nilConn.IsGenAIKey("gen_ai.system")
 	assert.Equal(t, StatusInvalidHandle, StatusOf(err))
 	assert.NoError(t, nilConn.Close())
+}
+
+// A processor's reading of a batch is recorded once, by the connector it
+// was made for; a connector whose pricing differs from the processor's
+// gets none.
+func TestAReadingIsRecordedOnceByItsConnector(t *testing.T) {
+	p, err := New([]byte(`{}`))
+	require.NoError(t, err)
+	defer p.Close()
+	c, err := NewConnector([]byte(`{}`))
+	require.NoError(t, err)
+	defer c.Close()
+	other, err := NewConnector([]byte(`{}`))
+	require.NoError(t, err)
+	defer other.Close()
+
+	td := ptrace.NewTraces()
+	s := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	s.Attributes().PutStr("gen_ai.operation.name", "chat")
+	s.Attributes().PutStr("gen_ai.request.model", "gpt-4o-mini")
+	s.Attributes().PutInt("gen_ai.usage.input_tokens", 12)
+	b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+	require.NoError(t, err)
+
+	_, r, err := p.EditTracesCounting(context.Background(), b, c, func([]byte, bool) error { return nil })
+	require.NoError(t, err)
+	require.NotNil(t, r)
+	defer r.Free()
+	_, err = other.Record(r, time.Now())
+	assert.Equal(t, StatusInvalidArgument, StatusOf(err), "another connector's reading")
+	stats, err := c.Record(r, time.Now())
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), stats.Calls)
+	_, err = c.Record(r, time.Now())
+	assert.Equal(t, StatusInvalidArgument, StatusOf(err), "recorded already")
+	r.Free()
+	_, err = c.Record(r, time.Now())
+	assert.Equal(t, StatusInvalidHandle, StatusOf(err), "freed")
+
+	unpriced, err := NewConnector([]byte(`{"cost": {"enabled": false}}`))
+	require.NoError(t, err)
+	defer unpriced.Close()
+	_, r, err = p.EditTracesCounting(context.Background(), b, unpriced, func([]byte, bool) error { return nil })
+	require.NoError(t, err)
+	assert.Nil(t, r, "its stages differ from the processor's: it reads the batch itself")
 }

@@ -532,7 +532,8 @@ func destroy(closed *atomic.Bool, handle C.GenaiHandle, free func(C.GenaiHandle)
 // Rust-owned output that is valid only during the callback; decode must not
 // keep it. Its error is returned as is.
 func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) error) (Outcome, error) {
-	return p.call(context.Background(), sig, false, batch, func(out []byte, _ bool) error { return decode(out) })
+	out, _, err := p.call(context.Background(), sig, false, batch, nil, func(out []byte, _ bool) error { return decode(out) })
+	return out, err
 }
 
 // Edit is Process, except that a changed batch comes, when the core can
@@ -546,7 +547,23 @@ func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) er
 // calling use. Once Edit has returned, use is never called; the batch's
 // bytes stay referenced by that goroutine until the core is done with them.
 func (p *Processor) Edit(ctx context.Context, sig Signal, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
-	return p.call(ctx, sig, true, batch, use)
+	out, _, err := p.call(ctx, sig, true, batch, nil, use)
+	return out, err
+}
+
+// EditTracesCounting is Edit for a trace batch that also reads each span,
+// once the stages ran on it, for the connector conn
+// (genai_edit_traces_counting): the model calls conn counts when it
+// receives this processor's output. The reading is nil when conn would
+// not read that output as the stages did (its normalization or pricing
+// settings differ) or the core did not walk the batch on the wire; a
+// non-nil reading must be freed (Counted.Free), recorded or not.
+func (p *Processor) EditTracesCounting(ctx context.Context, batch []byte, conn *Connector, use func(out []byte, edits bool) error) (Outcome, *Counted, error) {
+	if conn == nil {
+		out, err := p.Edit(ctx, Traces, batch, use)
+		return out, nil, err
+	}
+	return p.call(ctx, Traces, true, batch, conn, use)
 }
 
 // Abandoned is Edit's error when its ctx ended before the core answered.
@@ -567,57 +584,70 @@ func (e *Abandoned) Unwrap() error { return e.Cause }
 // errAbandoned is what a callback claimed too late returns; nobody reads it.
 var errAbandoned = errors.New("genai core: call abandoned")
 
-// call runs the core on batch; with a ctx that can end, on a goroutine that
-// the caller stops waiting for when ctx ends. The output goes to use only
-// if use claims it first: claim ends 1 (used) or 2 (abandoned), never both.
-func (p *Processor) call(ctx context.Context, sig Signal, edit bool, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
+// call runs the core on batch (for conn too, when not nil); with a ctx that
+// can end, on a goroutine that the caller stops waiting for when ctx ends.
+// The output goes to use only if use claims it first: claim ends 1 (used),
+// 2 (abandoned) or 3 (the call ended unclaimed), never two of them; an
+// abandoned call frees its reading itself.
+func (p *Processor) call(ctx context.Context, sig Signal, edit bool, batch []byte, conn *Connector, use func(out []byte, edits bool) error) (Outcome, *Counted, error) {
 	var handle C.GenaiHandle // 0, never valid: a nil processor is refused by the core
 	if p != nil {
 		handle = p.handle
 	}
 	if sig != Traces && sig != Metrics && sig != Logs {
-		return Outcome{}, fmt.Errorf("genai: no %s call for signal %d", map[bool]string{true: "edit", false: "process"}[edit], int(sig))
+		return Outcome{}, nil, fmt.Errorf("genai: no %s call for signal %d", map[bool]string{true: "edit", false: "process"}[edit], int(sig))
 	}
 	if ctx.Done() == nil {
-		return run(handle, sig, edit, batch, use)
+		return run(handle, sig, edit, batch, conn, use)
 	}
 	type result struct {
-		out Outcome
-		err error
+		out     Outcome
+		counted *Counted
+		err     error
 	}
 	var claim atomic.Int32
 	done := make(chan result, 1)
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		out, err := run(handle, sig, edit, batch, func(b []byte, edits bool) error {
+		out, counted, err := run(handle, sig, edit, batch, conn, func(b []byte, edits bool) error {
 			if !claim.CompareAndSwap(0, 1) {
 				return errAbandoned
 			}
 			return use(b, edits)
 		})
-		done <- result{out, err}
+		if !claim.CompareAndSwap(0, 3) && claim.Load() == 2 {
+			counted.Free()
+			counted = nil
+		}
+		done <- result{out, counted, err}
 	}()
 	select {
 	case r := <-done:
-		return r.out, r.err
+		return r.out, r.counted, r.err
 	case <-ctx.Done():
 	}
 	if claim.CompareAndSwap(0, 2) {
-		return Outcome{}, &Abandoned{Cause: context.Cause(ctx), Finished: finished}
+		return Outcome{}, nil, &Abandoned{Cause: context.Cause(ctx), Finished: finished}
 	}
-	// use has the output: Go's work on it, bounded by its size.
+	// use has the output, or the call has ended: Go's work on it, bounded
+	// by its size.
 	r := <-done
-	return r.out, r.err
+	return r.out, r.counted, r.err
 }
 
-// run makes one call of the core and frees what it returns.
-func run(handle C.GenaiHandle, sig Signal, edit bool, batch []byte, use func(out []byte, edits bool) error) (Outcome, error) {
+// run makes one call of the core and frees what it returns but the reading.
+func run(handle C.GenaiHandle, sig Signal, edit bool, batch []byte, conn *Connector, use func(out []byte, edits bool) error) (Outcome, *Counted, error) {
 	var res C.GenaiResult
 	ptr, n := goBytes(batch)
 	start := time.Now()
-	var st C.enum_GenaiStatus
+	var (
+		st      C.enum_GenaiStatus
+		counted C.GenaiHandle
+	)
 	switch {
+	case conn != nil:
+		st = C.genai_edit_traces_counting(handle, conn.connectorHandle(), ptr, n, &res, &counted)
 	case sig == Traces && edit:
 		st = C.genai_edit_traces(handle, ptr, n, &res)
 	case sig == Metrics && edit:
@@ -635,8 +665,13 @@ func run(handle C.GenaiHandle, sig Signal, edit bool, batch []byte, use func(out
 	// Every path below leaves through here: the result owns up to three
 	// Rust buffers whatever the status.
 	defer C.genai_result_free(&res)
+	var reading *Counted
+	if counted != 0 {
+		reading = &Counted{handle: counted}
+	}
 	if st != C.GENAI_STATUS_OK {
-		return out, &Error{Status: Status(st), Message: string(view(res.error))}
+		reading.Free()
+		return out, nil, &Error{Status: Status(st), Message: string(view(res.error))}
 	}
 	out.Changed = bool(res.changed)
 	out.Edits = bool(res.edits)
@@ -644,8 +679,11 @@ func run(handle C.GenaiHandle, sig Signal, edit bool, batch []byte, use func(out
 	out.UnknownModels = unknownModels(string(view(res.unknown_models)))
 	if out.Changed {
 		if err := use(view(res.data), out.Edits); err != nil {
-			return out, err
+			// The batch goes on unchanged: its reading is not what the
+			// connector will get.
+			reading.Free()
+			return out, nil, err
 		}
 	}
-	return out, nil
+	return out, reading, nil
 }
