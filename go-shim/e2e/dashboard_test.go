@@ -89,7 +89,7 @@ service:
   pipelines:
     traces:
       receivers: [otlp]
-      processors: [genai, batch]
+      processors: [batch, genai]
       exporters: [otlphttp/sink, genai]
     metrics:
       receivers: [otlp, genai]
