@@ -11,12 +11,22 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{metric::Data, HistogramDataPoint};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{span::Event, ResourceSpans, ScopeSpans, Span};
 use otelcol_genai::span_metrics::SpanMetrics;
 use otelcol_genai::{attrs, Processor, Signal};
 use prost::Message;
 use serde_json::Value as Json;
 
 const NOW: u64 = 1_700_000_000_000_000_000;
+
+/// A capture's name, its spans (protobuf) and its app's manifest.
+fn read_capture(dir: &Path) -> (String, Vec<u8>, Json) {
+    let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let traces = std::fs::read(dir.join("traces.pb")).unwrap();
+    let manifest = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap());
+    (name, traces, manifest.unwrap())
+}
 
 fn captures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/captured");
@@ -127,10 +137,7 @@ fn span_cost_total(traces: &[u8]) -> f64 {
 #[test]
 fn every_call_of_every_captured_library_counts_once_with_its_tokens_errors_and_cost() {
     for dir in captures() {
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let traces = std::fs::read(dir.join("traces.pb")).unwrap();
-        let manifest: Json =
-            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        let (name, traces, manifest) = read_capture(&dir);
         let calls: Vec<&Json> = manifest["calls"]
             .as_array()
             .unwrap()
@@ -223,6 +230,128 @@ fn every_call_of_every_captured_library_counts_once_with_its_tokens_errors_and_c
     }
 }
 
+/// How a library's spans state the time to first token, as the captures
+/// show it (the table in `rust/span_metrics/call.rs`).
+#[derive(Debug, PartialEq)]
+enum TtftStated {
+    /// Events at a token's arrival (OpenLLMetry: one per streamed chunk;
+    /// OpenInference: one at the first token): per streamed call, the
+    /// earliest one's time less the span's start.
+    Events,
+    /// An attribute (OpenLIT, the Vercel AI SDK; the captures zero its
+    /// measured values).
+    Attribute,
+    /// Nothing (LiteLLM's `otel` callback, openai-v2).
+    Nothing,
+}
+
+fn ttft_stated(dir: &Path) -> TtftStated {
+    let name = dir.file_name().unwrap().to_string_lossy();
+    if name.starts_with("openllmetry-") || name.starts_with("openinference-") {
+        TtftStated::Events
+    } else if name.starts_with("openlit-") || name.starts_with("vercel-ai-") {
+        TtftStated::Attribute
+    } else {
+        TtftStated::Nothing
+    }
+}
+
+/// Per span of the capture's OTLP/JSON that has token events: the
+/// earliest one's time less the span's start, in seconds (read here from
+/// the JSON, apart from the connector's reader).
+fn first_token_event_times(dir: &Path) -> Vec<f64> {
+    const TOKEN_EVENTS: &[&str] = &[
+        "gen_ai.content.completion.chunk",
+        "First Token Stream Event",
+    ];
+    let doc: Json =
+        serde_json::from_slice(&std::fs::read(dir.join("traces.json")).unwrap()).unwrap();
+    let nanos = |v: &Json| v.as_str().unwrap().parse::<u64>().unwrap();
+    let mut out = Vec::new();
+    for rs in doc["resourceSpans"].as_array().unwrap() {
+        for ss in rs["scopeSpans"].as_array().unwrap() {
+            for span in ss["spans"].as_array().unwrap() {
+                let start = nanos(&span["startTimeUnixNano"]);
+                let first = span["events"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|e| TOKEN_EVENTS.iter().any(|n| e["name"] == *n))
+                    .map(|e| nanos(&e["timeUnixNano"]))
+                    .min();
+                if let Some(first) = first {
+                    out.push((first - start) as f64 / 1e9);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every streamed call of a library whose spans state its time to first
+/// token by events has it: its first token event's time less the span's
+/// start (OpenLLMetry: the first chunk's, what its own metric measures).
+/// The libraries whose spans state none have no time to first token.
+#[test]
+fn every_captured_stream_has_the_time_to_first_token_its_spans_state() {
+    for dir in captures() {
+        let (name, traces, manifest) = read_capture(&dir);
+        let streams = manifest["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["stream"] == true && c["error_type"].is_null())
+            .count() as u64;
+        let (req, _) = run(r#"{"derive": {"default": "always"}}"#, &traces);
+        let (count, sum) = totals(&points(&req, "gen_ai.server.time_to_first_token"));
+        let firsts = first_token_event_times(&dir);
+        eprintln!("{name}: time to first token of {count} calls, {sum} s");
+        match ttft_stated(&dir) {
+            TtftStated::Events => {
+                assert!(streams > 0, "{name}: no streamed call");
+                assert_eq!(firsts.len() as u64, streams, "{name}: token events");
+                assert_eq!(count, streams, "{name}: calls with a time to first token");
+                let want: f64 = firsts.iter().sum();
+                assert!((sum - want).abs() <= 1e-12, "{name}: {sum} s, want {want}");
+            }
+            TtftStated::Attribute => assert!(count >= streams, "{name}"),
+            TtftStated::Nothing => {
+                assert!(firsts.is_empty(), "{name}: token events");
+                assert_eq!(count, 0, "{name}");
+            }
+        }
+    }
+}
+
+/// LiteLLM's opt-in tracer (`LITELLM_OTEL_V2=true`, 1.110.2; not in the
+/// captures, whose default `otel` callback states no time to first token)
+/// writes the semantic conventions' `gen_ai.response.time_to_first_chunk`
+/// on a streamed call's span, in seconds: the span below has the keys it
+/// wrote for a stream the fake server delayed by 120 ms.
+#[test]
+fn a_stated_time_to_first_chunk_is_the_time_to_first_token() {
+    let start = NOW - 1_000_000_000;
+    let stream = gpt_4o_chat(
+        "chat gpt-4o",
+        (start, start + 131_700_000),
+        vec![
+            kv("gen_ai.system", s("openai")),
+            kv("gen_ai.response.model", s("gpt-4o")),
+            kv(
+                "gen_ai.response.time_to_first_chunk",
+                Value::DoubleValue(0.1248),
+            ),
+            kv("gen_ai.usage.input_tokens", Value::IntValue(200)),
+            kv("gen_ai.usage.output_tokens", Value::IntValue(80)),
+        ],
+        Vec::new(),
+    );
+    let (req, stats) = run(r#"{"derive": {"default": "always"}}"#, &batch(vec![stream]));
+    assert_eq!(stats.calls, 1);
+    let ttft = totals(&points(&req, "gen_ai.server.time_to_first_token"));
+    assert_eq!(ttft, (1, 0.1248));
+}
+
 /// LiteLLM with its metrics on sends the same spans as without, and its
 /// metrics leave failed calls out: `derive.scopes: {litellm: errors}`
 /// derives those alone, so its successful calls are not counted twice.
@@ -273,6 +402,7 @@ fn captured_and_hostile_batches() -> Vec<(String, Vec<u8>)> {
         "hostile names".into(),
         calls_batch((0..500).map(|i| format!("m{i}"))),
     ));
+    batches.push(("chunk events".into(), chunked_stream(10_000)));
     batches
 }
 
@@ -410,23 +540,27 @@ fn s(v: &str) -> Value {
 
 /// One LLM span per model name, each `value_bytes` long, in one batch.
 fn calls_batch(models: impl Iterator<Item = String>) -> Vec<u8> {
-    use opentelemetry_proto::tonic::resource::v1::Resource;
-    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
-    let spans: Vec<Span> = models
-        .map(|m| Span {
-            name: "chat".into(),
-            start_time_unix_nano: NOW - 2_000_000_000,
-            end_time_unix_nano: NOW - 1_000_000_000,
-            attributes: vec![
-                kv("gen_ai.operation.name", s("chat")),
-                kv("gen_ai.provider.name", s("openai")),
-                kv("gen_ai.request.model", s(&m)),
-                kv("gen_ai.usage.input_tokens", Value::IntValue(10)),
-                kv("gen_ai.usage.output_tokens", Value::IntValue(5)),
-            ],
-            ..Default::default()
-        })
-        .collect();
+    batch(
+        models
+            .map(|m| Span {
+                name: "chat".into(),
+                start_time_unix_nano: NOW - 2_000_000_000,
+                end_time_unix_nano: NOW - 1_000_000_000,
+                attributes: vec![
+                    kv("gen_ai.operation.name", s("chat")),
+                    kv("gen_ai.provider.name", s("openai")),
+                    kv("gen_ai.request.model", s(&m)),
+                    kv("gen_ai.usage.input_tokens", Value::IntValue(10)),
+                    kv("gen_ai.usage.output_tokens", Value::IntValue(5)),
+                ],
+                ..Default::default()
+            })
+            .collect(),
+    )
+}
+
+/// The spans in one batch, of one resource (`service.name` app) and scope.
+fn batch(spans: Vec<Span>) -> Vec<u8> {
     ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
             resource: Some(Resource {
@@ -629,4 +763,78 @@ fn malformed_batches_are_refused_and_count_nothing() {
     batch.truncate(batch.len() - 3);
     assert!(c.consume(&batch, NOW).is_err());
     assert!(c.flush(NOW).0.is_none());
+}
+
+/// One streamed call's span with `n` chunk events, latest first (their
+/// earliest, at 250 ms, is the last on the span), and `n / 10` more before
+/// the span's start (no token of it).
+fn chunked_stream(n: u64) -> Vec<u8> {
+    let start = NOW - 100_000_000_000;
+    let chunk = |t: u64| Event {
+        name: "gen_ai.content.completion.chunk".into(),
+        time_unix_nano: t,
+        ..Default::default()
+    };
+    let mut events: Vec<Event> = (0..n)
+        .rev()
+        .map(|i| chunk(start + 250_000_000 + i * 1_000))
+        .collect();
+    events.extend((1..=n / 10).map(|i| chunk(start - i)));
+    batch(vec![gpt_4o_chat(
+        "openai.chat",
+        (start, start + 1_000_000_000),
+        Vec::new(),
+        events,
+    )])
+}
+
+/// A chat span of gpt-4o at OpenAI from `times` (start, end), with more
+/// attributes and events.
+fn gpt_4o_chat(name: &str, times: (u64, u64), more: Vec<KeyValue>, events: Vec<Event>) -> Span {
+    let mut attributes = vec![
+        kv("gen_ai.operation.name", s("chat")),
+        kv("gen_ai.provider.name", s("openai")),
+        kv("gen_ai.request.model", s("gpt-4o")),
+    ];
+    attributes.extend(more);
+    Span {
+        name: name.into(),
+        start_time_unix_nano: times.0,
+        end_time_unix_nano: times.1,
+        attributes,
+        events,
+        ..Default::default()
+    }
+}
+
+/// Complexity guard for spans with many events: a stream's span carries
+/// one event per chunk. The time per event at 100,000 events is at most
+/// 10 times that at 6,250 (linear work keeps the ratio near 1, quadratic
+/// makes it about 16; each size timed as the quickest of three runs), and
+/// the time to first token is the earliest chunk's however many there are.
+#[test]
+fn a_span_with_100k_chunk_events_costs_time_linear_in_them() {
+    let ns_per_event = |n: u64| {
+        let batch = chunked_stream(n);
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let c = SpanMetrics::from_json(br#"{"derive": {"default": "always"}}"#).unwrap();
+            let t = std::time::Instant::now();
+            let stats = c.consume(&batch, NOW).unwrap();
+            best = best.min(t.elapsed().as_nanos() as f64 / n as f64);
+            assert_eq!(stats.calls, 1);
+            let req =
+                ExportMetricsServiceRequest::decode(c.flush(NOW).0.unwrap().as_slice()).unwrap();
+            let ttft = totals(&points(&req, "gen_ai.server.time_to_first_token"));
+            assert_eq!(ttft, (1, 0.25), "{n} chunks");
+        }
+        best
+    };
+    let small = ns_per_event(6_250);
+    let large = ns_per_event(100_000);
+    assert!(
+        large <= 10.0 * small,
+        "{small:.1} ns per event at 6,250, {large:.1} at 100,000"
+    );
+    eprintln!("{small:.1} ns per event at 6,250 chunk events, {large:.1} at 100,000");
 }

@@ -45,44 +45,79 @@ const HTTP_STATUS: usize = 6;
 /// conventions' fallback value).
 pub const OTHER_ERROR: &str = "_OTHER";
 
-/// Time to first token, where each source states it on the span: an
-/// attribute (key, seconds per unit) or an event.
-const TTFT_ATTRIBUTES: &[(&str, f64)] = &[
-    // OpenLIT, and the canonical name the metric has.
-    ("gen_ai.server.time_to_first_token", 1.0),
-    // Vercel AI SDK doStream spans, in milliseconds.
-    ("ai.response.msToFirstChunk", 0.001),
+/// How a span states its time to first token.
+#[derive(Debug, Clone, Copy)]
+enum Ttft {
+    /// An attribute holding it: key, seconds per unit.
+    Attribute(&'static str, f64),
+    /// Events at a token's arrival, by name: the earliest of them within
+    /// the span (neither before its start nor after its end), less the
+    /// span's start.
+    Event(&'static str),
+}
+
+/// Where each source states the time to first token on a span. The first
+/// attribute present wins; without one, the earliest event of any listed
+/// name (min over their times, whatever their order on the span).
+///
+/// | source | on the span | time to first token |
+/// |---|---|---|
+/// | OpenLIT; the metric's own name | `gen_ai.server.time_to_first_token` | its value, s |
+/// | the semantic conventions (LiteLLM's opt-in `LITELLM_OTEL_V2` tracer writes it on streams) | `gen_ai.response.time_to_first_chunk` | its value, s |
+/// | Vercel AI SDK `doStream` spans | `ai.response.msToFirstChunk` | its value, ms |
+/// | OpenInference | one `First Token Stream Event` event | its time - the span's start |
+/// | OpenLLMetry | a `gen_ai.content.completion.chunk` event per streamed chunk | the first chunk's time - the span's start (what its own metric measures: request to first chunk) |
+///
+/// States none: LiteLLM's default `otel` callback (its spans carry no
+/// completion start time; only its own metric has one), the official
+/// openai-v2 instrumentation.
+const TTFT_SOURCES: &[Ttft] = &[
+    Ttft::Attribute("gen_ai.server.time_to_first_token", 1.0),
+    Ttft::Attribute("gen_ai.response.time_to_first_chunk", 1.0),
+    Ttft::Attribute("ai.response.msToFirstChunk", 0.001),
+    Ttft::Event("First Token Stream Event"),
+    Ttft::Event("gen_ai.content.completion.chunk"),
 ];
-/// Span events whose time is the first token's (OpenInference).
-const TTFT_EVENTS: &[&str] = &["First Token Stream Event"];
 /// The event whose `exception.type` names a failure.
 const EXCEPTION_EVENT: &str = "exception";
 
-/// Span attributes the rule and the measures read besides the GenAI keys
-/// the stages read (older `http.status_code` included).
-pub const READ_KEYS: &[&str] = &[
-    "server.address",
-    "error.type",
-    "http.response.status_code",
+/// Span and event attributes the rule reads besides [`POINT_KEYS`], the
+/// time to first token's ([`TTFT_SOURCES`]) and the GenAI keys the stages
+/// read: the older `http.status_code`, the measures' token counts and cost
+/// (GenAI keys, read here whatever the stages read), an exception's type.
+const READ_KEYS: &[&str] = &[
     "http.status_code",
-    "ai.response.msToFirstChunk",
-    EXCEPTION_TYPE,
-];
-/// Span attributes the measures come from.
-pub const MEASURE_KEYS: &[&str] = &[
     INPUT_TOKENS,
     OUTPUT_TOKENS,
     COST,
-    TTFT_ATTRIBUTES[0].0,
-    TTFT_ATTRIBUTES[1].0,
+    EXCEPTION_TYPE,
 ];
 /// The attribute of an `exception` event naming the failure.
 const EXCEPTION_TYPE: &str = "exception.type";
 
-/// Whether a span event matters to a call (a failure's type, a first
-/// token's time).
+/// Whether a span or event attribute matters to a call (besides the GenAI
+/// keys the stages read): its point attributes, a status code, its
+/// measures, an exception's type, a time to first token.
+pub fn reads_attribute(key: &[u8]) -> bool {
+    POINT_KEYS
+        .iter()
+        .chain(READ_KEYS)
+        .any(|k| k.as_bytes() == key)
+        || TTFT_SOURCES
+            .iter()
+            .any(|s| matches!(s, Ttft::Attribute(k, _) if k.as_bytes() == key))
+}
+
+/// Whether a span event matters to a call (a failure's type, a token's
+/// arrival).
 pub fn reads_event(name: &str) -> bool {
-    name == EXCEPTION_EVENT || TTFT_EVENTS.contains(&name)
+    name == EXCEPTION_EVENT || is_token_event(name)
+}
+
+fn is_token_event(name: &str) -> bool {
+    TTFT_SOURCES
+        .iter()
+        .any(|s| matches!(s, Ttft::Event(n) if *n == name))
 }
 
 /// A span as the rule reads it: its normalized attributes, in one list or
@@ -101,7 +136,7 @@ pub struct SpanRef<'a> {
 
 /// The attributes the rule reads on every span, in slot order: the
 /// [`POINT_KEYS`] first, in their order.
-const KNOWN: [&str; 13] = [
+const KNOWN: [&str; 14] = [
     OPERATION,
     PROVIDER,
     REQUEST_MODEL,
@@ -113,7 +148,9 @@ const KNOWN: [&str; 13] = [
     INPUT_TOKENS,
     OUTPUT_TOKENS,
     COST,
+    // The attributes of [`TTFT_SOURCES`].
     "gen_ai.server.time_to_first_token",
+    "gen_ai.response.time_to_first_chunk",
     "ai.response.msToFirstChunk",
 ];
 
@@ -319,21 +356,26 @@ fn number(v: Option<&Value>) -> Option<f64> {
     (n.is_finite() && n >= 0.0).then_some(n)
 }
 
+/// The span's time to first token in seconds ([`TTFT_SOURCES`]): the first
+/// attribute source present, else one pass over its events.
 fn time_to_first_token(span: &SpanRef) -> Option<f64> {
-    for (key, scale) in TTFT_ATTRIBUTES {
-        if let Some(v) = count(span, key) {
-            return Some(v * scale);
+    for source in TTFT_SOURCES {
+        if let Ttft::Attribute(key, seconds_per_unit) = source {
+            if let Some(v) = count(span, key) {
+                return Some(v * seconds_per_unit);
+            }
         }
     }
-    let event = span
-        .facts
+    let facts = span.facts;
+    let (start, end) = (facts.start_time_unix_nano, facts.end_time_unix_nano);
+    let first = facts
         .events
         .iter()
-        .find(|e| TTFT_EVENTS.contains(&e.name.as_str()))?;
-    let after = event
-        .time_unix_nano
-        .checked_sub(span.facts.start_time_unix_nano)?;
-    Some(after as f64 / 1e9)
+        .filter(|e| is_token_event(&e.name))
+        .map(|e| e.time_unix_nano)
+        .filter(|t| (start..=end).contains(t))
+        .min()?;
+    Some((first - start) as f64 / 1e9)
 }
 
 #[cfg(test)]
@@ -445,15 +487,102 @@ mod tests {
         assert!(measures(&SpanRef::of(&s)).failed);
     }
 
+    fn event(name: &str, time_unix_nano: u64) -> EventView {
+        EventView {
+            name: name.into(),
+            time_unix_nano,
+            ..Default::default()
+        }
+    }
+
+    const CHUNK: &str = "gen_ai.content.completion.chunk";
+
+    fn ttft(s: &SpanView) -> Option<f64> {
+        time_to_first_token(&SpanRef::of(s))
+    }
+
     #[test]
     fn time_to_first_token_from_an_event() {
         let mut s = span(vec![]);
-        s.facts.events.push(EventView {
-            name: TTFT_EVENTS[0].into(),
-            time_unix_nano: 1_400_000_000,
-            ..Default::default()
-        });
-        assert_eq!(time_to_first_token(&SpanRef::of(&s)), Some(0.4));
+        s.facts
+            .events
+            .push(event("First Token Stream Event", 1_400_000_000));
+        assert_eq!(ttft(&s), Some(0.4));
+    }
+
+    #[test]
+    fn time_to_first_token_from_the_earliest_chunk_within_the_span() {
+        let mut s = span(vec![]);
+        assert_eq!(ttft(&s), None, "no chunk, no measure");
+        // Out of order: the earliest counts, not the first listed. Events
+        // before the start or after the end of the span are no token of
+        // it; an event of another name is none either.
+        for t in [1_300_000_000, 1_250_000_000, 1_900_000_000] {
+            s.facts.events.push(event(CHUNK, t));
+        }
+        s.facts.events.push(event(CHUNK, 900_000_000));
+        s.facts.events.push(event(CHUNK, 3_600_000_000));
+        s.facts.events.push(event("exception", 1_100_000_000));
+        s.facts
+            .events
+            .push(event("gen_ai.content.completion", 1_050_000_000));
+        assert_eq!(ttft(&s), Some(0.25));
+        // A chunk at the start itself is a first token at 0.
+        s.facts.events.push(event(CHUNK, 1_000_000_000));
+        assert_eq!(ttft(&s), Some(0.0));
+        // Only events outside the span: none.
+        s.facts.events.retain(|e| e.time_unix_nano < 1_000_000_000);
+        assert_eq!(ttft(&s), None);
+        // Of every token event name, the earliest.
+        s.facts.events = vec![
+            event(CHUNK, 1_600_000_000),
+            event("First Token Stream Event", 1_700_000_000),
+        ];
+        assert_eq!(ttft(&s), Some(0.6));
+    }
+
+    #[test]
+    fn an_attribute_wins_over_events() {
+        let mut s = span(vec![kv(
+            "gen_ai.response.time_to_first_chunk",
+            Value::DoubleValue(0.125),
+        )]);
+        s.facts.events.push(event(CHUNK, 1_250_000_000));
+        assert_eq!(ttft(&s), Some(0.125));
+        s.attributes = vec![
+            kv(
+                "gen_ai.server.time_to_first_token",
+                Value::DoubleValue(-1.0),
+            ),
+            kv("ai.response.msToFirstChunk", Value::IntValue(80)),
+        ];
+        assert_eq!(
+            ttft(&s),
+            Some(0.08),
+            "an invalid value is no measure: the next source is read"
+        );
+    }
+
+    #[test]
+    fn the_readers_keep_what_the_sources_state() {
+        for source in TTFT_SOURCES {
+            match source {
+                Ttft::Attribute(key, _) => assert!(reads_attribute(key.as_bytes()), "{key}"),
+                Ttft::Event(name) => assert!(reads_event(name), "{name}"),
+            }
+        }
+        assert!(reads_event(CHUNK) && reads_event("exception"));
+        assert!(!reads_event("gen_ai.content.completion"));
+        for key in POINT_KEYS.iter().chain(READ_KEYS) {
+            assert!(reads_attribute(key.as_bytes()), "{key}");
+        }
+        assert!(!reads_attribute(b"gen_ai.headers"));
+        // The attributes are found in one pass (`KNOWN`).
+        for source in TTFT_SOURCES {
+            if let Ttft::Attribute(key, _) = source {
+                assert!(slot(key).is_some(), "{key} is not KNOWN");
+            }
+        }
     }
 
     #[test]

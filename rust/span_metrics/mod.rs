@@ -132,9 +132,7 @@ impl SpanMetrics {
     fn reads_key(&self, key: &[u8]) -> bool {
         let c = &self.config;
         let is = |k: &str| k.as_bytes() == key;
-        call::POINT_KEYS.iter().any(|k| is(k))
-            || call::READ_KEYS.iter().any(|k| is(k))
-            || call::MEASURE_KEYS.iter().any(|k| is(k))
+        call::reads_attribute(key)
             || is(reading::SDK_NAME)
             || c.dimensions.iter().any(|k| is(k))
             || c.resource_dimensions.iter().any(|k| is(k))
