@@ -32,7 +32,10 @@ type RealCall struct {
 	CachedTokens        float64 `json:"cached_tokens"`
 	ReasoningTokens     float64 `json:"reasoning_tokens"`
 	CacheCreationTokens float64 `json:"cache_creation_tokens"`
-	ErrorType           *string `json:"error_type"`
+	// TTFTMs: how long the fake server waited before its first byte (a
+	// stream's first chunk), as the app asked it to.
+	TTFTMs    float64 `json:"ttft_ms"`
+	ErrorType *string `json:"error_type"`
 	// InMetrics: the library records the call in its operation-duration metric.
 	InMetrics bool `json:"in_metrics"`
 	// Tokens: "exact" (the API's usage reaches the token metric), "estimated"

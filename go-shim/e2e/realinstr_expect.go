@@ -26,6 +26,29 @@ type RealSpan struct {
 	CacheRead, CacheCreation, Reasoning float64
 	Cost                                float64
 	HasCost                             bool
+	// FirstChunk: seconds from the span's start to its earliest
+	// gen_ai.content.completion.chunk event within the span (OpenLLMetry's
+	// streams: an event per chunk).
+	FirstChunk    float64
+	HasFirstChunk bool
+}
+
+// completionChunkEvent is the event OpenLLMetry adds to a stream's span per
+// chunk.
+const completionChunkEvent = "gen_ai.content.completion.chunk"
+
+// firstChunk is the seconds from sp's start to its earliest chunk event
+// within the span, if any.
+func firstChunk(sp ptrace.Span) (float64, bool) {
+	start, end := sp.StartTimestamp(), sp.EndTimestamp()
+	first, found := end, false
+	for i := 0; i < sp.Events().Len(); i++ {
+		e := sp.Events().At(i)
+		if ts := e.Timestamp(); e.Name() == completionChunkEvent && ts >= start && ts <= end && ts <= first {
+			first, found = ts, true
+		}
+	}
+	return float64(first-start) / 1e9, found
 }
 
 // LLMSpans lists the spans of td that are LLM calls: they carry a request
@@ -59,6 +82,7 @@ func LLMSpans(td ptrace.Traces) []RealSpan {
 				s.CacheRead, _ = number(a, "gen_ai.usage.cache_read.input_tokens")
 				s.CacheCreation, _ = number(a, "gen_ai.usage.cache_creation.input_tokens")
 				s.Reasoning, _ = number(a, "gen_ai.usage.reasoning.output_tokens")
+				s.FirstChunk, s.HasFirstChunk = firstChunk(sp)
 				s.Cost, s.HasCost = number(a, "gen_ai.usage.cost")
 				if !s.HasCost {
 					// LiteLLM's own cost, before normalization maps it
@@ -143,9 +167,13 @@ type RealTotals struct {
 	// spans, flushed by one collector), so a ratio of rate() sums (panel
 	// 56A) is a ratio of increases: rate() divides each series' increase
 	// by its own time span in the window.
-	SameSpan                          bool
-	EstimatedModels                   []string
-	tokensByModelIn, tokensByModelOut map[string]float64
+	SameSpan bool
+	// FirstChunksByProvider, FirstChunksByModel: derived, the spans'
+	// first-chunk times (RealSpan.FirstChunk), the connector's time to
+	// first token where chunk events state it.
+	FirstChunksByProvider, FirstChunksByModel map[string][]float64
+	EstimatedModels                           []string
+	tokensByModelIn, tokensByModelOut         map[string]float64
 }
 
 // MetricQuirks are facts of a library's own metrics that put a call
@@ -295,7 +323,8 @@ func newRealTotals() RealTotals {
 		ByModel: map[string]float64{}, ByProvider: map[string]float64{}, ByOperation: map[string]float64{},
 		ByEnvironment: map[string]float64{}, CostByModel: map[string]float64{}, CostByProvider: map[string]float64{},
 		LibraryCost: map[string]float64{}, OurCost: map[string]float64{}, ProcessorCost: map[string]float64{},
-		APICost:         map[string]float64{},
+		APICost:               map[string]float64{},
+		FirstChunksByProvider: map[string][]float64{}, FirstChunksByModel: map[string][]float64{},
 		tokensByModelIn: map[string]float64{}, tokensByModelOut: map[string]float64{},
 	}
 }
@@ -356,8 +385,12 @@ func (w *RealTotals) addRequest(model, provider, operation, environment string, 
 }
 
 // addObservations adds what the genai connector observes of one model-call
-// span: its tokens and its cost.
+// span: its tokens, its cost and its first chunk.
 func (w *RealTotals) addObservations(s RealSpan) {
+	if s.HasFirstChunk {
+		w.FirstChunksByProvider[s.Provider] = append(w.FirstChunksByProvider[s.Provider], s.FirstChunk)
+		w.FirstChunksByModel[s.Model] = append(w.FirstChunksByModel[s.Model], s.FirstChunk)
+	}
 	if s.HasTokens {
 		w.InputTokens += s.Input
 		w.InputCount++

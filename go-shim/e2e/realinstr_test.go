@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,8 +57,16 @@ type realLibrary struct {
 	spanCostIsTable bool
 	// minPanels, when set, replaces minTracesOnlyPanels: the queries a
 	// derived library's spans can answer at all (LiteLLM's spans carry no
-	// time to first token, so the three TTFT queries stay empty: 27).
+	// time to first token, so the three TTFT queries stay empty: 27;
+	// OpenLLMetry's every metrics query: 30).
 	minPanels int
+	// ttftFromChunks: the spans state the time to first token by an event
+	// per streamed chunk (OpenLLMetry). Every successful stream's span has
+	// one, its first no sooner than the delay the app asked the fake server
+	// for (checkFirstChunks), and the TTFT queries answer what the
+	// connector's buckets give for the spans' first-chunk times
+	// (checkTTFTQuantiles).
+	ttftFromChunks bool
 	// variant names a second configuration of the same app (subtest,
 	// service and environment get it as a suffix).
 	variant string
@@ -144,9 +153,9 @@ var realLibraries = []realLibrary{
 		whyNot: openllmetryWhyNot},
 	// The exact configuration: its own GenAI metrics dropped, every call
 	// derived from its spans (openllmetryDeriveOverlay). Its spans state
-	// no time to first token.
-	{name: "openllmetry-0.62.4", variant: "derived", venv: "openllmetry-0.62.4", compat: true, noLogs: true, noTTFT: true,
-		ownMetrics: ownMetricsDropped, dropOverlay: openllmetryDeriveOverlay, minPanels: 27},
+	// the time to first token by their chunk events.
+	{name: "openllmetry-0.62.4", variant: "derived", venv: "openllmetry-0.62.4", compat: true, noLogs: true,
+		ownMetrics: ownMetricsDropped, dropOverlay: openllmetryDeriveOverlay, minPanels: 30, ttftFromChunks: true},
 }
 
 // openllmetryDeriveOverlay is the configuration that makes the dashboards
@@ -395,6 +404,9 @@ func runRealLibrary(t *testing.T, lib realLibrary, mode string, vm, vl *Server, 
 	}
 	t.Logf("expected:\n%s", want.Report())
 	checkOurSpanCosts(t, run, processed, prices, lib.spanCostIsTable)
+	if lib.ttftFromChunks {
+		checkFirstChunks(t, run, processed)
+	}
 	checkLibraryCostKept(t, raw, processed)
 	if lib.ownMetrics == ownMetricsErrorsDerived {
 		checkConfigurationB(t, lib, vm, dashboards, run, processed, prices)
@@ -462,8 +474,147 @@ func checkRealDashboard(t *testing.T, lib realLibrary, vm, vl *Server, d realDas
 		}
 		withData = append(withData, fmt.Sprintf("%d%s", q.PanelID, q.RefID))
 		checkRealPanel(t, d.name, q, got, want)
+		if lib.ttftFromChunks && isTTFTQuery(q) {
+			checkTTFTQuantiles(t, vm, q, got, run.Service, want, at)
+		}
 	}
 	return withData, empty
+}
+
+func isTTFTQuery(q PanelQuery) bool {
+	return strings.Contains(q.Expr, "gen_ai_server_time_to_first_token")
+}
+
+// checkFirstChunks: every successful streamed call has a span with a first
+// chunk, and each first chunk comes no sooner than the delay the app asked
+// the fake server for before its first byte (the calls' and the spans'
+// times paired in order: the longest delay with the latest first chunk).
+func checkFirstChunks(t *testing.T, run RealRun, processed []RealSpan) {
+	var delays, firsts []float64
+	for _, c := range run.Calls {
+		if c.Stream && !c.Failed() {
+			delays = append(delays, c.TTFTMs/1000)
+		}
+	}
+	for _, s := range processed {
+		if s.HasFirstChunk {
+			firsts = append(firsts, s.FirstChunk)
+		}
+	}
+	sort.Float64s(delays)
+	sort.Float64s(firsts)
+	if len(firsts) != len(delays) {
+		t.Fatalf("%d spans with a first chunk, want one per successful streamed call: %d", len(firsts), len(delays))
+	}
+	for i := range firsts {
+		if firsts[i] < delays[i] {
+			t.Errorf("first chunks %v s after their spans' start, sooner than the fake server's delays %v s", firsts, delays)
+			break
+		}
+	}
+	t.Logf("streams: the fake server's delay before the first chunk %v s; the spans' first chunk %v s after their start", delays, firsts)
+}
+
+// checkTTFTQuantiles: a time-to-first-token query (the 95th percentile per
+// provider: 58A, 41A; per model: 42A) answers what the connector's buckets
+// (their bounds read from VictoriaMetrics) give for the spans' own
+// first-chunk times, interpolated as VictoriaMetrics' histogram_quantile
+// does. Exact because the rates of every derived series are their
+// increases over one time span (RealTotals.SameSpan).
+func checkTTFTQuantiles(t *testing.T, vm *Server, q PanelQuery, got []Sample, service string, w RealTotals, at time.Time) {
+	label, firsts := "gen_ai_provider_name", w.FirstChunksByProvider
+	if strings.Contains(q.Expr, "gen_ai_request_model") {
+		label, firsts = "gen_ai_request_model", w.FirstChunksByModel
+	}
+	bounds := firstTokenBuckets(t, vm, service, at)
+	want := map[string]float64{}
+	for k, v := range firsts {
+		want[k] = bucketQuantile(0.95, bounds, v)
+	}
+	expectSplit(t, q, got, label, want)
+	t.Logf("%s: 95th percentile by %s %s; the spans' first chunks %v s in buckets %v", q, label, samplesString(got), firsts, bounds)
+}
+
+// TestBucketQuantile: bucketQuantile reads buckets as VictoriaMetrics'
+// histogram_quantile does (no stack needed: go test -tags e2e -run
+// TestBucketQuantile ./e2e/).
+func TestBucketQuantile(t *testing.T) {
+	bounds := []float64{0.001, 0.005, 0.1, 0.25, 1, math.Inf(1)}
+	for _, c := range []struct {
+		phi    float64
+		values []float64
+		want   float64
+	}{
+		// Rank 3.8 of 4 in (0.1, 0.25], 2 below: 0.1 + 0.15 * 1.8 / 2.
+		{0.95, []float64{0.0025, 0.0027, 0.125, 0.1255}, 0.235},
+		// The empty buckets below move the lower bound up: from 0.1.
+		{0.5, []float64{0.2, 0.2}, 0.175},
+		// The rank in +Inf: the largest finite bound.
+		{0.95, []float64{0.5, 3}, 1},
+		{0.95, []float64{3}, 1},
+	} {
+		if got := bucketQuantile(c.phi, bounds, c.values); !near(got, c.want) {
+			t.Errorf("bucketQuantile(%v, %v) = %v, want %v", c.phi, c.values, got, c.want)
+		}
+	}
+}
+
+// firstTokenBuckets are the upper bounds of the run's time-to-first-token
+// buckets in VictoriaMetrics (their le labels, +Inf last).
+func firstTokenBuckets(t *testing.T, vm *Server, service string, at time.Time) []float64 {
+	expr := fmt.Sprintf(`count by (le) (last_over_time(gen_ai_server_time_to_first_token_seconds_bucket{service_name=%q}[10m]))`, service)
+	got, err := Query(t, vm, expr, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bounds []float64
+	for _, s := range got {
+		le, err := strconv.ParseFloat(s.Labels["le"], 64)
+		if err != nil {
+			t.Fatalf("le %q: %v", s.Labels["le"], err)
+		}
+		bounds = append(bounds, le)
+	}
+	sort.Float64s(bounds)
+	if len(bounds) < 2 || !math.IsInf(bounds[len(bounds)-1], 1) {
+		t.Fatalf("%s: bucket bounds %v, want finite ones and +Inf", expr, bounds)
+	}
+	return bounds
+}
+
+// bucketQuantile is the phi-quantile VictoriaMetrics' histogram_quantile
+// gives for values counted in buckets with upper bounds bounds (+Inf
+// last): linear within the bucket the rank falls in, from the bound below
+// it (the last empty bucket's, or the one holding fewer than the rank);
+// the largest finite bound when the rank falls in +Inf
+// (app/vmselect/promql/transform.go, transformHistogramQuantile).
+func bucketQuantile(phi float64, bounds, values []float64) float64 {
+	largestFinite := bounds[len(bounds)-2]
+	counts := make([]float64, len(bounds))
+	for _, v := range values {
+		for i, le := range bounds {
+			if v <= le {
+				counts[i]++
+			}
+		}
+	}
+	rank := counts[len(counts)-1] * phi
+	below, prev := 0.0, 0.0
+	for i, le := range bounds {
+		switch c := counts[i]; {
+		case c <= 0:
+			below = le
+		case c < rank:
+			below, prev = le, c
+		case math.IsInf(le, 1):
+			return largestFinite
+		case c == prev:
+			return below
+		default:
+			return below + (le-below)*(rank-prev)/(c-prev)
+		}
+	}
+	return largestFinite
 }
 
 // errorLines are the collector's error-level log lines.
