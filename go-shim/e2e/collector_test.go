@@ -46,7 +46,11 @@ func TestExamplePipeline(t *testing.T) {
 		// The genai connector's metrics would come on top of the
 		// processor's: it flushes at shutdown only, after the comparison.
 		EnvConnectorFlushInterval: "1h",
-	}})
+	},
+		// Each request its own batch, as the comparison and the batch
+		// counts below take them (batch runs before genai).
+		Overlays: []string{"yaml:processors::batch::timeout: 0s"},
+	})
 
 	plainM, aiM := testdata.GenerateMetrics(4), genaiMetrics()
 	plainT, aiT := testdata.GenerateTraces(4), genaiTraces()
