@@ -199,6 +199,8 @@ impl Table {
             None if self.active() < self.limit => {
                 let mut values = decode(key);
                 let point = values.split_off(self.resource_values.min(values.len()));
+                // Held as long as the series: no room for the point values.
+                values.shrink_to_fit();
                 let i = self.series.len();
                 self.series.push(Series {
                     resource: values,
