@@ -7,9 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-genai/otelcol-genai/go-shim/genaiprocessor"
 )
 
 // connectorBatches is how many distinct 100-span batches
@@ -38,7 +41,13 @@ func cpuTime() time.Duration {
 //     connector and through a connector that drops them;
 //   - plain_spans_decoded/{genai,drop}: the same, each batch first decoded
 //     from its OTLP bytes inside the timed loop, as a receiver does for
-//     every batch the connector then gets.
+//     every batch the connector then gets;
+//   - processed_spans/{none,genai,spanmetrics}: the genai_spans batches
+//     through the genai processor, then nothing, the genai connector or
+//     spanmetrics: the pipeline the distribution runs, where the processor
+//     reads each batch for the genai connector (internal/sharedread). A
+//     connector's cost is its case's time less none's: for genai, the
+//     processor's reading plus the connector's record.
 //
 // Neither connector modifies its input, so the batches are built once and
 // reused. Both connectors flush on their own tickers every FlushInterval
@@ -67,18 +76,33 @@ func BenchmarkConnector(b *testing.B) {
 		{"plain_spans", "drop", nil},
 		{"plain_spans_decoded", "genai", GenaiConnectorConfig(FlushInterval, 0)},
 		{"plain_spans_decoded", "drop", nil},
+		{"processed_spans", "none", nil},
+		{"processed_spans", "genai", GenaiConnectorConfig(FlushInterval, 0)},
+		{"processed_spans", "spanmetrics", SpanmetricsConfig(FlushInterval)},
 	}
 	for _, tc := range cases {
 		b.Run(tc.workload+"/"+tc.connector, func(b *testing.B) {
-			conn, err := NewTracesConnector(ctx, tc.connector, tc.cfg, consumertest.NewNop())
-			if err != nil {
-				b.Fatal(err)
+			var target consumer.Traces = consumertest.NewNop()
+			if tc.connector != "none" {
+				conn, err := NewTracesConnector(ctx, tc.connector, tc.cfg, consumertest.NewNop())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer conn.Shutdown(ctx)
+				target = conn
 			}
-			defer conn.Shutdown(ctx)
+			if tc.workload == "processed_spans" {
+				chain, err := NewChain(ctx, Traces, []Stage{{Factory: genaiprocessor.NewFactory()}}, target)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer chain.Shutdown(ctx)
+				target = chain.traces
+			}
 			var batch func(i int) (ptrace.Traces, error)
 			spans := 100
 			switch tc.workload {
-			case "genai_spans":
+			case "genai_spans", "processed_spans":
 				batch = func(i int) (ptrace.Traces, error) { return genaiBatches[i%len(genaiBatches)], nil }
 			case "plain_spans":
 				spans = plain.SpanCount()
@@ -91,7 +115,7 @@ func BenchmarkConnector(b *testing.B) {
 			// One warm-up pass creates the series and fills the caches.
 			for i := range len(genaiBatches) {
 				td, _ := batch(i)
-				if err := conn.ConsumeTraces(ctx, td); err != nil {
+				if err := target.ConsumeTraces(ctx, td); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -103,7 +127,7 @@ func BenchmarkConnector(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := conn.ConsumeTraces(ctx, td); err != nil {
+				if err := target.ConsumeTraces(ctx, td); err != nil {
 					b.Fatal(err)
 				}
 			}
