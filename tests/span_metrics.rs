@@ -447,7 +447,13 @@ fn the_processors_reading_counts_what_the_connector_counts_on_its_output() {
                 .consume(output.as_deref().unwrap_or(&traces), NOW)
                 .unwrap();
             let mut reading = shared.reading();
-            p.process_edits_counting(&traces, &mut reading).unwrap();
+            let edited = p.process_edits_counting(&traces, &mut reading).unwrap();
+            let alone = p.process_edits(Signal::Traces, &traces).unwrap();
+            assert_eq!(
+                (edited.output, edited.edits, edited.stats),
+                (alone.output, alone.edits, alone.stats),
+                "{name}: the reading leaves the processor's answer as it is"
+            );
             let counted = reading.finish().expect("read in one walk");
             let b = shared.record(&counted, NOW).unwrap();
             assert_eq!(a, b, "{name} {config}: stats");
@@ -491,6 +497,34 @@ fn resource_last(batch: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&body);
     }
     out
+}
+
+/// A scope name that is not UTF-8 spoils the reading; the processor's
+/// answer is the same as without one (its walk copies the scope as it
+/// came), and the connector then reads the batch itself.
+#[test]
+fn a_batch_the_reading_cannot_read_spoils_it_and_nothing_else() {
+    use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
+    let mut req =
+        ExportTraceServiceRequest::decode(calls_batch((0..3).map(|i| format!("m{i}"))).as_slice())
+            .unwrap();
+    req.resource_spans[0].scope_spans[0].scope = Some(InstrumentationScope {
+        name: "SCOPE-NAME-X".into(),
+        ..Default::default()
+    });
+    let mut traces = req.encode_to_vec();
+    let at = traces
+        .windows(12)
+        .position(|w| w == b"SCOPE-NAME-X")
+        .unwrap();
+    traces[at + 11] = 0xff;
+    let p = Processor::from_json(b"{}").unwrap();
+    let c = SpanMetrics::from_json(b"{}").unwrap();
+    let mut reading = c.reading();
+    let edited = p.process_edits_counting(&traces, &mut reading).unwrap();
+    let alone = p.process_edits(Signal::Traces, &traces).unwrap();
+    assert_eq!((edited.output, edited.edits), (alone.output, alone.edits));
+    assert!(reading.finish().is_none(), "spoiled");
 }
 
 /// A reading made for one connector is refused by another, and a

@@ -4,8 +4,9 @@
 //! whatever the batches say. Two more connectors take every input, one
 //! reading spans on the wire and one with prost: they must count alike.
 //! And a processor reads every input for a connector of its own
-//! (`process_edits_counting`): what that connector records must be what a
-//! twin counts reading the processor's output itself.
+//! (`process_edits_counting`): its answer must be the processor's without
+//! a reading, and what that connector records what a twin counts reading
+//! the processor's output itself.
 #![no_main]
 
 use std::sync::{Mutex, OnceLock};
@@ -56,7 +57,14 @@ fn shared_reading(data: &[u8]) {
         return;
     };
     let mut reading = shared.reading();
-    if processor.process_edits_counting(data, &mut reading).is_err() {
+    let edited = processor.process_edits_counting(data, &mut reading);
+    let alone = processor.process_edits(Signal::Traces, data);
+    assert_eq!(
+        edited.as_ref().map(|o| (&o.output, o.edits, &o.stats)).ok(),
+        alone.as_ref().map(|o| (&o.output, o.edits, &o.stats)).ok(),
+        "the reading leaves the processor's answer as it is"
+    );
+    if edited.is_err() {
         return;
     }
     let Some(counted) = reading.finish() else {

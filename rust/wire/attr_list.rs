@@ -184,6 +184,9 @@ pub struct AttrList<'a> {
     /// Attributes no stage reads that the connector reads (see
     /// [`Interest`]), decoded; the stages and the output never see them.
     pub extra: Vec<KeyValue>,
+    /// One of them did not decode: the list cannot be read for the
+    /// connector (its bytes still go out as they came).
+    pub extra_unreadable: bool,
     /// A decoded attribute had an unusual layout: no edits for this list.
     unusual: bool,
     /// Attributes of earlier lists, whose strings the next decoded
@@ -220,9 +223,14 @@ impl<'a> AttrList<'a> {
             parts,
         } = interest.wants(entry, position)?;
         if extra {
-            self.extra.push(self.extra_spare.pop().unwrap_or_default());
-            let slot = self.extra.last_mut().expect("pushed above");
-            kv::decode_into(entry, parts, slot).map_err(|_| Fallback)?;
+            let mut slot = self.extra_spare.pop().unwrap_or_default();
+            match kv::decode_into(entry, parts, &mut slot) {
+                Ok(()) => self.extra.push(slot),
+                Err(_) => {
+                    self.extra_unreadable = true;
+                    self.extra_spare.push(slot);
+                }
+            }
         }
         // The slot is moved into the list before it is filled: filling it
         // on the stack and moving it after showed in the profile.
@@ -272,6 +280,7 @@ impl<'a> AttrList<'a> {
         self.all_raw.clear();
         self.decoded.clear();
         self.unusual = false;
+        self.extra_unreadable = false;
     }
 
     /// The decoded attributes as they came (key and value bytes), for

@@ -195,9 +195,13 @@ impl<'a> Walk<'_, 'a, '_> {
             let f = f?;
             match f.number {
                 SCOPE if self.reading.is_some() => {
-                    let name = scope_name(f.message()?)?;
+                    // What the walk makes of the batch does not depend on
+                    // the reading: a scope it cannot read spoils it.
                     if let Some(r) = self.reading.as_deref_mut() {
-                        r.scope_name(name);
+                        match f.message().and_then(scope_name) {
+                            Ok(name) => r.scope_name(name),
+                            Err(Fallback) => r.spoil(),
+                        }
                     }
                     out.extend_from_slice(f.raw);
                 }
@@ -291,10 +295,19 @@ impl<'a> Walk<'_, 'a, '_> {
             }
         }
         if let Some(reading) = self.reading.as_deref_mut() {
-            match item {
-                Item::Resource => reading.resource(&list.kvs, &list.extra),
-                Item::Span => read_span(reading, list, others)?,
-                Item::SpanEvent | Item::LogRecord => {}
+            // An item the reading cannot read spoils it, and the walk goes
+            // on as without one.
+            let read = match item {
+                _ if list.extra_unreadable => Err(Fallback),
+                Item::Resource => {
+                    reading.resource(&list.kvs, &list.extra);
+                    Ok(())
+                }
+                Item::Span => read_span(reading, list, others),
+                Item::SpanEvent | Item::LogRecord => Ok(()),
+            };
+            if read.is_err() {
+                reading.spoil();
             }
         }
         let mut changed = list_changed;
