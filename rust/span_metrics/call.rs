@@ -35,7 +35,7 @@ const NOT_MODEL_CALLS: &[&str] = &[
 ];
 
 /// The built-in point attributes, in the order series keys hold them: the
-/// first [`KNOWN`] keys.
+/// first keys the rule finds in one pass.
 pub const POINT_KEYS: &[&str] = KNOWN.split_at(7).0;
 /// Index of `error.type` in [`POINT_KEYS`].
 const ERROR_TYPE: usize = 5;
