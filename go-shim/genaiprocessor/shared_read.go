@@ -3,6 +3,7 @@ package genaiprocessor // import "github.com/otelcol-genai/otelcol-genai/go-shim
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -18,6 +19,31 @@ import (
 type readings struct {
 	mu      sync.Mutex
 	pending map[ptrace.Traces]pendingReading
+	// unused counts the readings in a row no connector recorded (this
+	// processor's output does not reach the connector); past
+	// maxUnusedReadings only one batch in probeEvery is read, to notice
+	// when they are recorded again.
+	unused atomic.Int64
+	probes atomic.Uint64
+}
+
+const (
+	maxUnusedReadings = 8
+	probeEvery        = 64
+)
+
+// wanted says whether to read the next batch for the connector.
+func (r *readings) wanted() bool {
+	return r.unused.Load() < maxUnusedReadings || r.probes.Add(1)%probeEvery == 0
+}
+
+// done notes whether a reading was recorded.
+func (r *readings) done(counted *ffi.Counted) {
+	if counted.Recorded() {
+		r.unused.Store(0)
+	} else {
+		r.unused.Add(1)
+	}
 }
 
 type pendingReading struct {
@@ -59,15 +85,19 @@ func (n sharingNext) ConsumeTraces(ctx context.Context, td ptrace.Traces) error 
 	if !ok {
 		return n.Traces.ConsumeTraces(ctx, td)
 	}
-	defer r.counted.Free()
+	defer func() {
+		n.readings.done(r.counted)
+		r.counted.Free()
+	}()
 	return n.Traces.ConsumeTraces(sharedread.With(ctx, td, r.conn, r.counted), td)
 }
 
 // processTraces runs a trace batch through the core, which, when one
-// genai connector runs in the collector, also reads it for that connector.
+// genai connector runs in the collector and this processor's readings are
+// recorded (or probed for), also reads it for that connector.
 func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	conn := sharedread.Only()
-	if conn == nil {
+	if conn == nil || !p.readings.wanted() {
 		return processBatch(ctx, p, &tracesCodec, td, nil)
 	}
 	var counted *ffi.Counted

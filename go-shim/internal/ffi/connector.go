@@ -137,9 +137,13 @@ func (c *Connector) Consume(batch []byte, now time.Time) (SpanMetricsStats, erro
 // Counted is a processor's reading of one span batch for one connector
 // (Processor.EditTracesCounting), until freed. A nil *Counted is none.
 type Counted struct {
-	handle C.GenaiHandle
-	freed  atomic.Bool
+	handle   C.GenaiHandle
+	freed    atomic.Bool
+	recorded atomic.Bool
 }
+
+// Recorded says whether a connector recorded the reading.
+func (r *Counted) Recorded() bool { return r != nil && r.recorded.Load() }
 
 // Free releases the reading; freeing again, or a nil reading, is a no-op.
 func (r *Counted) Free() {
@@ -165,6 +169,7 @@ func (c *Connector) Record(r *Counted, now time.Time) (SpanMetricsStats, error) 
 	if st != C.GENAI_STATUS_OK {
 		return SpanMetricsStats{}, takeError(st, &errBuf)
 	}
+	r.recorded.Store(true)
 	return spanMetricsStatsFrom(&stats), nil
 }
 
