@@ -42,12 +42,9 @@ func cpuTime() time.Duration {
 //   - plain_spans_decoded/{genai,drop}: the same, each batch first decoded
 //     from its OTLP bytes inside the timed loop, as a receiver does for
 //     every batch the connector then gets;
-//   - processed_spans/{none,genai,spanmetrics}: the genai_spans batches
-//     through the genai processor, then nothing, the genai connector or
-//     spanmetrics: the pipeline the distribution runs, where the processor
-//     reads each batch for the genai connector (internal/sharedread). A
-//     connector's cost is its case's time less none's: for genai, the
-//     processor's reading plus the connector's record.
+//
+// BenchmarkConnectorAfterProcessor measures them where the distribution
+// runs them, after the genai processor.
 //
 // Neither connector modifies its input, so the batches are built once and
 // reused. Both connectors flush on their own tickers every FlushInterval
@@ -76,33 +73,19 @@ func BenchmarkConnector(b *testing.B) {
 		{"plain_spans", "drop", nil},
 		{"plain_spans_decoded", "genai", GenaiConnectorConfig(FlushInterval, 0)},
 		{"plain_spans_decoded", "drop", nil},
-		{"processed_spans", "none", nil},
-		{"processed_spans", "genai", GenaiConnectorConfig(FlushInterval, 0)},
-		{"processed_spans", "spanmetrics", SpanmetricsConfig(FlushInterval)},
 	}
 	for _, tc := range cases {
 		b.Run(tc.workload+"/"+tc.connector, func(b *testing.B) {
-			var target consumer.Traces = consumertest.NewNop()
-			if tc.connector != "none" {
-				conn, err := NewTracesConnector(ctx, tc.connector, tc.cfg, consumertest.NewNop())
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer conn.Shutdown(ctx)
-				target = conn
+			conn, err := NewTracesConnector(ctx, tc.connector, tc.cfg, consumertest.NewNop())
+			if err != nil {
+				b.Fatal(err)
 			}
-			if tc.workload == "processed_spans" {
-				chain, err := NewChain(ctx, Traces, []Stage{{Factory: genaiprocessor.NewFactory()}}, target)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer chain.Shutdown(ctx)
-				target = chain.traces
-			}
+			defer conn.Shutdown(ctx)
+			target := conn
 			var batch func(i int) (ptrace.Traces, error)
 			spans := 100
 			switch tc.workload {
-			case "genai_spans", "processed_spans":
+			case "genai_spans":
 				batch = func(i int) (ptrace.Traces, error) { return genaiBatches[i%len(genaiBatches)], nil }
 			case "plain_spans":
 				spans = plain.SpanCount()
@@ -138,6 +121,80 @@ func BenchmarkConnector(b *testing.B) {
 			b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/span")
 		})
 	}
+}
+
+// BenchmarkConnectorAfterProcessor measures each connector where the
+// distribution runs it: three traces pipelines, the genai processor then
+// nothing ("none"), the genai connector, or spanmetrics (configured as in
+// BenchmarkConnector), each fed its own copy of the ConnectorBatches, one
+// batch each in turn, so that the machine's drift falls on all three
+// alike. The processor reads each batch for the genai connector
+// (internal/sharedread) and stops reading for the pipelines whose readings
+// nobody records, as in a collector. Reported: each pipeline's wall
+// ns/span, each connector's over none's (for genai: the processor's reading
+// plus the connector's record), and their ratio (speedup).
+func BenchmarkConnectorAfterProcessor(b *testing.B) {
+	ctx := context.Background()
+	names := [3]string{"none", "genai", "spanmetrics"}
+	cfgs := map[string]map[string]any{
+		"genai":       GenaiConnectorConfig(FlushInterval, 0),
+		"spanmetrics": SpanmetricsConfig(FlushInterval),
+	}
+	var (
+		targets [3]consumer.Traces
+		batches [3][]ptrace.Traces
+	)
+	for k, name := range names {
+		var next consumer.Traces = consumertest.NewNop()
+		if name != "none" {
+			conn, err := NewTracesConnector(ctx, name, cfgs[name], consumertest.NewNop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Shutdown(ctx)
+			next = conn
+		}
+		chain, err := NewChain(ctx, Traces, []Stage{{Factory: genaiprocessor.NewFactory()}}, next)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer chain.Shutdown(ctx)
+		targets[k] = chain.traces
+		// Copies of their own: the processor prices them in place.
+		batches[k] = ConnectorBatches(connectorBatches, 100)
+	}
+	// Two warm-up passes: the first prices the batches, and the pipelines
+	// that do not lead to the genai connector stop reading for it.
+	for range 2 {
+		for k := range targets {
+			for _, td := range batches[k] {
+				if err := targets[k].ConsumeTraces(ctx, td); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	var elapsed [3]time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		for k := range targets {
+			td := batches[k][i%connectorBatches]
+			start := time.Now()
+			if err := targets[k].ConsumeTraces(ctx, td); err != nil {
+				b.Fatal(err)
+			}
+			elapsed[k] += time.Since(start)
+		}
+	}
+	b.StopTimer()
+	spans := float64(b.N) * 100
+	ns := func(k int) float64 { return float64(elapsed[k].Nanoseconds()) / spans }
+	for k, name := range names {
+		b.ReportMetric(ns(k), name+"-ns/span")
+	}
+	b.ReportMetric(ns(1)-ns(0), "genai-over-none-ns/span")
+	b.ReportMetric(ns(2)-ns(0), "spanmetrics-over-none-ns/span")
+	b.ReportMetric((ns(2)-ns(0))/(ns(1)-ns(0)), "speedup")
 }
 
 // TestConnectorWorkload checks the connector workload and configurations:
