@@ -48,7 +48,7 @@ func TestExamplePipeline(t *testing.T) {
 		EnvConnectorFlushInterval: "1h",
 	},
 		// Each request its own batch, as the comparison and the batch
-		// counts below take them (batch runs before genai).
+		// counts below take them (batch runs before genai in traces).
 		Overlays: []string{"yaml:processors::batch::timeout: 0s"},
 	})
 
