@@ -12,8 +12,6 @@
 //! operation counts when it carries a model and token usage (older
 //! sources). docs/connector.md has the rule with each source's spans.
 
-use std::borrow::Cow;
-
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
@@ -267,28 +265,9 @@ fn has_value(span: &SpanRef, slot: usize) -> bool {
     matches!(span.known(slot), Some(Value::StringValue(s)) if !s.is_empty())
 }
 
-/// The values of a call's point attributes: [`POINT_KEYS`], then
-/// `extra_dims`. A failed call without an `error.type` gets its exception's
-/// type, or `_OTHER`.
-pub fn dims<'a>(span: &SpanRef<'a>, extra_dims: &[String]) -> Vec<Option<Cow<'a, Value>>> {
-    let mut dims: Vec<Option<Cow<'a, Value>>> = (0..POINT_KEYS.len())
-        .map(|i| span.known(i))
-        .chain(extra_dims.iter().map(|k| span.get(k)))
-        .map(|v| v.filter(|v| is_dim(v)).map(Cow::Borrowed))
-        .collect();
-    if dims[HTTP_STATUS].is_none() {
-        dims[HTTP_STATUS] = span
-            .known(K_HTTP_STATUS_OLD)
-            .filter(|v| is_dim(v))
-            .map(Cow::Borrowed);
-    }
-    if span.facts.status_code == StatusCode::Error as i32 && dims[ERROR_TYPE].is_none() {
-        dims[ERROR_TYPE] = Some(Cow::Owned(Value::StringValue(exception_type(span))));
-    }
-    dims
-}
-
-/// Hands the values [`dims`] gives to `f`, in order, without collecting them.
+/// Hands the values of a call's point attributes to `f`, in order:
+/// [`POINT_KEYS`], then `extra_dims`. A failed call without an
+/// `error.type` gets its exception's type, or `_OTHER`.
 pub fn each_dim<'a>(span: &SpanRef<'a>, extra_dims: &[String], mut f: impl FnMut(Option<&Value>)) {
     for i in 0..POINT_KEYS.len() {
         let mut v = span.known(i).filter(|v| is_dim(v));
@@ -395,14 +374,19 @@ mod tests {
         }
     }
 
+    /// The values `each_dim` hands over, collected.
+    fn dims(span: &SpanRef, extra: &[String]) -> Vec<Option<Value>> {
+        let mut out = Vec::new();
+        each_dim(span, extra, |v| out.push(v.cloned()));
+        out
+    }
+
     fn is_call(attributes: Vec<KeyValue>) -> bool {
         is_model_call(&SpanRef::of(&span(attributes)))
     }
 
     fn error_type(s: &SpanView) -> Option<Value> {
-        dims(&SpanRef::of(s), &[])[ERROR_TYPE]
-            .clone()
-            .map(Cow::into_owned)
+        dims(&SpanRef::of(s), &[])[ERROR_TYPE].clone()
     }
 
     #[test]
@@ -445,9 +429,9 @@ mod tests {
         assert!(!m.failed);
         let d = dims(&r, &["team".to_string()]);
         assert_eq!(d.len(), POINT_KEYS.len() + 1);
-        assert_eq!(d[HTTP_STATUS].as_deref(), Some(&Value::IntValue(200)));
+        assert_eq!(d[HTTP_STATUS], Some(Value::IntValue(200)));
         assert_eq!(d[ERROR_TYPE], None);
-        assert_eq!(d[POINT_KEYS.len()].as_deref(), Some(&string("search")));
+        assert_eq!(d[POINT_KEYS.len()], Some(string("search")));
     }
 
     #[test]
@@ -460,10 +444,7 @@ mod tests {
         let facts = Facts::default();
         let r = SpanRef::new(&first, &more, &facts);
         assert!(is_model_call(&r));
-        assert_eq!(
-            dims(&r, &[])[4].as_deref(),
-            Some(&string("api.example.com"))
-        );
+        assert_eq!(dims(&r, &[])[4], Some(string("api.example.com")));
     }
 
     #[test]

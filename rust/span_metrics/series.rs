@@ -312,7 +312,7 @@ fn series_bytes(s: &Series) -> usize {
 
 /// Appends a self-delimiting encoding of one value (so that no two lists
 /// of values share a key), a string cut to `max` bytes at a character
-/// boundary. Only the types [`super::call::dims`] keeps are encoded; any
+/// boundary. Only the types [`super::call::each_dim`] hands over are encoded; any
 /// other is encoded as no value.
 pub fn encode(key: &mut Vec<u8>, value: Option<&Value>, max: usize) {
     let (tag, bytes): (u8, &[u8]) = match value {
