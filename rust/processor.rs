@@ -1,8 +1,9 @@
 //! One configured processor, the entry point of the C ABI: a batch without
 //! GenAI content is answered at once (the prefilter); the rest is walked
-//! on the wire (`wire`) into edits or a whole new batch, or, where the wire
-//! walk leaves the input alone, decoded and walked by the reference path
-//! (`signals`). Every walk runs the same [`Stages`].
+//! on the wire (`wire`) into edits, applied to the input's bytes where a
+//! whole batch is asked for, or, where the wire walk leaves the input
+//! alone or its changes are not edits, decoded and walked by the
+//! reference path (`signals`). Every walk runs the same [`Stages`].
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
@@ -94,29 +95,20 @@ impl Processor {
     ///
     /// Batches that cannot contain anything to change are answered without
     /// decoding. The rest are processed on the wire (`wire`, docs/wire.md):
-    /// spans and logs walked and written, metrics walked into edits that are then
-    /// applied to the input's bytes; anything the wire paths leave alone
-    /// by the reference path. A malformed batch is an error; the caller
-    /// passes it on as is.
+    /// walked into edits that are then applied to the input's bytes;
+    /// anything the wire walks leave alone by the reference path. A
+    /// malformed batch is an error; the caller passes it on as is.
     pub fn process(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
-        if input.is_empty() || !self.stages.prefilter.may_apply(signal, input) {
-            return Ok(Outcome::default());
-        }
-        let mut batch = Batch::default();
-        let output = match signal {
-            Signal::Metrics => {
-                wire::metric_walk::edits(&self.stages, input, &mut batch).and_then(|edits| {
-                    edits
-                        .map(|e| wire::apply_edits::apply(input, &e))
-                        .transpose()
-                })
+        let mut outcome = self.process_edits(signal, input)?;
+        if outcome.edits {
+            let edits = outcome.output.take().unwrap_or_default();
+            match wire::apply_edits::apply(signal, input, &edits) {
+                Ok(output) => outcome.output = Some(output),
+                Err(wire::Fallback) => return self.reference(signal, input),
             }
-            _ => wire::span_log_walk::walk(&self.stages, signal, input, &mut batch, None, None),
-        };
-        match output {
-            Ok(output) => Ok(finish(batch, output)),
-            Err(wire::Fallback) => self.reference(signal, input),
+            outcome.edits = false;
         }
+        Ok(outcome)
     }
 
     /// As [`Self::process`], but a changed batch comes back, when it can,
@@ -167,7 +159,7 @@ impl Processor {
             signal,
             input,
             &mut batch,
-            Some(&mut edits),
+            &mut edits,
             reading
                 .as_deref_mut()
                 .map(|r| r as &mut dyn wire::span_reader::SpanReading<'_>),
@@ -178,15 +170,15 @@ impl Processor {
             }
         }
         match walked {
-            Ok(None) => Ok(finish(batch, None)),
-            Ok(Some(_)) if !edits.unrepresentable => {
+            Ok(false) => Ok(finish(batch, None)),
+            Ok(true) if !edits.unrepresentable => {
                 let mut outcome = finish(batch, Some(edits.finish()));
                 outcome.edits = true;
                 Ok(outcome)
             }
-            // Changes edits cannot express: the batch again, whole.
-            Ok(Some(_)) => self.process(signal, input),
-            Err(_) => self.reference(signal, input),
+            // Changes edits cannot express (repeated keys): the batch
+            // again, whole.
+            Ok(true) | Err(_) => self.reference(signal, input),
         }
     }
 

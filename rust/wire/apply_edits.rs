@@ -1,12 +1,12 @@
-//! A metric batch's edits ([`super::metric_walk`]) applied to its bytes:
-//! the whole output [`crate::Processor::process`] returns, without
-//! decoding the batch. Messages no edit reaches are copied as they came;
-//! the rest are rewritten field by field, with pdata's `Map` semantics for
-//! attribute ops (as the Go component applies the same edits). Within an
-//! edited message, fields keep their order, except an edited attribute
-//! list, written whole where its first attribute was, and appended points,
-//! metrics and new fields, written at its end; decoders read either order
-//! the same.
+//! A batch's edits ([`super::metric_walk`], [`super::span_log_walk`])
+//! applied to its bytes: the whole output [`crate::Processor::process`]
+//! returns, without decoding the batch. Messages no edit reaches are
+//! copied as they came; the rest are rewritten field by field, with
+//! pdata's `Map` semantics for attribute ops (as the Go component applies
+//! the same edits). Within an edited message, fields keep their order,
+//! except an edited attribute list, written whole where its first
+//! attribute was, and appended points, metrics and new fields, written at
+//! its end; decoders read either order the same.
 //!
 //! Edits that do not fit the input (an index or key it lacks) give
 //! [`Fallback`]: the caller takes the reference path.
@@ -14,26 +14,41 @@
 use super::codec::{fields, put_bytes, put_nested, Field};
 use super::edit_reader::{self, Body, Entry, Op};
 use super::edits::Target;
-use super::proto::{data, metric, request, resource, resource_items, scope_items};
+use super::proto::{
+    data, log_record, metric, request, resource, resource_items, scope_items, span, span_event,
+};
 use super::{kv, Fallback};
+use crate::signal::Signal;
 
-/// The metric batch `input` with `edits` applied.
-pub fn apply<'a>(input: &'a [u8], edits: &'a [u8]) -> Result<Vec<u8>, Fallback> {
+/// The `signal` batch `input` with `edits` applied.
+pub fn apply<'a>(signal: Signal, input: &'a [u8], edits: &'a [u8]) -> Result<Vec<u8>, Fallback> {
     let mut entries = edit_reader::entries(edits).ok_or(Fallback)?;
     // Edits come in walk order but for the scope-level ones, written after
     // the scope's metrics; stable, so entries of one place keep theirs.
     entries.sort_by_key(|e| (e.at.resource, e.at.scope, e.at.item, e.at.event));
     let mut s = Splice {
+        item: match signal {
+            Signal::Metrics => Splice::metric,
+            Signal::Traces => Splice::span,
+            Signal::Logs => {
+                |s, buf, entries, out| s.list(buf, log_record::ATTRIBUTES, entries, out)
+            }
+        },
         applied: 0,
         values: Vec::new(),
         ops: Vec::new(),
         ops_of: None,
         attrs: Vec::new(),
+        list: Vec::new(),
     };
     // Naming copies the resource's labels onto every point: the metrics
     // workload's output is 1.5x its input, and growing past a quarter
-    // more copied the whole buffer (3 % of the call).
-    let mut out = Vec::with_capacity(input.len() * 2);
+    // more copied the whole buffer (3 % of the call). Spans and logs
+    // grow by the attributes the stages add.
+    let mut out = Vec::with_capacity(match signal {
+        Signal::Metrics => input.len() * 2,
+        _ => input.len() + input.len() / 4,
+    });
     let mut rest = &entries[..];
     let mut r = 0;
     for f in fields(input) {
@@ -84,6 +99,8 @@ enum Value<'a> {
 }
 
 struct Splice<'a> {
+    /// Rewrites an item (metric, span or log record) some entries reach.
+    item: Level<'a>,
     /// Entries applied so far; all of them must be.
     applied: usize,
     attrs: Vec<Attr<'a>>,
@@ -93,6 +110,9 @@ struct Splice<'a> {
     ops_of: Option<&'a [u8]>,
     /// Values the ops set, as `AnyValue` bytes.
     values: Vec<u8>,
+    /// A span's edited attribute list, written before its events' lists
+    /// reuse `attrs` and `values`.
+    list: Vec<u8>,
 }
 
 /// Rewrites the payload of a message some entries reach.
@@ -153,7 +173,8 @@ impl<'a> Splice<'a> {
         Ok(())
     }
 
-    /// A `ScopeMetrics`: metrics, the schema URL, appended metrics.
+    /// A `ScopeSpans`, `ScopeLogs` or `ScopeMetrics`: the items, the
+    /// schema URL, appended metrics.
     fn scope(
         &mut self,
         buf: &'a [u8],
@@ -174,14 +195,14 @@ impl<'a> Splice<'a> {
             self.applied += 1;
         }
         let mut rest = &below[..];
-        let mut m = 0;
+        let mut i = 0;
         for f in fields(buf) {
             let f = f?;
             match f.number {
                 scope_items::ITEMS => {
-                    let mine = take(&mut rest, m, |e| e.at.item);
-                    self.nested(out, f, mine, Splice::metric)?;
-                    m += 1;
+                    let mine = take(&mut rest, i, |e| e.at.item);
+                    self.nested(out, f, mine, self.item)?;
+                    i += 1;
                 }
                 scope_items::SCHEMA_URL if url.is_some() => {
                     put_bytes(out, scope_items::SCHEMA_URL, url.take().unwrap_or_default())
@@ -197,6 +218,52 @@ impl<'a> Splice<'a> {
                 out.extend_from_slice(metric.raw);
             }
         }
+        Ok(())
+    }
+
+    /// A `Span`: its attribute list, then its events' lists.
+    fn span(
+        &mut self,
+        buf: &'a [u8],
+        entries: &[Entry<'a>],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Fallback> {
+        // Entries are sorted by event index, the span's own (index 0) first.
+        let own = entries
+            .iter()
+            .take_while(|e| e.target == Target::Span as u8)
+            .count();
+        let (own, events) = entries.split_at(own);
+        let mut list = std::mem::take(&mut self.list);
+        list.clear();
+        if !own.is_empty() {
+            self.edited_attrs(buf, span::ATTRIBUTES, own)?;
+            self.write_attrs(span::ATTRIBUTES, &mut list);
+        }
+        let (mut rest, mut e, mut written) = (events, 0, own.is_empty());
+        for f in fields(buf) {
+            let f = f?;
+            match f.number {
+                span::ATTRIBUTES if !own.is_empty() => {
+                    if !written {
+                        out.extend_from_slice(&list);
+                        written = true;
+                    }
+                }
+                span::EVENTS => {
+                    let mine = take(&mut rest, e, |e| e.at.event);
+                    self.nested(out, f, mine, |s, buf, entries, out| {
+                        s.list(buf, span_event::ATTRIBUTES, entries, out)
+                    })?;
+                    e += 1;
+                }
+                _ => out.extend_from_slice(f.raw),
+            }
+        }
+        if !written {
+            out.extend_from_slice(&list);
+        }
+        self.list = list;
         Ok(())
     }
 
@@ -311,6 +378,33 @@ impl<'a> Splice<'a> {
         entries: &[Entry<'a>],
         out: &mut Vec<u8>,
     ) -> Result<(), Fallback> {
+        self.edited_attrs(buf, number, entries)?;
+        let mut written = false;
+        for f in fields(buf) {
+            let f = f?;
+            match f.number == number {
+                false => out.extend_from_slice(f.raw),
+                true if written => {}
+                true => {
+                    self.write_attrs(number, out);
+                    written = true;
+                }
+            }
+        }
+        if !written {
+            self.write_attrs(number, out);
+        }
+        Ok(())
+    }
+
+    /// Reads the attribute list (field `number`) of the message `buf` into
+    /// `attrs` and applies the ops of `entries` to it.
+    fn edited_attrs(
+        &mut self,
+        buf: &'a [u8],
+        number: u32,
+        entries: &[Entry<'a>],
+    ) -> Result<(), Fallback> {
         self.attrs.clear();
         for f in fields(buf) {
             let f = f?;
@@ -345,21 +439,6 @@ impl<'a> Splice<'a> {
             for i in 0..self.ops.len() {
                 self.op(self.ops[i])?;
             }
-        }
-        let mut written = false;
-        for f in fields(buf) {
-            let f = f?;
-            match f.number == number {
-                false => out.extend_from_slice(f.raw),
-                true if written => {}
-                true => {
-                    self.write_attrs(number, out);
-                    written = true;
-                }
-            }
-        }
-        if !written {
-            self.write_attrs(number, out);
         }
         Ok(())
     }
@@ -536,7 +615,12 @@ mod tests {
         // Set an existing key in place, rename (appended), set a new key
         // (appended), delete.
         let ops: Ops = &[(1, "a", "x"), (2, "b", "c"), (1, "d", "y"), (0, "a", "")];
-        let out = apply(&batch(1), &edits(&[([0, 0, 0, 0], Some(ops))])).unwrap();
+        let out = apply(
+            Signal::Metrics,
+            &batch(1),
+            &edits(&[([0, 0, 0, 0], Some(ops))]),
+        )
+        .unwrap();
         assert_eq!(points_attrs(&out), [[kv("c", "2"), kv("d", "y")]]);
     }
 
@@ -553,7 +637,7 @@ mod tests {
             ([0, 0, 0, 2], None),
             ([0, 0, 0, 2], Some(set_y)),
         ]);
-        let out = apply(&batch(3), &e).unwrap();
+        let out = apply(Signal::Metrics, &batch(3), &e).unwrap();
         let with_x = vec![kv("b", "2"), kv("x", "v1"), kv("a2", "1")];
         let mut with_y = with_x.clone();
         with_y.push(kv("y", "v2"));
@@ -571,8 +655,16 @@ mod tests {
             ([0, 0, 0, 0], &[(2, "z", "a")][..]),
         ] {
             let e = edits(&[(at, Some(ops))]);
-            assert_eq!(apply(&input, &e), Err(Fallback), "{at:?} {ops:?}");
+            assert_eq!(
+                apply(Signal::Metrics, &input, &e),
+                Err(Fallback),
+                "{at:?} {ops:?}"
+            );
         }
-        assert_eq!(apply(&input, b"\x01\x00"), Err(Fallback), "not edits");
+        assert_eq!(
+            apply(Signal::Metrics, &input, b"\x01\x00"),
+            Err(Fallback),
+            "not edits"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! One attribute list of the input, made ready for the stages: attributes a
-//! stage may read are decoded; every other one stays as its input bytes
-//! behind a placeholder and is copied through on output.
+//! stage may read are decoded; every other one stays behind a placeholder,
+//! which no edit touches.
 
 use std::collections::HashMap;
 
@@ -169,16 +169,16 @@ fn any_key(entry: &[u8]) -> Result<Option<&[u8]>, Fallback> {
 
 /// An attribute list: `kvs` is what the stages see and change, with a
 /// placeholder (empty key, no value) standing for each attribute they do
-/// not read, whose input bytes wait in `raw`. The stages never write,
-/// move or remove an attribute with an empty key, so the placeholders keep
-/// their relative order and are matched to `raw` in turn on output.
+/// not read. The stages never write, move or remove an attribute with an
+/// empty key, so the placeholders keep their relative order, and the edits
+/// ([`super::edits::Edits::list`]) leave those attributes as they came.
 #[derive(Default)]
 pub struct AttrList<'a> {
     pub kvs: Vec<KeyValue>,
-    /// Input bytes of the placeholders, in order.
-    raw: Vec<&'a [u8]>,
-    /// Input bytes of every attribute, for a list the stages left alone.
-    all_raw: Vec<&'a [u8]>,
+    /// Placeholders in `kvs`.
+    placeholders: usize,
+    /// Attributes pushed.
+    pushed: usize,
     /// Key and value bytes of the decoded attributes, in order, for edits.
     decoded: Vec<Original<'a>>,
     /// Attributes no stage reads that the connector reads (see
@@ -215,8 +215,8 @@ impl<'a> AttrList<'a> {
         interest: &mut Interest<'_, 'a>,
     ) -> Result<(), Fallback> {
         let entry = field.message()?;
-        let position = self.all_raw.len();
-        self.all_raw.push(field.raw);
+        let position = self.pushed;
+        self.pushed += 1;
         let Wants {
             stages: wanted,
             extra,
@@ -255,18 +255,14 @@ impl<'a> AttrList<'a> {
             // on the stack and read it back too early (a stall).
             self.kvs.resize_with(self.kvs.len() + 1, KeyValue::default);
         }
-        self.raw.push(field.raw);
+        self.placeholders += 1;
         Ok(())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.kvs.is_empty()
     }
 
     /// Whether any attribute was decoded: without one no stage has
     /// anything to read, so none needs to run.
     pub fn has_decoded(&self) -> bool {
-        self.kvs.len() > self.raw.len()
+        self.kvs.len() > self.placeholders
     }
 
     /// Empties the list, keeping its buffers for the next one.
@@ -276,8 +272,8 @@ impl<'a> AttrList<'a> {
         self.spare.truncate(MAX_SPARE);
         self.extra_spare.append(&mut self.extra);
         self.extra_spare.truncate(MAX_SPARE);
-        self.raw.clear();
-        self.all_raw.clear();
+        self.placeholders = 0;
+        self.pushed = 0;
         self.decoded.clear();
         self.unusual = false;
         self.extra_unreadable = false;
@@ -288,32 +284,5 @@ impl<'a> AttrList<'a> {
     /// do not handle.
     pub fn originals(&self) -> Option<&[Original<'a>]> {
         (!self.unusual).then_some(&self.decoded[..])
-    }
-
-    /// Writes the list as repeated field `number`; `changed` says whether
-    /// the stages changed it (if not, its input bytes are copied, and the
-    /// decoded attributes need no encoding).
-    pub fn write(&self, out: &mut Vec<u8>, number: u32, changed: bool) {
-        if !changed {
-            for r in &self.all_raw {
-                out.extend_from_slice(r);
-            }
-            return;
-        }
-        let mut raw = self.raw.iter();
-        for kv in &self.kvs {
-            if is_placeholder(kv) {
-                if let Some(r) = raw.next() {
-                    out.extend_from_slice(r);
-                }
-                continue;
-            }
-            kv::encode(kv, number, out);
-        }
-        // Unreachable while the stages keep placeholders (see above); if
-        // one ever did not, its attribute still goes out rather than away.
-        for r in raw {
-            out.extend_from_slice(r);
-        }
     }
 }

@@ -1,11 +1,11 @@
-//! The wire-level paths: for spans and logs ([`span_log_walk`]), walks a batch's
-//! protobuf bytes down to the attribute lists, hands the stages only the
-//! attributes they may read (decoded directly, or by prost when unusual),
-//! and copies every other byte through; for metrics ([`metric_walk`]),
-//! decodes only what the stages read and answers with edits, which
-//! [`apply_edits`] applies to the input's bytes when the whole batch is
-//! asked for. Where the metric walk leaves a batch to the prost reference,
-//! [`metric_diff`] turns the reference's result into edits.
+//! The wire-level paths: walks of a batch's protobuf bytes, for spans and
+//! logs ([`span_log_walk`]) down to the attribute lists, for metrics
+//! ([`metric_walk`]) to what the stages read, that hand the stages only
+//! the attributes they may read (decoded directly, or by prost when
+//! unusual) and answer with edits, which [`apply_edits`] applies to the
+//! input's bytes when the whole batch is asked for. Where the metric walk
+//! leaves a batch to the prost reference, [`metric_diff`] turns the
+//! reference's result into edits.
 //!
 //! Modules by concern: [`proto`] (field numbers) and `codec` (the
 //! protobuf reader) are the format; `kv` and `attr_list` decode the

@@ -1,9 +1,11 @@
-//! The walk over trace and log batches. Both signals share the outer shape
-//! (request -> resource -> scope -> item, same field numbers); they differ
-//! in the items.
+//! The walk over trace and log batches: every attribute list through the
+//! stages, each change recorded as edits ([`Edits`]), which
+//! [`super::apply_edits`] turns into a whole batch where one is needed.
+//! Both signals share the outer shape (request -> resource -> scope ->
+//! item, same field numbers); they differ in the items.
 
 use super::attr_list::{AttrList, Interest};
-use super::codec::{fields, put_bytes, put_nested, Field};
+use super::codec::{fields, Field};
 use super::edits::{Edits, Location, Target};
 use super::span_reader::{Facts, SpanReading};
 use super::{kv, Fallback};
@@ -53,9 +55,8 @@ impl Item {
     }
 }
 
-/// Processes a trace or log batch on the wire. `Ok(None)`: nothing
-/// changed, keep the input. With `edits`, the changes are recorded there
-/// ([`Edits`]) instead, and the output, when `Some`, is not a batch. With
+/// Processes a trace or log batch on the wire, recording its changes in
+/// `edits`; whether anything changed (`false`: keep the input). With
 /// `reading` (traces), each resource and span is handed to it once through
 /// the stages, for the connector it was made for.
 pub fn walk<'p, 'c: 'p>(
@@ -63,9 +64,9 @@ pub fn walk<'p, 'c: 'p>(
     signal: Signal,
     input: &[u8],
     batch: &mut Batch,
-    edits: Option<&'p mut Edits>,
+    edits: &'p mut Edits,
     reading: Option<&'p mut dyn SpanReading<'c>>,
-) -> Result<Option<Vec<u8>>, Fallback> {
+) -> Result<bool, Fallback> {
     let item = match signal {
         Signal::Traces => Item::Span,
         Signal::Logs => Item::LogRecord,
@@ -83,37 +84,25 @@ pub fn walk<'p, 'c: 'p>(
         at: Location::default(),
     };
     let mut resources = 0;
-    // Room for the attributes the stages add without a reallocation; with
-    // edits, only one item at a time is written.
-    let capacity = match walk.edits {
-        Some(_) => 1 << 12,
-        None => input.len() + input.len() / 4,
-    };
-    let mut out = Vec::with_capacity(capacity);
     let mut changed = false;
     for f in fields(input) {
         let f = f?;
         if f.number == RESOURCE_ITEMS {
-            let body = f.message()?;
             walk.at = Location {
                 resource: resources,
                 ..Location::default()
             };
             resources += 1;
-            changed |= put_nested(&mut out, f.number, body.len(), |o| {
-                walk.resource_items(body, o, batch)
-            })?;
-        } else {
-            out.extend_from_slice(f.raw);
+            changed |= walk.resource_items(f.message()?, batch)?;
         }
     }
     if !walk.interest.genai_key_seen {
         // Not a GenAI batch (see `Stages::is_genai_key`): whatever the
         // stages did to it is dropped, counters included.
         *batch = Batch::default();
-        return Ok(None);
+        return Ok(false);
     }
-    Ok(changed.then_some(out))
+    Ok(changed)
 }
 
 struct Walk<'p, 'a, 'c> {
@@ -123,7 +112,7 @@ struct Walk<'p, 'a, 'c> {
     /// Buffers of the items being walked, one per nesting level, kept for
     /// the next item: a batch allocates them once, not once per item.
     scratch: Vec<Scratch<'a>>,
-    edits: Option<&'p mut Edits>,
+    edits: &'p mut Edits,
     reading: Option<&'p mut dyn SpanReading<'c>>,
     /// Indices of the messages being walked, for the edits.
     at: Location,
@@ -137,12 +126,7 @@ struct Scratch<'a> {
 
 impl<'a> Walk<'_, 'a, '_> {
     /// ResourceSpans / ResourceLogs.
-    fn resource_items(
-        &mut self,
-        body: &'a [u8],
-        out: &mut Vec<u8>,
-        b: &mut Batch,
-    ) -> Result<bool, Fallback> {
+    fn resource_items(&mut self, body: &'a [u8], b: &mut Batch) -> Result<bool, Fallback> {
         let mut changed = false;
         let mut resources = 0;
         let mut scopes = 0;
@@ -159,10 +143,7 @@ impl<'a> Walk<'_, 'a, '_> {
                     if resources > 1 {
                         return Err(Fallback);
                     }
-                    let res = f.message()?;
-                    changed |= put_nested(out, f.number, res.len(), |o| {
-                        self.item(Item::Resource, res, o, b)
-                    })?;
+                    changed |= self.item(Item::Resource, f.message()?, b)?;
                 }
                 SCOPE_ITEMS => {
                     let scope = f.message()?;
@@ -171,9 +152,9 @@ impl<'a> Walk<'_, 'a, '_> {
                     }
                     self.at.scope = scopes;
                     scopes += 1;
-                    changed |= put_nested(out, f.number, scope.len(), |o| self.scope(scope, o, b))?;
+                    changed |= self.scope(scope, b)?;
                 }
-                _ => out.extend_from_slice(f.raw),
+                _ => {}
             }
         }
         Ok(changed)
@@ -181,15 +162,10 @@ impl<'a> Walk<'_, 'a, '_> {
 
     /// ScopeSpans / ScopeLogs: the items, then the schema URL of a scope
     /// we changed (as `semconv::mark_schema` does).
-    fn scope(
-        &mut self,
-        body: &'a [u8],
-        out: &mut Vec<u8>,
-        b: &mut Batch,
-    ) -> Result<bool, Fallback> {
+    fn scope(&mut self, body: &'a [u8], b: &mut Batch) -> Result<bool, Fallback> {
         let mut touched = false;
         let mut schema_urls = 0;
-        let mut empty_schema_url: Option<&[u8]> = None;
+        let mut schema_url_empty = true;
         let mut items = 0;
         for f in fields(body) {
             let f = f?;
@@ -203,7 +179,6 @@ impl<'a> Walk<'_, 'a, '_> {
                             Err(Fallback) => r.spoil(),
                         }
                     }
-                    out.extend_from_slice(f.raw);
                 }
                 ITEMS => {
                     b.stats.items += 1;
@@ -211,51 +186,30 @@ impl<'a> Walk<'_, 'a, '_> {
                     self.at.item = items;
                     self.at.event = 0;
                     items += 1;
-                    let mark = out.len();
-                    touched |= put_nested(out, f.number, item.len(), |o| {
-                        self.item(self.item, item, o, b)
-                    })?;
-                    if self.edits.is_some() {
-                        // The edits say it all: the items' bytes are not needed.
-                        out.truncate(mark);
-                    }
+                    touched |= self.item(self.item, item, b)?;
                 }
                 SCHEMA_URL => {
                     schema_urls += 1;
                     if schema_urls > 1 {
                         return Err(Fallback);
                     }
-                    if f.message()?.is_empty() {
-                        empty_schema_url = Some(f.raw);
-                    } else {
-                        out.extend_from_slice(f.raw);
-                    }
+                    schema_url_empty = f.message()?.is_empty();
                 }
-                _ => out.extend_from_slice(f.raw),
+                _ => {}
             }
         }
-        if touched && (schema_urls == 0 || empty_schema_url.is_some()) {
-            put_bytes(out, SCHEMA_URL, semconv::SCHEMA_URL.as_bytes());
-            if let Some(edits) = self.edits.as_deref_mut() {
-                edits.schema_url(self.at, semconv::SCHEMA_URL.as_bytes());
-            }
-        } else if let Some(raw) = empty_schema_url {
-            out.extend_from_slice(raw);
+        if touched && schema_url_empty {
+            self.edits
+                .schema_url(self.at, semconv::SCHEMA_URL.as_bytes());
         }
         Ok(touched)
     }
 
     /// A message with an attribute list: the list goes through the stages
-    /// and is written where it began; span events recurse.
-    fn item(
-        &mut self,
-        item: Item,
-        body: &'a [u8],
-        out: &mut Vec<u8>,
-        b: &mut Batch,
-    ) -> Result<bool, Fallback> {
+    /// and its changes into the edits; span events recurse.
+    fn item(&mut self, item: Item, body: &'a [u8], b: &mut Batch) -> Result<bool, Fallback> {
         let mut scratch = self.scratch.pop().unwrap_or_default();
-        let result = self.item_in(item, body, out, b, &mut scratch);
+        let result = self.item_in(item, body, b, &mut scratch);
         scratch.list.clear();
         scratch.others.clear();
         self.scratch.push(scratch);
@@ -266,21 +220,16 @@ impl<'a> Walk<'_, 'a, '_> {
         &mut self,
         item: Item,
         body: &'a [u8],
-        out: &mut Vec<u8>,
         b: &mut Batch,
         scratch: &mut Scratch<'a>,
     ) -> Result<bool, Fallback> {
         let attrs_field = item.attributes_field();
         let Scratch { list, others } = scratch;
         // One pass over the fields: the list is collected, the others kept
-        // in order with the first attribute field marking where the list
-        // is written back.
+        // for the events and the reading.
         for f in fields(body) {
             let f = f?;
             if f.number == attrs_field {
-                if list.is_empty() {
-                    others.push(f);
-                }
                 list.push(f, &mut self.interest)?;
             } else {
                 others.push(f);
@@ -288,11 +237,10 @@ impl<'a> Walk<'_, 'a, '_> {
         }
         let list_changed = list.has_decoded() && self.stages(item, list, b);
         if list_changed {
-            if let Some(edits) = self.edits.as_deref_mut() {
-                let p = self.p;
-                let reads = |key: &[u8]| p.reads_attribute(key);
-                edits.list(item.target(), self.at, list.originals(), &list.kvs, &reads);
-            }
+            let p = self.p;
+            let reads = |key: &[u8]| p.reads_attribute(key);
+            self.edits
+                .list(item.target(), self.at, list.originals(), &list.kvs, &reads);
         }
         if let Some(reading) = self.reading.as_deref_mut() {
             // An item the reading cannot read spoils it, and the walk goes
@@ -313,21 +261,10 @@ impl<'a> Walk<'_, 'a, '_> {
         let mut changed = list_changed;
         let mut events = 0;
         for &f in others.iter() {
-            if f.number == attrs_field {
-                if self.edits.is_none() {
-                    list.write(out, attrs_field, list_changed);
-                }
-            } else if item == Item::Span && f.number == Item::SPAN_EVENTS {
-                let event = f.message()?;
+            if item == Item::Span && f.number == Item::SPAN_EVENTS {
                 self.at.event = events;
                 events += 1;
-                changed |= put_nested(out, f.number, event.len(), |o| {
-                    self.item(Item::SpanEvent, event, o, b)
-                })?;
-            } else if self.edits.is_none() {
-                // With edits, the item's bytes are dropped (see `scope`):
-                // copying them cost a pass over the batch.
-                out.extend_from_slice(f.raw);
+                changed |= self.item(Item::SpanEvent, f.message()?, b)?;
             }
         }
         Ok(changed)
