@@ -3,10 +3,15 @@
 SHELL := /bin/bash
 export GOFLAGS := -buildvcs=false
 
-.PHONY: lib header collector victoria run test bench fmt lint
+.PHONY: lib lib-test-abi header collector victoria run test bench fmt lint
 
 lib:            ## Rust static library (target/release/libotelcol_genai.a)
 	cargo build --release --lib --features mimalloc
+
+lib-test-abi:   ## The library with the entry points only tests call, for the Go tests (tag genai_test_abi)
+	cargo build --release --lib --features mimalloc,test-abi
+	mkdir -p target/test-abi && cp target/release/libotelcol_genai.a target/test-abi/
+	$(MAKE) lib
 
 header:         ## Regenerate include/otelcol_genai.h from rust/ffi.rs
 	GENAI_BLESS=1 cargo test --test header

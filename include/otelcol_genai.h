@@ -338,57 +338,70 @@ enum GenaiStatus genai_processor_new(const uint8_t *config,
  */
 enum GenaiStatus genai_processor_free(GenaiHandle handle);
 
+#if defined(GENAI_TEST_ABI)
 /*
- Processes one OTLP `ExportTraceServiceRequest` (protobuf bytes).
+ Processes one OTLP `ExportTraceServiceRequest` (protobuf bytes) into a
+ whole new batch: the edits of `genai_edit_traces` applied to the input.
+ For tests only (feature `test-abi`; the header declares it under
+ `GENAI_TEST_ABI`): the collector takes edits.
 
  On `GENAI_STATUS_OK`, `out->changed` says whether `out->data` holds a new
  batch; otherwise `out->error` says why and the input should pass on as it
  is. In every case `out` must be released with `genai_result_free`.
 
  # Safety
- `data` points to `len` readable bytes (or is null with length 0) that stay
- unmodified during the call; `out` points to a writable `GenaiResult`.
+ As for `genai_edit_traces`.
  */
 enum GenaiStatus genai_process_traces(GenaiHandle handle,
                                       const uint8_t *data,
                                       size_t len,
                                       struct GenaiResult *out);
+#endif
 
+#if defined(GENAI_TEST_ABI)
 /*
  Processes one OTLP `ExportMetricsServiceRequest`; as `genai_process_traces`.
 
  # Safety
- As for `genai_process_traces`.
+ As for `genai_edit_traces`.
  */
 enum GenaiStatus genai_process_metrics(GenaiHandle handle,
                                        const uint8_t *data,
                                        size_t len,
                                        struct GenaiResult *out);
+#endif
 
+#if defined(GENAI_TEST_ABI)
 /*
  Processes one OTLP `ExportLogsServiceRequest`; as `genai_process_traces`.
 
  # Safety
- As for `genai_process_traces`.
+ As for `genai_edit_traces`.
  */
 enum GenaiStatus genai_process_logs(GenaiHandle handle,
                                     const uint8_t *data,
                                     size_t len,
                                     struct GenaiResult *out);
+#endif
 
 /*
- As `genai_process_traces`, but a changed batch comes back, when it can,
- as edits to apply to the input (`out->edits` set) instead of a whole
- batch: for each attribute list the stages changed, keys to delete and
- keys to set (pdata `Map` semantics: a set key keeps its place, a new one
- is appended), and scopes whose schema URL is set. The format is
- documented in `rust/wire/edits.rs`. A caller that holds the batch
- decoded applies them instead of decoding a new batch. When
- `out->edits` is false, `out->data` is the whole batch, as from
- `genai_process_traces`.
+ Processes one OTLP `ExportTraceServiceRequest` (protobuf bytes).
+
+ On `GENAI_STATUS_OK`, `out->changed` says whether the batch changed;
+ otherwise `out->error` says why and the input should pass on as it is.
+ A changed batch comes back, when it can, as edits to apply to the input
+ (`out->edits` set): for each attribute list the stages changed, keys to
+ delete and keys to set (pdata `Map` semantics: a set key keeps its
+ place, a new one is appended), and scopes whose schema URL is set; the
+ `GENAI_EDIT_*` constants name the format's numbers (`rust/edit_format.rs`
+ specifies it). A caller that holds the batch decoded applies them
+ instead of decoding a new batch. When `out->edits` is false, `out->data`
+ is the whole new batch. In every case `out` must be released with
+ `genai_result_free`.
 
  # Safety
- As for `genai_process_traces`.
+ `data` points to `len` readable bytes (or is null with length 0) that stay
+ unmodified during the call; `out` points to a writable `GenaiResult`.
  */
 enum GenaiStatus genai_edit_traces(GenaiHandle handle,
                                    const uint8_t *data,
@@ -407,7 +420,7 @@ enum GenaiStatus genai_edit_traces(GenaiHandle handle,
  with `genai_counted_free`, recorded or not.
 
  # Safety
- As for `genai_process_traces`; `counted` points to a writable
+ As for `genai_edit_traces`; `counted` points to a writable
  `GenaiHandle`.
  */
 enum GenaiStatus genai_edit_traces_counting(GenaiHandle handle,
@@ -421,7 +434,7 @@ enum GenaiStatus genai_edit_traces_counting(GenaiHandle handle,
  As `genai_edit_traces`, for an `ExportLogsServiceRequest`.
 
  # Safety
- As for `genai_process_traces`.
+ As for `genai_edit_traces`.
  */
 enum GenaiStatus genai_edit_logs(GenaiHandle handle,
                                  const uint8_t *data,
@@ -436,7 +449,7 @@ enum GenaiStatus genai_edit_logs(GenaiHandle handle,
  back whole.
 
  # Safety
- As for `genai_process_traces`.
+ As for `genai_edit_traces`.
  */
 enum GenaiStatus genai_edit_metrics(GenaiHandle handle,
                                     const uint8_t *data,
@@ -447,7 +460,7 @@ enum GenaiStatus genai_edit_metrics(GenaiHandle handle,
  Whether the attribute key given by the `key_len` bytes at `key` is a
  GenAI key; the answer goes to `*is_genai`. A trace or log batch none of
  whose resource, span, span event or log record attribute keys is one
- comes back unchanged from `genai_process_traces`/`_logs`, so a caller
+ comes back unchanged from `genai_edit_traces`/`_logs`, so a caller
  that checks its keys (and remembers the answers: they never change for
  a handle) can pass such a batch on without serializing it.
 
@@ -468,7 +481,7 @@ enum GenaiStatus genai_attribute_key_is_genai(GenaiHandle handle,
  GenAI metric name; the answer goes to `*is_genai`. A metric batch none
  of whose metric names is one and none of whose resource or data point
  attribute keys is a GenAI key (`genai_attribute_key_is_genai`) comes
- back unchanged from `genai_process_metrics`, so a caller that checks
+ back unchanged from `genai_edit_metrics`, so a caller that checks
  them (and remembers the answers) can pass it on without serializing it.
 
  # Safety

@@ -397,6 +397,7 @@ pub extern "C" fn genai_processor_free(handle: GenaiHandle) -> GenaiStatus {
 /// What a process call returns for a changed batch.
 #[derive(Clone, Copy)]
 enum Mode {
+    #[cfg(feature = "test-abi")]
     Whole,
     Edits,
 }
@@ -406,7 +407,7 @@ enum Mode {
 /// read for that connector too.
 ///
 /// # Safety
-/// As for `genai_process_traces`; `counting.1`, when given, is non-null
+/// As for `genai_edit_traces`; `counting.1`, when given, is non-null
 /// and writable.
 unsafe fn process(
     handle: GenaiHandle,
@@ -440,6 +441,7 @@ unsafe fn process(
                 }
                 outcome
             }
+            #[cfg(feature = "test-abi")]
             (Mode::Whole, _) => processor.process(signal, bytes),
             (Mode::Edits, _) => processor.process_edits(signal, bytes),
         }
@@ -489,15 +491,18 @@ fn unknown_models_text(calls: &[crate::processor::UnknownModel], unlisted: u64) 
     text
 }
 
-/// Processes one OTLP `ExportTraceServiceRequest` (protobuf bytes).
+/// Processes one OTLP `ExportTraceServiceRequest` (protobuf bytes) into a
+/// whole new batch: the edits of `genai_edit_traces` applied to the input.
+/// For tests only (feature `test-abi`; the header declares it under
+/// `GENAI_TEST_ABI`): the collector takes edits.
 ///
 /// On `GENAI_STATUS_OK`, `out->changed` says whether `out->data` holds a new
 /// batch; otherwise `out->error` says why and the input should pass on as it
 /// is. In every case `out` must be released with `genai_result_free`.
 ///
 /// # Safety
-/// `data` points to `len` readable bytes (or is null with length 0) that stay
-/// unmodified during the call; `out` points to a writable `GenaiResult`.
+/// As for `genai_edit_traces`.
+#[cfg(feature = "test-abi")]
 #[no_mangle]
 pub unsafe extern "C" fn genai_process_traces(
     handle: GenaiHandle,
@@ -512,7 +517,8 @@ pub unsafe extern "C" fn genai_process_traces(
 /// Processes one OTLP `ExportMetricsServiceRequest`; as `genai_process_traces`.
 ///
 /// # Safety
-/// As for `genai_process_traces`.
+/// As for `genai_edit_traces`.
+#[cfg(feature = "test-abi")]
 #[no_mangle]
 pub unsafe extern "C" fn genai_process_metrics(
     handle: GenaiHandle,
@@ -527,7 +533,8 @@ pub unsafe extern "C" fn genai_process_metrics(
 /// Processes one OTLP `ExportLogsServiceRequest`; as `genai_process_traces`.
 ///
 /// # Safety
-/// As for `genai_process_traces`.
+/// As for `genai_edit_traces`.
+#[cfg(feature = "test-abi")]
 #[no_mangle]
 pub unsafe extern "C" fn genai_process_logs(
     handle: GenaiHandle,
@@ -539,18 +546,23 @@ pub unsafe extern "C" fn genai_process_logs(
     unsafe { process(handle, Signal::Logs, Mode::Whole, data, len, out, None) }
 }
 
-/// As `genai_process_traces`, but a changed batch comes back, when it can,
-/// as edits to apply to the input (`out->edits` set) instead of a whole
-/// batch: for each attribute list the stages changed, keys to delete and
-/// keys to set (pdata `Map` semantics: a set key keeps its place, a new one
-/// is appended), and scopes whose schema URL is set. The format is
-/// documented in `rust/wire/edits.rs`. A caller that holds the batch
-/// decoded applies them instead of decoding a new batch. When
-/// `out->edits` is false, `out->data` is the whole batch, as from
-/// `genai_process_traces`.
+/// Processes one OTLP `ExportTraceServiceRequest` (protobuf bytes).
+///
+/// On `GENAI_STATUS_OK`, `out->changed` says whether the batch changed;
+/// otherwise `out->error` says why and the input should pass on as it is.
+/// A changed batch comes back, when it can, as edits to apply to the input
+/// (`out->edits` set): for each attribute list the stages changed, keys to
+/// delete and keys to set (pdata `Map` semantics: a set key keeps its
+/// place, a new one is appended), and scopes whose schema URL is set; the
+/// `GENAI_EDIT_*` constants name the format's numbers (`rust/edit_format.rs`
+/// specifies it). A caller that holds the batch decoded applies them
+/// instead of decoding a new batch. When `out->edits` is false, `out->data`
+/// is the whole new batch. In every case `out` must be released with
+/// `genai_result_free`.
 ///
 /// # Safety
-/// As for `genai_process_traces`.
+/// `data` points to `len` readable bytes (or is null with length 0) that stay
+/// unmodified during the call; `out` points to a writable `GenaiResult`.
 #[no_mangle]
 pub unsafe extern "C" fn genai_edit_traces(
     handle: GenaiHandle,
@@ -573,7 +585,7 @@ pub unsafe extern "C" fn genai_edit_traces(
 /// with `genai_counted_free`, recorded or not.
 ///
 /// # Safety
-/// As for `genai_process_traces`; `counted` points to a writable
+/// As for `genai_edit_traces`; `counted` points to a writable
 /// `GenaiHandle`.
 #[no_mangle]
 pub unsafe extern "C" fn genai_edit_traces_counting(
@@ -607,7 +619,7 @@ pub unsafe extern "C" fn genai_edit_traces_counting(
 /// As `genai_edit_traces`, for an `ExportLogsServiceRequest`.
 ///
 /// # Safety
-/// As for `genai_process_traces`.
+/// As for `genai_edit_traces`.
 #[no_mangle]
 pub unsafe extern "C" fn genai_edit_logs(
     handle: GenaiHandle,
@@ -626,7 +638,7 @@ pub unsafe extern "C" fn genai_edit_logs(
 /// back whole.
 ///
 /// # Safety
-/// As for `genai_process_traces`.
+/// As for `genai_edit_traces`.
 #[no_mangle]
 pub unsafe extern "C" fn genai_edit_metrics(
     handle: GenaiHandle,
@@ -641,7 +653,7 @@ pub unsafe extern "C" fn genai_edit_metrics(
 /// Whether the attribute key given by the `key_len` bytes at `key` is a
 /// GenAI key; the answer goes to `*is_genai`. A trace or log batch none of
 /// whose resource, span, span event or log record attribute keys is one
-/// comes back unchanged from `genai_process_traces`/`_logs`, so a caller
+/// comes back unchanged from `genai_edit_traces`/`_logs`, so a caller
 /// that checks its keys (and remembers the answers: they never change for
 /// a handle) can pass such a batch on without serializing it.
 ///
@@ -673,7 +685,7 @@ pub unsafe extern "C" fn genai_attribute_key_is_genai(
 /// GenAI metric name; the answer goes to `*is_genai`. A metric batch none
 /// of whose metric names is one and none of whose resource or data point
 /// attribute keys is a GenAI key (`genai_attribute_key_is_genai`) comes
-/// back unchanged from `genai_process_metrics`, so a caller that checks
+/// back unchanged from `genai_edit_metrics`, so a caller that checks
 /// them (and remembers the answers) can pass it on without serializing it.
 ///
 /// # Safety

@@ -1,3 +1,5 @@
+//go:build genai_test_abi
+
 package genaiprocessor
 
 import (

@@ -73,44 +73,6 @@ var (
 		func(md pmetric.Metrics) pmetric.Metrics { c := pmetric.NewMetrics(); md.CopyTo(c); return c }}
 )
 
-// editsAgree checks that the core's edits, applied to a copy of batch,
-// give byte for byte (once marshaled) the batch it returns whole; it
-// returns whether the core answered with edits.
-func editsAgree[T any](t *testing.T, core *ffi.Processor, c testCodec[T], batch T, what string) bool {
-	in, err := c.marshal(batch)
-	require.NoError(t, err)
-	var want []byte
-	_, err = core.Process(c.signal, in, func(b []byte) error {
-		whole, err := c.unmarshal(b)
-		require.NoError(t, err)
-		want, err = c.marshal(whole)
-		return err
-	})
-	require.NoError(t, err)
-	got := c.clone(batch)
-	asEdits := false
-	outcome, err := core.Edit(context.Background(), c.signal, in, func(b []byte, edits bool) error {
-		if !edits {
-			// Changes edits do not express (points added up by the
-			// cardinality guard) come whole: the same answer as Process.
-			whole, err := c.unmarshal(b)
-			got = whole
-			return err
-		}
-		asEdits = true
-		return c.applyEdits(got, b)
-	})
-	require.NoError(t, err)
-	if !outcome.Changed {
-		require.Nil(t, want, what)
-		return false
-	}
-	gotBytes, err := c.marshal(got)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(want, gotBytes), "%s: edited batch differs", what)
-	return asEdits
-}
-
 // editsOf is batch marshaled and the edits the core answers it with.
 func editsOf[T any](t *testing.T, core *ffi.Processor, c testCodec[T], batch T) (in, edits []byte) {
 	in, err := c.marshal(batch)
@@ -123,33 +85,6 @@ func editsOf[T any](t *testing.T, core *ffi.Processor, c testCodec[T], batch T) 
 	require.NoError(t, err)
 	require.NotEmpty(t, edits)
 	return in, edits
-}
-
-// Edits applied to the batch give, byte for byte once marshaled, the
-// batch the core returns whole.
-func TestEditsGiveWhatTheCoreReturnsWhole(t *testing.T) {
-	traces, logs, metrics := capturedBatches(t)
-	edited := 0
-	count := func(changed bool) {
-		if changed {
-			edited++
-		}
-	}
-	for _, config := range editConfigs {
-		core, err := ffi.New([]byte(config))
-		require.NoError(t, err)
-		for name, td := range traces {
-			count(editsAgree(t, core, tracesTest, td, "traces "+name+" with "+config))
-		}
-		for name, ld := range logs {
-			count(editsAgree(t, core, logsTest, ld, "logs "+name+" with "+config))
-		}
-		for name, md := range metrics {
-			count(editsAgree(t, core, metricsTest, md, "metrics "+name+" with "+config))
-		}
-		require.NoError(t, core.Close())
-	}
-	assert.GreaterOrEqual(t, edited, 3*len(editConfigs), "edits were exercised")
 }
 
 // A malformed edit buffer, whatever is wrong with it, is an error and

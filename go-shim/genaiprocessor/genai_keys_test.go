@@ -119,7 +119,7 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 	for name, td := range traces {
 		b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
 		require.NoError(t, err)
-		outcome, err := core.Process(ffi.Traces, b, func([]byte) error { return nil })
+		outcome, err := core.Edit(context.Background(), ffi.Traces, b, func([]byte, bool) error { return nil })
 		require.NoError(t, err)
 		if !p.mayChangeTraces(td) {
 			skipped["traces "+name] = true
@@ -129,7 +129,7 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 	for name, ld := range logs {
 		b, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
 		require.NoError(t, err)
-		outcome, err := core.Process(ffi.Logs, b, func([]byte) error { return nil })
+		outcome, err := core.Edit(context.Background(), ffi.Logs, b, func([]byte, bool) error { return nil })
 		require.NoError(t, err)
 		if !p.mayChangeLogs(ld) {
 			skipped["logs "+name] = true
@@ -139,7 +139,7 @@ func TestSkippedBatchesAreOnesTheCoreLeavesUnchanged(t *testing.T) {
 	for name, md := range metrics {
 		b, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
 		require.NoError(t, err)
-		outcome, err := core.Process(ffi.Metrics, b, func([]byte) error { return nil })
+		outcome, err := core.Edit(context.Background(), ffi.Metrics, b, func([]byte, bool) error { return nil })
 		require.NoError(t, err)
 		if !p.mayChangeMetrics(md) {
 			skipped["metrics "+name] = true

@@ -197,6 +197,11 @@ def run_app(
             "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
             "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             "OTEL_METRIC_EXPORT_INTERVAL": "1000",
+            # A round's spans leave in one export, at shutdown, rather than in two when the batch
+            # span processor's 5 s timer fires mid-round: the connector's series born in a round
+            # then share their start, which the rate() ratio of "Error Rate %" (ref A) needs to
+            # equal the app's error rate (docs/connector.md, "Several replicas and restarts").
+            "OTEL_BSP_SCHEDULE_DELAY": "60000",
             "GENAI_SERVICE_NAME": service_name,
             "GENAI_ENVIRONMENT": environment,
             "GENAI_OPENLIT_PRICING": str(OPENLIT_PRICING),

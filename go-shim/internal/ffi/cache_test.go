@@ -8,10 +8,10 @@ import (
 // Go does not hash files named in #cgo LDFLAGS, so its test cache would
 // replay old results against a rebuilt libotelcol_genai.a. Files a test
 // stats become part of the cache key, but only inside the module, hence
-// testdata/libotelcol_genai.a: a symlink to target/release's library, whose
-// size and mtime then decide whether cached results still hold.
+// testdata's symlinks to the libraries (linkedLibrary: the one this build
+// links), whose size and mtime then decide whether cached results still hold.
 func TestRebuiltLibraryInvalidatesTestCache(t *testing.T) {
-	if _, err := os.Stat("testdata/libotelcol_genai.a"); err != nil {
+	if _, err := os.Stat(linkedLibrary); err != nil {
 		t.Fatalf("the Rust core this test binary linked is gone: %v", err)
 	}
 }

@@ -12,7 +12,6 @@ package ffi
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../../include
-#cgo LDFLAGS: ${SRCDIR}/../../../target/release/libotelcol_genai.a -ldl -lm -lpthread
 #include <stdlib.h>
 #include "otelcol_genai.h"
 */
@@ -526,20 +525,13 @@ func destroy(closed *atomic.Bool, handle C.GenaiHandle, free func(C.GenaiHandle)
 	return nil
 }
 
-// Process runs one OTLP request (protobuf bytes of the signal's
+// Edit runs one OTLP request (protobuf bytes of the signal's
 // Export*ServiceRequest) through the core. The input is passed without a
-// copy. When the core changed the batch, decode is called with a view of the
-// Rust-owned output that is valid only during the callback; decode must not
-// keep it. Its error is returned as is.
-func (p *Processor) Process(sig Signal, batch []byte, decode func(out []byte) error) (Outcome, error) {
-	out, _, err := p.call(context.Background(), sig, false, batch, nil, func(out []byte, _ bool) error { return decode(out) })
-	return out, err
-}
-
-// Edit is Process, except that a changed batch comes, when the core can
-// express it so, as edits to apply to the input (Outcome.Edits set; format
-// in rust/edit_format.rs) instead of a whole batch; otherwise as from
-// Process. Either goes to the callback, valid only during it.
+// copy. When the core changed the batch, use is called with a view of the
+// Rust-owned output, valid only during the callback: edits to apply to
+// the input (edits true; format in rust/edit_format.rs) or, when the core
+// cannot express the change so, a whole batch. use must not keep the
+// view; its error is returned as is.
 //
 // Edit waits for the core until ctx ends, then returns an *Abandoned error
 // at once: the core's call cannot be interrupted, so it goes on to its end
@@ -636,6 +628,10 @@ func (p *Processor) call(ctx context.Context, sig Signal, edit bool, batch []byt
 	return r.out, r.counted, r.err
 }
 
+// wholeBatch makes the core's whole-batch call for sig (test_abi.go);
+// nil in the collector, whose library lacks those calls.
+var wholeBatch func(handle C.GenaiHandle, sig Signal, ptr *C.uint8_t, n C.size_t, res *C.GenaiResult) C.enum_GenaiStatus
+
 // run makes one call of the core and frees what it returns but the reading.
 func run(handle C.GenaiHandle, sig Signal, edit bool, batch []byte, conn *Connector, use func(out []byte, edits bool) error) (Outcome, *Counted, error) {
 	var res C.GenaiResult
@@ -654,12 +650,10 @@ func run(handle C.GenaiHandle, sig Signal, edit bool, batch []byte, conn *Connec
 		st = C.genai_edit_metrics(handle, ptr, n, &res)
 	case sig == Logs && edit:
 		st = C.genai_edit_logs(handle, ptr, n, &res)
-	case sig == Traces:
-		st = C.genai_process_traces(handle, ptr, n, &res)
-	case sig == Metrics:
-		st = C.genai_process_metrics(handle, ptr, n, &res)
+	case wholeBatch != nil:
+		st = wholeBatch(handle, sig, ptr, n, &res)
 	default:
-		st = C.genai_process_logs(handle, ptr, n, &res)
+		return Outcome{}, nil, errors.New("genai: the whole-batch calls are built for tests only (tag genai_test_abi)")
 	}
 	out := Outcome{CallDuration: time.Since(start)}
 	// Every path below leaves through here: the result owns up to three

@@ -63,7 +63,7 @@ func TestGarbageBytesAreADecodeError(t *testing.T) {
 	require.NoError(t, err)
 	garbage := whole[:len(whole)-3]
 	called := false
-	_, err = p.Process(Metrics, garbage, func([]byte) error { called = true; return nil })
+	_, err = p.Edit(context.Background(), Metrics, garbage, func([]byte, bool) error { called = true; return nil })
 	require.Error(t, err)
 	assert.Equal(t, StatusDecode, StatusOf(err))
 	assert.False(t, called, "decode must not run when the core failed")
@@ -74,7 +74,7 @@ func TestEmptyBatchIsUnchanged(t *testing.T) {
 	require.NoError(t, err)
 	defer p.Close()
 	for _, sig := range []Signal{Traces, Metrics, Logs} {
-		out, err := p.Process(sig, nil, func([]byte) error { t.Fatal("empty batch decoded"); return nil })
+		out, err := p.Edit(context.Background(), sig, nil, func([]byte, bool) error { t.Fatal("empty batch decoded"); return nil })
 		require.NoError(t, err, sig)
 		assert.False(t, out.Changed, sig)
 	}
@@ -84,22 +84,22 @@ func TestClosedAndNilProcessorsAreRefusedByTheCore(t *testing.T) {
 	p, err := New([]byte(`{}`))
 	require.NoError(t, err)
 	in := metricsBytes(t)
-	_, err = p.Process(Metrics, in, func([]byte) error { return nil })
+	_, err = p.Edit(context.Background(), Metrics, in, func([]byte, bool) error { return nil })
 	require.NoError(t, err)
 
 	require.NoError(t, p.Close())
 	require.NoError(t, p.Close(), "closing twice is a no-op")
-	_, err = p.Process(Metrics, in, func([]byte) error { return nil })
+	_, err = p.Edit(context.Background(), Metrics, in, func([]byte, bool) error { return nil })
 	assert.Equal(t, StatusInvalidHandle, StatusOf(err), "destroyed handle: %v", err)
 
 	var none *Processor
 	require.NoError(t, none.Close())
-	_, err = none.Process(Metrics, in, func([]byte) error { return nil })
+	_, err = none.Edit(context.Background(), Metrics, in, func([]byte, bool) error { return nil })
 	assert.Equal(t, StatusInvalidHandle, StatusOf(err), "no handle: %v", err)
 }
 
 func TestUnknownSignal(t *testing.T) {
-	_, err := (*Processor)(nil).Process(Signal(42), nil, nil)
+	_, err := (*Processor)(nil).Edit(context.Background(), Signal(42), nil, nil)
 	require.Error(t, err)
 	assert.Equal(t, StatusOK, StatusOf(err), "refused in Go, before the core")
 }

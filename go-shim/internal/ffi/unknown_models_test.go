@@ -1,6 +1,7 @@
 package ffi
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,7 +34,7 @@ func TestTheCoreCountsUnknownModelCalls(t *testing.T) {
 	}
 	b, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
 	require.NoError(t, err)
-	out, err := p.Process(Traces, b, func([]byte) error { return nil })
+	out, err := p.Edit(context.Background(), Traces, b, func([]byte, bool) error { return nil })
 	require.NoError(t, err)
 	assert.Equal(t, uint64(3), out.Stats.CostUnknownModel)
 	assert.Equal(t, []UnknownModel{
