@@ -48,3 +48,5 @@ pub use config::Config;
 pub use error::{ConfigError, ProcessError};
 pub use processor::{Outcome, Processor, Signal};
 pub use stats::Stats;
+#[doc(hidden)]
+pub use wire::edit_targets;

@@ -23,7 +23,6 @@ use otelcol_genai::metric_points::for_each_point_attrs;
 use otelcol_genai::naming::legacy;
 use otelcol_genai::{Processor, Signal};
 use prost::Message;
-use support::edits::apply_edits;
 use support::workloads::{genai_metrics, plain_workload};
 
 const CONFIGS: &[&str] = &[
@@ -339,27 +338,30 @@ fn has_legacy_names(input: &[u8]) -> bool {
         .any(|m| legacy::legacy_names().any(|n| n == m.name))
 }
 
-/// Runs `input` both ways; returns whether it came as edits.
+/// Runs `input` through the edits and the reference path: the edits,
+/// applied to the input (`Processor::process`), give the reference's
+/// output; returns whether they came as edits.
 fn check(p: &Processor, input: &[u8], what: &str) -> Option<bool> {
-    let full = p.process(Signal::Metrics, input).expect("accepted");
+    let reference = p
+        .process_reference(Signal::Metrics, input)
+        .expect("accepted");
     let edited = p.process_edits(Signal::Metrics, input).expect("accepted");
-    assert_eq!(edited.stats, full.stats, "{what}: counters");
-    assert_eq!(edited.unknown_models, full.unknown_models, "{what}");
+    assert_eq!(edited.stats, reference.stats, "{what}: counters");
+    assert_eq!(edited.unknown_models, reference.unknown_models, "{what}");
     assert_eq!(
         edited.output.is_some(),
-        full.output.is_some(),
+        reference.output.is_some(),
         "{what}: changed flag"
     );
     let output = edited.output.as_ref()?;
+    let decoded = |b: &[u8]| format!("{:?}", ExportMetricsServiceRequest::decode(b).unwrap());
+    let want = decoded(reference.output.as_deref()?);
     if !edited.edits {
-        assert_eq!(Some(output), full.output.as_ref(), "{what}: whole output");
+        assert!(decoded(output) == want, "{what}: whole output");
         return Some(false);
     }
-    let got = apply_edits(Signal::Metrics, input, output);
-    let want = format!(
-        "{:?}",
-        ExportMetricsServiceRequest::decode(&full.output.unwrap()[..]).unwrap()
-    );
+    let applied = p.process(Signal::Metrics, input).expect("accepted");
+    let got = decoded(applied.output.as_deref().expect("changed"));
     assert!(got == want, "{what}: edits give\n{got}\nnot\n{want}");
     Some(true)
 }
@@ -454,7 +456,7 @@ fn derived_points_join_an_existing_cost_histogram() {
     assert!(out.edits);
     // Target 7 (points appended to a metric) occurs, and no cost metric is
     // appended to a scope that has one.
-    let targets = support::edits::targets(&out.output.unwrap());
+    let targets = otelcol_genai::edit_targets(&out.output.unwrap()).unwrap();
     assert!(targets.contains(&7), "{targets:?}");
     assert!(!targets.contains(&8), "{targets:?}");
 }
@@ -468,7 +470,7 @@ fn every_point_type_is_walked_renamed_and_priced() {
     assert!(out.edits);
     assert_eq!(out.stats.cost_points_derived, 1, "{:?}", out.stats);
     // Point labels (5), metric renames (6) and the new cost histogram (8).
-    let targets = support::edits::targets(&out.output.unwrap());
+    let targets = otelcol_genai::edit_targets(&out.output.unwrap()).unwrap();
     for target in [5, 6, 8] {
         assert!(targets.contains(&target), "{targets:?}");
     }

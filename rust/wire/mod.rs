@@ -39,6 +39,17 @@ pub mod span_log_walk;
 pub mod span_reader;
 mod unchanged_lists;
 
+/// The target of each entry of a finished edit list, in order (for tests);
+/// `None` if `edits` is not one.
+pub fn edit_targets(edits: &[u8]) -> Option<Vec<u8>> {
+    Some(
+        edit_reader::entries(edits)?
+            .iter()
+            .map(|e| e.target)
+            .collect(),
+    )
+}
+
 /// The walk met input it leaves to the reference path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fallback;

@@ -233,6 +233,5 @@ pub fn len_field(number: u32, payload: &[u8]) -> Vec<u8> {
 }
 
 pub mod adversarial;
-pub mod edits;
 pub mod pdata_order;
 pub mod workloads;
