@@ -10,6 +10,11 @@
 //!
 //! Edits that do not fit the input (an index or key it lacks) give
 //! [`Fallback`]: the caller takes the reference path.
+//!
+//! One module, over 500 lines: one function per message level (request,
+//! resource, scope, metric or span, data, attribute list), sharing the
+//! state of the application (entries applied, the last ops read and their
+//! values) that splitting would pass through every call.
 
 use super::codec::{fields, put_bytes, put_nested, Field};
 use super::edit_reader::{self, Body, Entry, Op};
