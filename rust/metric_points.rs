@@ -1,7 +1,23 @@
-//! The data points of a decoded metric, whatever its type.
+//! The data points of a decoded metric, whatever its type, and a new
+//! histogram metric to put points in.
 
 use opentelemetry_proto::tonic::common::v1::KeyValue;
-use opentelemetry_proto::tonic::metrics::v1::{metric::Data, Metric};
+use opentelemetry_proto::tonic::metrics::v1::{metric::Data, Histogram, Metric};
+
+/// A histogram metric without points, of `temporality`
+/// (`AggregationTemporality` as i32).
+pub fn histogram_metric(name: &str, unit: &str, description: &str, temporality: i32) -> Metric {
+    Metric {
+        name: name.to_string(),
+        unit: unit.to_string(),
+        description: description.to_string(),
+        data: Some(Data::Histogram(Histogram {
+            data_points: Vec::new(),
+            aggregation_temporality: temporality,
+        })),
+        ..Default::default()
+    }
+}
 
 /// Calls `f` on the attribute list of every data point of `metric`.
 pub fn for_each_point_attrs(metric: &mut Metric, mut f: impl FnMut(&mut Vec<KeyValue>)) {

@@ -43,12 +43,12 @@ use std::collections::HashMap;
 
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric::Data, number_data_point, Histogram, HistogramDataPoint, Metric, NumberDataPoint,
-    ScopeMetrics,
+    metric::Data, number_data_point, HistogramDataPoint, Metric, NumberDataPoint, ScopeMetrics,
 };
 use prost::Message;
 
 use crate::attrs;
+use crate::metric_points::histogram_metric;
 
 pub const OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
 pub const TOKEN_USAGE: &str = "gen_ai.client.token.usage";
@@ -290,19 +290,6 @@ fn count_point(dp: &NumberDataPoint, count: u64, sum: Option<f64>) -> HistogramD
         flags: dp.flags,
         min: None,
         max: None,
-    }
-}
-
-fn histogram_metric(name: &str, unit: &str, description: &str, temporality: i32) -> Metric {
-    Metric {
-        name: name.to_string(),
-        unit: unit.to_string(),
-        description: description.to_string(),
-        data: Some(Data::Histogram(Histogram {
-            data_points: Vec::new(),
-            aggregation_temporality: temporality,
-        })),
-        ..Default::default()
     }
 }
 

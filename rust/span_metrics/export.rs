@@ -14,8 +14,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::{InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric::Data, AggregationTemporality, Histogram, HistogramDataPoint, Metric, ResourceMetrics,
-    ScopeMetrics,
+    metric::Data, AggregationTemporality, HistogramDataPoint, Metric, ResourceMetrics, ScopeMetrics,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
@@ -23,6 +22,7 @@ use super::call::POINT_KEYS;
 use super::config::{SpanMetricsConfig, Temporality};
 use super::series::{Hist, Measure, Series, Table};
 use crate::attrs::kv;
+use crate::metric_points::histogram_metric;
 use crate::semconv::TOKEN_TYPE;
 
 /// The instrumentation scope of every emitted metric.
@@ -158,16 +158,7 @@ fn empty_metrics(cumulative: bool) -> Vec<Metric> {
             "Cost of the GenAI call, from its token usage and the pricing table.",
         ),
     ]
-    .map(|(name, unit, description)| Metric {
-        name: name.to_string(),
-        unit: unit.to_string(),
-        description: description.to_string(),
-        data: Some(Data::Histogram(Histogram {
-            data_points: Vec::new(),
-            aggregation_temporality: temporality,
-        })),
-        ..Default::default()
-    })
+    .map(|(name, unit, description)| histogram_metric(name, unit, description, temporality))
     .to_vec()
 }
 

@@ -28,14 +28,29 @@ pub mod scope_items {
     pub const SCHEMA_URL: u32 = 3;
 }
 
+/// `InstrumentationScope`.
+pub mod scope {
+    pub const NAME: u32 = 1;
+}
+
 /// `Span`.
 pub mod span {
+    pub const START_TIME_UNIX_NANO: u32 = 7;
+    pub const END_TIME_UNIX_NANO: u32 = 8;
     pub const ATTRIBUTES: u32 = 9;
     pub const EVENTS: u32 = 11;
+    pub const STATUS: u32 = 15;
+}
+
+/// `Status`.
+pub mod status {
+    pub const CODE: u32 = 3;
 }
 
 /// `Span.Event`.
 pub mod span_event {
+    pub const TIME_UNIX_NANO: u32 = 1;
+    pub const NAME: u32 = 2;
     pub const ATTRIBUTES: u32 = 3;
 }
 

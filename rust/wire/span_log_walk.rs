@@ -7,8 +7,8 @@
 use super::attr_list::{AttrList, Interest};
 use super::codec::{fields, Field};
 use super::edits::{Edits, Location, Target};
-use super::span_reader::{Facts, SpanReading};
-use super::{kv, Fallback};
+use super::span_reader::{scope_name, Facts, SpanReading};
+use super::Fallback;
 use crate::normalize::Place;
 use crate::semconv;
 use crate::signal::Signal;
@@ -19,9 +19,6 @@ use super::proto::resource::ATTRIBUTES as RESOURCE_ATTRIBUTES;
 use super::proto::resource_items::{RESOURCE, SCOPE_ITEMS};
 use super::proto::scope_items::{ITEMS, SCHEMA_URL, SCOPE};
 use super::proto::{log_record, span, span_event};
-
-/// `InstrumentationScope.name`.
-const SCOPE_NAME: u32 = 1;
 
 /// Messages that carry an attribute list the stages work on.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -296,16 +293,4 @@ fn read_span(
     }
     reading.span(&list.kvs, &list.extra, &facts);
     Ok(())
-}
-
-/// The name in an `InstrumentationScope` (the last one, as decoders take it).
-fn scope_name(scope: &[u8]) -> Result<&str, Fallback> {
-    let mut name = "";
-    for f in fields(scope) {
-        let f = f?;
-        if f.number == SCOPE_NAME {
-            name = kv::utf8(f.message()?).ok_or(Fallback)?;
-        }
-    }
-    Ok(name)
 }

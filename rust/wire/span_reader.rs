@@ -16,21 +16,8 @@ use super::proto::request::RESOURCE_ITEMS;
 use super::proto::resource::ATTRIBUTES as RESOURCE_ATTRIBUTES;
 use super::proto::resource_items::{RESOURCE, SCOPE_ITEMS};
 use super::proto::scope_items::{ITEMS, SCOPE};
-use super::proto::span;
+use super::proto::{self, span, span_event, status};
 use super::Fallback;
-
-/// `InstrumentationScope.name`.
-const SCOPE_NAME: u32 = 1;
-/// `Span` fields beyond attributes and events.
-const START_TIME: u32 = 7;
-const END_TIME: u32 = 8;
-const STATUS: u32 = 15;
-/// `Status.code`.
-const STATUS_CODE: u32 = 3;
-/// `Span.Event` fields.
-const EVENT_TIME: u32 = 1;
-const EVENT_NAME: u32 = 2;
-const EVENT_ATTRIBUTES: u32 = 3;
 
 /// What the reader keeps of one span; reused from span to span.
 #[derive(Debug, Default)]
@@ -133,12 +120,7 @@ pub fn read_spans(input: &[u8], sink: &mut impl SpanSink) -> Result<(), Fallback
             for f in fields(scope_items) {
                 let f = f?;
                 if f.number == SCOPE {
-                    for f in fields(f.message()?) {
-                        let f = f?;
-                        if f.number == SCOPE_NAME {
-                            scope = kv::utf8(f.message()?).ok_or(Fallback)?;
-                        }
-                    }
+                    scope = scope_name(f.message()?)?;
                 }
             }
             sink.scope(scope);
@@ -204,18 +186,18 @@ impl Facts {
         wanted: &mut dyn FnMut(&[u8]) -> bool,
     ) -> Result<(), Fallback> {
         match f.number {
-            START_TIME => self.start_time_unix_nano = f.number_value()?,
-            END_TIME => self.end_time_unix_nano = f.number_value()?,
+            span::START_TIME_UNIX_NANO => self.start_time_unix_nano = f.number_value()?,
+            span::END_TIME_UNIX_NANO => self.end_time_unix_nano = f.number_value()?,
             span::EVENTS => {
                 if let Some(event) = read_event(f.message()?, wanted_event, wanted)? {
                     self.events.push(event);
                 }
             }
-            STATUS => {
+            span::STATUS => {
                 // A repeated message merges: its last code wins, as in prost.
                 for f in fields(f.message()?) {
                     let f = f?;
-                    if f.number == STATUS_CODE {
+                    if f.number == status::CODE {
                         self.status_code = f.number_value()? as i32;
                     }
                 }
@@ -234,7 +216,7 @@ fn read_event(
     let mut name = None;
     for f in fields(buf) {
         let f = f?;
-        if f.number == EVENT_NAME {
+        if f.number == span_event::NAME {
             name = Some(kv::utf8(f.message()?).ok_or(Fallback)?);
         }
     }
@@ -248,8 +230,8 @@ fn read_event(
     for f in fields(buf) {
         let f = f?;
         match f.number {
-            EVENT_TIME => event.time_unix_nano = f.number_value()?,
-            EVENT_ATTRIBUTES => keep_wanted(f, wanted, &mut event.attributes)?,
+            span_event::TIME_UNIX_NANO => event.time_unix_nano = f.number_value()?,
+            span_event::ATTRIBUTES => keep_wanted(f, wanted, &mut event.attributes)?,
             _ => {}
         }
     }
@@ -295,4 +277,16 @@ fn attribute(f: Field<'_>) -> Result<KeyValue, Fallback> {
     let mut slot = KeyValue::default();
     kv::decode_into(entry, kv::split(entry), &mut slot).map_err(|_| Fallback)?;
     Ok(slot)
+}
+
+/// The name in an `InstrumentationScope` (the last one, as decoders take it).
+pub(super) fn scope_name(scope: &[u8]) -> Result<&str, Fallback> {
+    let mut name = "";
+    for f in fields(scope) {
+        let f = f?;
+        if f.number == proto::scope::NAME {
+            name = kv::utf8(f.message()?).ok_or(Fallback)?;
+        }
+    }
+    Ok(name)
 }
