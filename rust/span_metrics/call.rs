@@ -16,7 +16,7 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 
-use crate::wire::span_reader::{Facts, SpanView};
+use crate::wire::span_reader::Facts;
 
 use crate::attrs;
 use crate::semconv::{
@@ -219,7 +219,8 @@ impl<'a> SpanRef<'a> {
     }
 
     /// The span as its reader kept it.
-    pub fn of(view: &'a SpanView) -> Self {
+    #[cfg(test)]
+    pub fn of(view: &'a crate::wire::span_reader::SpanView) -> Self {
         Self::new(&view.attributes, &[], &view.facts)
     }
 
@@ -361,7 +362,7 @@ fn time_to_first_token(span: &SpanRef) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::attrs::{kv, string};
-    use crate::wire::span_reader::EventView;
+    use crate::wire::span_reader::{EventView, SpanView};
 
     fn span(attributes: Vec<KeyValue>) -> SpanView {
         SpanView {

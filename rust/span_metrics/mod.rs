@@ -33,9 +33,8 @@ use crate::normalize::Place;
 use crate::signal::Signal;
 use crate::stages::{Batch, Stages};
 use crate::stats::SpanMetricsStats;
-use crate::wire::span_reader::{self, EventView, ReadsKeys, SpanSink, SpanView};
+use crate::wire::span_reader::{self, EventView, ReadsKeys, SpanReading, SpanSink, SpanView};
 
-use self::call::SpanRef;
 use self::config::{Derive, SpanMetricsConfig, Temporality};
 pub use self::reading::{Counted, Reading};
 use self::series::{Table, Taken};
@@ -341,6 +340,6 @@ impl SpanSink for Calls<'_> {
         self.connector
             .stages
             .attributes(Place::Span, &mut span.attributes, &mut self.batch);
-        self.reading.span(&SpanRef::of(span));
+        self.reading.span(&span.attributes, &[], &span.facts);
     }
 }

@@ -106,68 +106,6 @@ impl<'c> Reading<'c> {
         self.connector
     }
 
-    /// A `ResourceSpans` begins: the scopes and resource attributes that
-    /// follow are its own.
-    pub fn begin_resource(&mut self) {
-        let mut none = Vec::new();
-        for _ in &self.connector.config.resource_dimensions {
-            series::encode(&mut none, None, 0);
-        }
-        self.counted.resources.push(none);
-        self.sdks.push(String::new());
-    }
-
-    /// The current resource's normalized attributes (in one list or two,
-    /// as [`SpanRef`]).
-    pub fn resource(&mut self, attributes: &[KeyValue], more: &[KeyValue]) {
-        let get = |k: &str| attrs::get(attributes, k).or_else(|| attrs::get(more, k));
-        let c = &self.connector.config;
-        let (Some(key), Some(sdk)) = (self.counted.resources.last_mut(), self.sdks.last_mut())
-        else {
-            return;
-        };
-        key.clear();
-        for k in &c.resource_dimensions {
-            let v = get(k).filter(|v| call::is_dim(v));
-            series::encode(key, v, c.max_value_bytes);
-        }
-        sdk.clear();
-        if let Some(Value::StringValue(s)) = get(SDK_NAME) {
-            sdk.push_str(s);
-        }
-    }
-
-    /// A `ScopeSpans` of the current resource begins.
-    pub fn begin_scope(&mut self) {
-        let resource = self.counted.resources.len().saturating_sub(1) as u32;
-        self.scopes.push((resource, String::new()));
-    }
-
-    /// The current scope's name.
-    pub fn scope_name(&mut self, name: &str) {
-        if let Some((_, n)) = self.scopes.last_mut() {
-            n.clear();
-            n.push_str(name);
-        }
-    }
-
-    /// One normalized, priced span of the current scope.
-    pub fn span(&mut self, span: &SpanRef) {
-        let stats = &mut self.counted.stats;
-        stats.spans += 1;
-        if !call::is_model_call(span) {
-            stats.skipped_not_call += 1;
-            return;
-        }
-        let c = &self.connector.config;
-        let points = &mut self.counted.points;
-        call::each_dim(span, &c.dimensions, |v| {
-            series::encode(points, v, c.max_value_bytes)
-        });
-        let scope = self.scopes.len().saturating_sub(1) as u32;
-        self.found.push((scope, points.len(), call::measures(span)));
-    }
-
     /// The calls that count under each scope's derive rule, unless the
     /// reading was spoiled.
     pub fn finish(self) -> Option<Counted> {
@@ -213,25 +151,67 @@ impl<'c> SpanReading<'c> for Reading<'c> {
         self.connector
     }
 
+    /// A `ResourceSpans` begins: the scopes and resource attributes that
+    /// follow are its own.
     fn begin_resource(&mut self) {
-        Reading::begin_resource(self);
+        let mut none = Vec::new();
+        for _ in &self.connector.config.resource_dimensions {
+            series::encode(&mut none, None, 0);
+        }
+        self.counted.resources.push(none);
+        self.sdks.push(String::new());
     }
 
+    /// The current resource's normalized attributes (in one list or two,
+    /// as [`SpanRef`]).
     fn resource(&mut self, attributes: &[KeyValue], more: &[KeyValue]) {
-        Reading::resource(self, attributes, more);
+        let get = |k: &str| attrs::get(attributes, k).or_else(|| attrs::get(more, k));
+        let c = &self.connector.config;
+        let (Some(key), Some(sdk)) = (self.counted.resources.last_mut(), self.sdks.last_mut())
+        else {
+            return;
+        };
+        key.clear();
+        for k in &c.resource_dimensions {
+            let v = get(k).filter(|v| call::is_dim(v));
+            series::encode(key, v, c.max_value_bytes);
+        }
+        sdk.clear();
+        if let Some(Value::StringValue(s)) = get(SDK_NAME) {
+            sdk.push_str(s);
+        }
     }
 
+    /// A `ScopeSpans` of the current resource begins.
     fn begin_scope(&mut self) {
-        Reading::begin_scope(self);
+        let resource = self.counted.resources.len().saturating_sub(1) as u32;
+        self.scopes.push((resource, String::new()));
     }
 
+    /// The current scope's name.
     fn scope_name(&mut self, name: &str) {
-        Reading::scope_name(self, name);
+        if let Some((_, n)) = self.scopes.last_mut() {
+            n.clear();
+            n.push_str(name);
+        }
     }
 
+    /// One normalized, priced span of the current scope.
     fn span(&mut self, attributes: &[KeyValue], more: &[KeyValue], facts: &Facts) {
-        let span = SpanRef::new(attributes, more, facts);
-        Reading::span(self, &span);
+        let span = &SpanRef::new(attributes, more, facts);
+        let stats = &mut self.counted.stats;
+        stats.spans += 1;
+        if !call::is_model_call(span) {
+            stats.skipped_not_call += 1;
+            return;
+        }
+        let c = &self.connector.config;
+        let points = &mut self.counted.points;
+        call::each_dim(span, &c.dimensions, |v| {
+            series::encode(points, v, c.max_value_bytes)
+        });
+        let scope = self.scopes.len().saturating_sub(1) as u32;
+        self.found.push((scope, points.len(), call::measures(span)));
     }
 
     /// The batch cannot be read as the connector would: nothing counts.
