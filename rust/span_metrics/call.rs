@@ -181,16 +181,52 @@ const fn by_len() -> [[u8; 3]; 64] {
     table
 }
 
-/// The slot of a [`KNOWN`] key.
+/// The slot of a [`KNOWN`] key (inlined: called for every attribute of
+/// every span the connector reads).
+#[inline]
 fn slot(key: &str) -> Option<usize> {
-    let row = BY_LEN.get(key.len())?;
-    let last = *key.as_bytes().last()?;
-    row.iter()
-        .take_while(|&&i| i != u8::MAX)
-        .map(|&i| i as usize)
-        // The last byte first: keys of one length mostly differ there.
-        .find(|&i| KNOWN[i].as_bytes()[key.len() - 1] == last && KNOWN[i] == key)
+    let key = key.as_bytes();
+    for &i in BY_LEN.get(key.len())? {
+        if i == u8::MAX {
+            break;
+        }
+        if same_words(KNOWN[i as usize].as_bytes(), key) {
+            return Some(i as usize);
+        }
+    }
+    None
 }
+
+/// `a == b` for two slices of one length, at least 8 bytes (as every
+/// [`KNOWN`] key is), compared 8 bytes at a time: a call to `memcmp` costs
+/// more than the comparison for keys this short.
+#[inline]
+fn same_words(a: &[u8], b: &[u8]) -> bool {
+    fn word(s: &[u8], at: usize) -> u64 {
+        let mut w = [0; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    }
+    let n = a.len();
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last word, overlapping the one before when `n` is no multiple of 8.
+    word(a, n - 8) == word(b, n - 8)
+}
+
+/// Every [`KNOWN`] key has the 8 bytes [`same_words`] reads.
+const _: () = {
+    let mut i = 0;
+    while i < KNOWN.len() {
+        assert!(KNOWN[i].len() >= 8 && KNOWN[i].len() < 64);
+        i += 1;
+    }
+};
 
 impl<'a> SpanRef<'a> {
     /// A span with its attributes in `attributes`, then `more`.
@@ -361,6 +397,25 @@ fn time_to_first_token(span: &SpanRef) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each known key finds its own slot, and a key one byte away from
+    /// it, at any position, finds none (the word-wise compare misses no
+    /// byte).
+    #[test]
+    fn slots_match_whole_keys_only() {
+        for (i, k) in KNOWN.iter().enumerate() {
+            assert_eq!(slot(k), Some(i), "{k}");
+            for at in 0..k.len() {
+                let mut near = k.as_bytes().to_vec();
+                near[at] = if near[at] == b'x' { b'y' } else { b'x' };
+                let near = String::from_utf8(near).unwrap();
+                assert_eq!(slot(&near), None, "{near}");
+            }
+        }
+        for k in ["", "gen_ai", "gen_ai.request.model.x", &"k".repeat(100)] {
+            assert_eq!(slot(k), None, "{k}");
+        }
+    }
     use crate::attrs::{kv, string};
     use crate::wire::span_reader::{EventView, SpanView};
 

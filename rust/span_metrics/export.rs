@@ -65,7 +65,7 @@ pub fn request(
         let metrics = &mut resources[r].1;
         for m in super::series::MEASURES {
             let attributes = point_attributes(series, config, m);
-            let Some(h) = series.hists[m as usize].as_mut().filter(|h| h.count > 0) else {
+            let Some((h, counts)) = series.hist_mut(m).filter(|(h, _)| h.count > 0) else {
                 continue;
             };
             let points = histogram_points(&mut metrics[metric_index(m)]);
@@ -74,7 +74,7 @@ pub fn request(
                 h.zero_sent = generation;
                 exported.zero_points += 1;
             }
-            points.push(point(h, m.bounds(), attributes, now));
+            points.push(point(h, counts, m.bounds(), attributes, now));
             exported.points += 1;
         }
     }
@@ -170,14 +170,20 @@ fn histogram_points(metric: &mut Metric) -> &mut Vec<HistogramDataPoint> {
     }
 }
 
-fn point(h: &Hist, bounds: &[f64], attributes: Vec<KeyValue>, now: u64) -> HistogramDataPoint {
+fn point(
+    h: &Hist,
+    counts: &[u64],
+    bounds: &[f64],
+    attributes: Vec<KeyValue>,
+    now: u64,
+) -> HistogramDataPoint {
     HistogramDataPoint {
         attributes,
         start_time_unix_nano: h.start,
         time_unix_nano: now.max(h.start),
         count: h.count,
         sum: Some(h.sum),
-        bucket_counts: h.counts.clone(),
+        bucket_counts: counts.to_vec(),
         explicit_bounds: bounds.to_vec(),
         min: Some(h.min),
         max: Some(h.max),
@@ -193,7 +199,7 @@ fn zero_point(h: &Hist, bounds: &[f64], attributes: Vec<KeyValue>) -> HistogramD
         time_unix_nano: h.start,
         count: 0,
         sum: Some(0.0),
-        bucket_counts: vec![0; h.counts.len()],
+        bucket_counts: vec![0; bounds.len() + 1],
         explicit_bounds: bounds.to_vec(),
         ..Default::default()
     }

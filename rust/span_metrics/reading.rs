@@ -127,6 +127,7 @@ impl<'c> Reading<'c> {
                 (*resource, connector.rule(name, sdk))
             })
             .collect();
+        counted.calls.reserve_exact(found.len());
         let mut start = 0;
         for (scope, end, m) in found {
             let Some(&(resource, rule)) = rules.get(scope as usize) else {

@@ -69,11 +69,13 @@ impl Measure {
     }
 }
 
-/// One explicit-bucket histogram.
+/// One explicit-bucket histogram; its bucket counts are in its series'
+/// `buckets` ([`Series::counts`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hist {
-    /// `bounds.len() + 1` buckets, the last one unbounded.
-    pub counts: Vec<u64>,
+    /// Where its `bounds.len() + 1` buckets, the last one unbounded, start
+    /// in the series' `buckets`.
+    at: usize,
     pub count: u64,
     pub sum: f64,
     pub min: f64,
@@ -89,9 +91,9 @@ pub struct Hist {
 }
 
 impl Hist {
-    fn new(buckets: usize, start: u64) -> Self {
+    fn new(at: usize, start: u64) -> Self {
         Self {
-            counts: vec![0; buckets],
+            at,
             count: 0,
             sum: 0.0,
             min: f64::INFINITY,
@@ -102,10 +104,11 @@ impl Hist {
         }
     }
 
-    fn record(&mut self, bounds: &[f64], v: f64) {
+    /// Counts `v` into its bucket among `counts` (its own buckets).
+    fn record(&mut self, counts: &mut [u64], bounds: &[f64], v: f64) {
         // Explicit buckets are upper-inclusive: (bound[i-1], bound[i]].
         let i = bounds.partition_point(|b| *b < v);
-        self.counts[i] += 1;
+        counts[i] += 1;
         self.count += 1;
         self.sum += v;
         self.min = self.min.min(v);
@@ -125,10 +128,31 @@ pub struct Series {
     /// The overflow series (`otel.metric.overflow=true`, no other attribute).
     pub overflow: bool,
     pub hists: [Option<Hist>; 5],
+    /// The bucket counts of its histograms, one after the other: one
+    /// allocation per series rather than one per histogram, so counting a
+    /// call touches one block of memory.
+    buckets: Vec<u64>,
     /// When a call was last counted (expiry).
     pub updated: u64,
     /// Bytes its key takes, counted once in the map and once here.
     key_bytes: usize,
+}
+
+impl Series {
+    /// The bucket counts of measure `m`'s histogram (empty without one).
+    pub fn counts(&self, m: Measure) -> &[u64] {
+        match &self.hists[m as usize] {
+            Some(h) => &self.buckets[h.at..h.at + m.bounds().len() + 1],
+            None => &[],
+        }
+    }
+
+    /// Measure `m`'s histogram and its bucket counts.
+    pub fn hist_mut(&mut self, m: Measure) -> Option<(&mut Hist, &[u64])> {
+        let h = self.hists[m as usize].as_mut()?;
+        let at = h.at;
+        Some((h, &self.buckets[at..at + m.bounds().len() + 1]))
+    }
 }
 
 /// How the table took a call.
@@ -207,6 +231,7 @@ impl Table {
                     point,
                     overflow: false,
                     hists: Default::default(),
+                    buckets: Vec::new(),
                     updated: now,
                     key_bytes: key.len(),
                 });
@@ -216,18 +241,26 @@ impl Table {
             }
             None => (self.overflow_series(now), Taken::Overflow),
         };
-        let series = &mut self.series[at];
-        series.updated = now;
+        let Series {
+            hists,
+            buckets,
+            updated,
+            ..
+        } = &mut self.series[at];
+        *updated = now;
         for m in MEASURES {
-            if let Some(v) = m.of(call) {
-                let bounds = m.bounds();
-                let hist = &mut series.hists[m as usize];
-                if hist.is_none() {
-                    self.bytes += HIST_BYTES + 8 * (bounds.len() + 1);
-                }
-                hist.get_or_insert_with(|| Hist::new(bounds.len() + 1, now))
-                    .record(bounds, v);
-            }
+            let Some(v) = m.of(call) else { continue };
+            let bounds = m.bounds();
+            let hist = hists[m as usize].get_or_insert_with(|| {
+                let at = buckets.len();
+                // Held as long as the series: no room to spare.
+                buckets.reserve_exact(bounds.len() + 1);
+                buckets.resize(at + bounds.len() + 1, 0);
+                self.bytes += HIST_BYTES + 8 * (bounds.len() + 1);
+                Hist::new(at, now)
+            });
+            let counts = &mut buckets[hist.at..hist.at + bounds.len() + 1];
+            hist.record(counts, bounds, v);
         }
         taken
     }
@@ -241,6 +274,7 @@ impl Table {
             point: Vec::new(),
             overflow: true,
             hists: Default::default(),
+            buckets: Vec::new(),
             updated: now,
             key_bytes: 0,
         });
@@ -273,8 +307,9 @@ impl Table {
     pub fn reset(&mut self, now: u64) {
         for s in &mut self.series {
             for h in s.hists.iter_mut().flatten() {
-                *h = Hist::new(h.counts.len(), now);
+                *h = Hist::new(h.at, now);
             }
+            s.buckets.fill(0);
         }
     }
 
@@ -303,11 +338,8 @@ const HIST_BYTES: usize = 48;
 fn series_bytes(s: &Series) -> usize {
     2 * s.key_bytes
         + std::mem::size_of::<Series>()
-        + s.hists
-            .iter()
-            .flatten()
-            .map(|h| HIST_BYTES + 8 * h.counts.len())
-            .sum::<usize>()
+        + HIST_BYTES * s.hists.iter().flatten().count()
+        + 8 * s.buckets.len()
 }
 
 /// Appends a self-delimiting encoding of one value (so that no two lists
@@ -418,20 +450,21 @@ mod tests {
             .unwrap();
         assert_eq!((h.count, h.sum, h.min, h.max), (2, 400.0, 100.0, 300.0));
         // 100 in (64, 256], 300 in (256, 1024]
-        assert_eq!(h.counts[4], 1);
-        assert_eq!(h.counts[5], 1);
+        let counts = t.series[0].counts(Measure::InputTokens);
+        assert_eq!((counts[4], counts[5]), (1, 1));
         assert!(t.series[0].hists[Measure::OutputTokens as usize].is_none());
     }
 
     #[test]
     fn buckets_are_upper_inclusive() {
-        let mut h = Hist::new(DURATION_BOUNDS.len() + 1, 0);
-        h.record(DURATION_BOUNDS, 0.01);
-        h.record(DURATION_BOUNDS, 0.010001);
-        h.record(DURATION_BOUNDS, 1000.0);
-        assert_eq!(h.counts[0], 1);
-        assert_eq!(h.counts[1], 1);
-        assert_eq!(h.counts[DURATION_BOUNDS.len()], 1);
+        let mut h = Hist::new(0, 0);
+        let mut counts = [0; DURATION_BOUNDS.len() + 1];
+        h.record(&mut counts, DURATION_BOUNDS, 0.01);
+        h.record(&mut counts, DURATION_BOUNDS, 0.010001);
+        h.record(&mut counts, DURATION_BOUNDS, 1000.0);
+        assert_eq!(counts[0], 1);
+        assert_eq!(counts[1], 1);
+        assert_eq!(counts[DURATION_BOUNDS.len()], 1);
     }
 
     #[test]
