@@ -34,6 +34,12 @@ const MAX_PER_BYTE_GROWTH: f64 = 10.0;
 /// metric point with dotted keys, and random metric points growing in
 /// attributes). An optimized build is faster still.
 const MAX_NS_PER_BYTE: f64 = 21_000.0;
+/// Below this many nanoseconds per byte at `16 N` the growth is not
+/// checked: that is memory speed, where a 1 MB batch leaving the caches a
+/// 64 kB one fits in costs several times more per byte in an optimized
+/// build (one long model name: 0.1 ns/B at 64 kB, 0.8 at 1 MB), while
+/// quadratic work on 1 MB takes milliseconds per kilobyte.
+const MEMORY_SPEED_NS_PER_BYTE: f64 = 2.0;
 /// Random shapes checked.
 const RANDOM_SHAPES: u64 = 24;
 
@@ -69,7 +75,10 @@ fn check(what: &str, signal: Signal, config: &str, build: impl Fn(usize) -> Vec<
         large.len()
     );
     eprintln!("{figures}");
-    assert!(growth < MAX_PER_BYTE_GROWTH, "superlinear: {figures}");
+    assert!(
+        growth < MAX_PER_BYTE_GROWTH || t_large < MEMORY_SPEED_NS_PER_BYTE,
+        "superlinear: {figures}"
+    );
     assert!(t_large < MAX_NS_PER_BYTE, "over the bound: {figures}");
     growth
 }
