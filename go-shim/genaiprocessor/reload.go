@@ -192,19 +192,21 @@ func (p *genaiProcessor) checkPricingFiles() {
 	err := p.reload()
 	took := time.Since(began)
 	ctx := context.Background()
+	// Each outcome is counted after it is logged: whoever watches the count
+	// (an operator, a test) then finds the log line too.
 	if err != nil {
-		p.tel.reload(ctx, false)
 		msg := ffi.ConfigMessage(err).Error()
 		if msg != p.watch.failure {
 			p.watch.failure = msg
 			p.logger.Warn("genai: the pricing files changed but could not be loaded; the prices loaded before stay in use until they change again",
 				zap.Error(errors.New(msg)))
 		}
+		p.tel.reload(ctx, false)
 		return
 	}
-	p.tel.reload(ctx, true)
 	p.watch.failure = ""
 	p.logger.Info("genai: pricing files reloaded", zap.Strings("pricing_files", p.watch.paths), zap.Duration("took", took))
+	p.tel.reload(ctx, true)
 }
 
 // reload builds a processor from the configuration and puts it in place
