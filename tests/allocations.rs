@@ -271,6 +271,54 @@ fn rewritten_spans_allocate_for_what_they_write() {
     );
 }
 
+/// The processor's reading for the connector allocates nothing per span
+/// beyond the processor's own work: the attributes only the connector reads
+/// (a string and an int here) reuse the slots of the span before's, each
+/// of the type it held.
+#[test]
+fn the_connectors_reading_reuses_its_slots_span_after_span() {
+    use opentelemetry_proto::tonic::trace::v1::Span;
+    use otelcol_genai::span_metrics::SpanMetrics;
+    use otelcol_genai::{Processor, Signal};
+    let span = |i: usize| Span {
+        trace_id: vec![1; 16],
+        span_id: vec![2; 8],
+        name: "chat gpt-4o".into(),
+        start_time_unix_nano: 1,
+        end_time_unix_nano: 1_000_000,
+        attributes: vec![
+            kv("gen_ai.operation.name", s("chat")),
+            kv("gen_ai.provider.name", s("openai")),
+            kv("gen_ai.request.model", s("gpt-4o")),
+            kv("gen_ai.usage.input_tokens", Value::IntValue(100 + i as i64)),
+            kv("server.address", s("api.openai.com")),
+            kv("http.response.status_code", Value::IntValue(200)),
+        ],
+        ..Default::default()
+    };
+    let p = Processor::from_json(b"{}").unwrap();
+    let c = SpanMetrics::from_json(b"{}").unwrap();
+    // Allocations the reading adds to the processor's call on `spans` spans.
+    let added = |spans: usize| {
+        let input = trace_batch((0..spans).map(span).collect());
+        let plain = allocations(|| {
+            p.process_edits(Signal::Traces, &input).expect("decodes");
+        });
+        let reading = allocations(|| {
+            let mut r = c.reading();
+            p.process_edits_counting(&input, &mut r).expect("decodes");
+            let counted = r.finish().expect("read");
+            assert_eq!(counted.len(), spans);
+        });
+        reading as f64 - plain as f64
+    };
+    let per_span = (added(1010) - added(10)) / 1000.0;
+    eprintln!("{per_span} allocations per span for the reading");
+    // Growing the reading's lists: a few per batch. A string decoded into
+    // an int's slot (and back) would be one per span.
+    assert!(per_span < 0.1, "{per_span} allocations per span");
+}
+
 /// `spans` spans, each with a GenAI attribute the normalizer renames
 /// plus `extra` attributes no stage reads.
 fn spans_with_plain_attributes(spans: usize, extra: usize) -> Vec<u8> {

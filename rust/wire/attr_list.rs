@@ -270,7 +270,12 @@ impl<'a> AttrList<'a> {
         // The stages add attributes, so the spares are bounded.
         self.spare.append(&mut self.kvs);
         self.spare.truncate(MAX_SPARE);
-        self.extra_spare.append(&mut self.extra);
+        // In reverse, so that the next list's first extra attribute pops the
+        // slot of this list's first: items of one kind write them in the
+        // same order, so a slot mostly gets a value of the type it held (an
+        // int into a string's slot frees the string, the next string
+        // allocates one).
+        self.extra_spare.extend(self.extra.drain(..).rev());
         self.extra_spare.truncate(MAX_SPARE);
         self.placeholders = 0;
         self.pushed = 0;
