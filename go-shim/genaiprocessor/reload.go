@@ -97,7 +97,16 @@ func pricingPaths(cost map[string]any) []string {
 
 // read returns the state of path now; prev is its last known state,
 // whose hash is kept without reading when size and modification time are
-// the same.
+// the same and that time is older than settledAfter: a file rewritten
+// with the same size within one tick of the file system's clock keeps
+// its modification time, so a recent time proves nothing (a test's two
+// writes a few milliseconds apart went unseen).
+// settledAfter is how old a modification time must be for an unchanged
+// one to prove unchanged bytes: well past any file system's timestamp
+// granularity (coarse clocks tick every few milliseconds; some file
+// systems keep whole seconds).
+const settledAfter = 3 * time.Second
+
 func readFileState(path string, prev *fileState) fileState {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -107,7 +116,8 @@ func readFileState(path string, prev *fileState) fileState {
 		return fileState{problem: "not a regular file: " + info.Mode().String()}
 	}
 	st := fileState{size: info.Size(), modTime: info.ModTime()}
-	if prev != nil && prev.problem == "" && prev.size == st.size && prev.modTime.Equal(st.modTime) {
+	settled := time.Since(st.modTime) > settledAfter
+	if settled && prev != nil && prev.problem == "" && prev.size == st.size && prev.modTime.Equal(st.modTime) {
 		st.sum = prev.sum
 		return st
 	}
