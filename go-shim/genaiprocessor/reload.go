@@ -99,8 +99,7 @@ func pricingPaths(cost map[string]any) []string {
 // whose hash is kept without reading when size and modification time are
 // the same and that time is older than settledAfter: a file rewritten
 // with the same size within one tick of the file system's clock keeps
-// its modification time, so a recent time proves nothing (a test's two
-// writes a few milliseconds apart went unseen).
+// its modification time, so a recent time proves nothing.
 // settledAfter is how old a modification time must be for an unchanged
 // one to prove unchanged bytes: well past any file system's timestamp
 // granularity (coarse clocks tick every few milliseconds; some file
