@@ -46,8 +46,9 @@ pub const OTHER_ERROR: &str = "_OTHER";
 /// How a span states its time to first token.
 #[derive(Debug, Clone, Copy)]
 enum Ttft {
-    /// An attribute holding it: key, seconds per unit.
-    Attribute(&'static str, f64),
+    /// An attribute holding it: key, its [`KNOWN`] slot, seconds per unit
+    /// (made by [`attribute`]).
+    Attribute(&'static str, usize, f64),
     /// Events at a token's arrival, by name: the earliest of them within
     /// the span (neither before its start nor after its end), less the
     /// span's start.
@@ -70,12 +71,39 @@ enum Ttft {
 /// completion start time; only its own metric has one), the official
 /// openai-v2 instrumentation.
 const TTFT_SOURCES: &[Ttft] = &[
-    Ttft::Attribute("gen_ai.server.time_to_first_token", 1.0),
-    Ttft::Attribute("gen_ai.response.time_to_first_chunk", 1.0),
-    Ttft::Attribute("ai.response.msToFirstChunk", 0.001),
+    attribute("gen_ai.server.time_to_first_token", 1.0),
+    attribute("gen_ai.response.time_to_first_chunk", 1.0),
+    attribute("ai.response.msToFirstChunk", 0.001),
     Ttft::Event("First Token Stream Event"),
     Ttft::Event("gen_ai.content.completion.chunk"),
 ];
+/// A time-to-first-token attribute; the build fails unless `key` is
+/// [`KNOWN`], so that the rule reads it from its slot.
+const fn attribute(key: &'static str, seconds_per_unit: f64) -> Ttft {
+    let mut i = 0;
+    while i < KNOWN.len() {
+        if const_eq(KNOWN[i].as_bytes(), key.as_bytes()) {
+            return Ttft::Attribute(key, i, seconds_per_unit);
+        }
+        i += 1;
+    }
+    panic!("a time-to-first-token attribute is not KNOWN")
+}
+
+const fn const_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// The event whose `exception.type` names a failure.
 const EXCEPTION_EVENT: &str = "exception";
 
@@ -103,7 +131,7 @@ pub fn reads_attribute(key: &[u8]) -> bool {
         .any(|k| k.as_bytes() == key)
         || TTFT_SOURCES
             .iter()
-            .any(|s| matches!(s, Ttft::Attribute(k, _) if k.as_bytes() == key))
+            .any(|s| matches!(s, Ttft::Attribute(k, ..) if k.as_bytes() == key))
 }
 
 /// Whether a span event matters to a call (a failure's type, a token's
@@ -161,45 +189,84 @@ const K_INPUT_TOKENS: usize = 8;
 const K_OUTPUT_TOKENS: usize = 9;
 const K_COST: usize = 10;
 
-/// The slots of the [`KNOWN`] keys by key length (at most three per
-/// length; `u8::MAX`: none), so that finding a key's slot costs a lookup
-/// and at most a comparison or two.
-const BY_LEN: [[u8; 3]; 64] = by_len();
+/// The slot of each [`KNOWN`] key by a hash of its length and last 8
+/// bytes (`u8::MAX`: none), collision-free over [`KNOWN`]: finding an
+/// attribute's slot costs a multiplication, a lookup and, only for a key
+/// that lands on a known key's bucket, one comparison. Most keys a span
+/// carries are no known key and land on an empty bucket.
+const BY_HASH: [u8; 1 << HASH_BITS] = by_hash(HASH_MULTIPLIER);
+const HASH_BITS: u32 = 7;
+/// The first odd multiplier from a fixed start that spreads [`KNOWN`]
+/// over distinct buckets (found at compile time).
+const HASH_MULTIPLIER: u64 = collision_free_multiplier();
 
-const fn by_len() -> [[u8; 3]; 64] {
-    let mut table = [[u8::MAX; 3]; 64];
+/// `key`'s bucket: its last 8 bytes (every candidate has 8, see [`slot`])
+/// and its length, multiplied, top bits.
+#[inline]
+const fn bucket(last: u64, len: usize, multiplier: u64) -> usize {
+    ((last ^ len as u64).wrapping_mul(multiplier) >> (64 - HASH_BITS)) as usize
+}
+
+const fn last_word(key: &[u8]) -> u64 {
+    let n = key.len();
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < 8 {
+        w |= (key[n - 8 + i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+const fn by_hash(multiplier: u64) -> [u8; 1 << HASH_BITS] {
+    let mut table = [u8::MAX; 1 << HASH_BITS];
     let mut i = 0;
     while i < KNOWN.len() {
-        let row = &mut table[KNOWN[i].len()];
-        let mut j = 0;
-        while row[j] != u8::MAX {
-            j += 1;
-        }
-        row[j] = i as u8;
+        let k = KNOWN[i].as_bytes();
+        table[bucket(last_word(k), k.len(), multiplier)] = i as u8;
         i += 1;
     }
     table
 }
 
-/// The slot of a [`KNOWN`] key (inlined: called for every attribute of
-/// every span the connector reads).
+const fn collision_free_multiplier() -> u64 {
+    let mut m = 0x9E37_79B9_7F4A_7C15u64;
+    loop {
+        let table = by_hash(m);
+        let mut used = 0;
+        let mut b = 0;
+        while b < table.len() {
+            if table[b] != u8::MAX {
+                used += 1;
+            }
+            b += 1;
+        }
+        if used == KNOWN.len() {
+            return m;
+        }
+        m = m.wrapping_add(2);
+    }
+}
+
+/// The slot of a [`KNOWN`] key (inlined: called for every decoded
+/// attribute of every span the connector reads).
 #[inline]
 fn slot(key: &str) -> Option<usize> {
     let key = key.as_bytes();
-    for &i in BY_LEN.get(key.len())? {
-        if i == u8::MAX {
-            break;
-        }
-        if same_words(KNOWN[i as usize].as_bytes(), key) {
-            return Some(i as usize);
-        }
+    let n = key.len();
+    if !(8..=MAX_KNOWN_LEN).contains(&n) {
+        return None;
     }
-    None
+    let mut last = [0; 8];
+    last.copy_from_slice(&key[n - 8..]);
+    let i = BY_HASH[bucket(u64::from_le_bytes(last), n, HASH_MULTIPLIER)];
+    let known = KNOWN.get(i as usize)?.as_bytes();
+    (known.len() == n && same_words(known, key)).then_some(i as usize)
 }
 
-/// `a == b` for two slices of one length, at least 8 bytes (as every
-/// [`KNOWN`] key is), compared 8 bytes at a time: a call to `memcmp` costs
-/// more than the comparison for keys this short.
+/// `a == b` for two slices of one length, 8 to [`MAX_KNOWN_LEN`] bytes
+/// (as every [`KNOWN`] key is), compared 8 bytes at a time: a call to
+/// `memcmp` costs more than the comparison for keys this short.
 #[inline]
 fn same_words(a: &[u8], b: &[u8]) -> bool {
     fn word(s: &[u8], at: usize) -> u64 {
@@ -219,11 +286,14 @@ fn same_words(a: &[u8], b: &[u8]) -> bool {
     word(a, n - 8) == word(b, n - 8)
 }
 
+/// The longest key [`slot`] looks up.
+const MAX_KNOWN_LEN: usize = 63;
+
 /// Every [`KNOWN`] key has the 8 bytes [`same_words`] reads.
 const _: () = {
     let mut i = 0;
     while i < KNOWN.len() {
-        assert!(KNOWN[i].len() >= 8 && KNOWN[i].len() < 64);
+        assert!(KNOWN[i].len() >= 8 && KNOWN[i].len() <= MAX_KNOWN_LEN);
         i += 1;
     }
 };
@@ -362,11 +432,6 @@ fn exception_type(span: &SpanRef) -> String {
 }
 
 /// A finite, non-negative number, or nothing.
-fn count(span: &SpanRef, key: &str) -> Option<f64> {
-    number(span.get(key))
-}
-
-/// A finite, non-negative number, or nothing.
 fn number(v: Option<&Value>) -> Option<f64> {
     let n = attrs::number_of(v?)?.as_f64();
     (n.is_finite() && n >= 0.0).then_some(n)
@@ -376,8 +441,8 @@ fn number(v: Option<&Value>) -> Option<f64> {
 /// attribute source present, else one pass over its events.
 fn time_to_first_token(span: &SpanRef) -> Option<f64> {
     for source in TTFT_SOURCES {
-        if let Ttft::Attribute(key, seconds_per_unit) = source {
-            if let Some(v) = count(span, key) {
+        if let Ttft::Attribute(_, slot, seconds_per_unit) = source {
+            if let Some(v) = number(span.known(*slot)) {
                 return Some(v * seconds_per_unit);
             }
         }
@@ -604,7 +669,7 @@ mod tests {
     fn the_readers_keep_what_the_sources_state() {
         for source in TTFT_SOURCES {
             match source {
-                Ttft::Attribute(key, _) => assert!(reads_attribute(key.as_bytes()), "{key}"),
+                Ttft::Attribute(key, ..) => assert!(reads_attribute(key.as_bytes()), "{key}"),
                 Ttft::Event(name) => assert!(reads_event(name), "{name}"),
             }
         }
@@ -614,10 +679,10 @@ mod tests {
             assert!(reads_attribute(key.as_bytes()), "{key}");
         }
         assert!(!reads_attribute(b"gen_ai.headers"));
-        // The attributes are found in one pass (`KNOWN`).
+        // The attributes are found in one pass, each in its slot.
         for source in TTFT_SOURCES {
-            if let Ttft::Attribute(key, _) = source {
-                assert!(slot(key).is_some(), "{key} is not KNOWN");
+            if let Ttft::Attribute(key, at, _) = source {
+                assert_eq!(slot(key), Some(*at), "{key}");
             }
         }
     }

@@ -48,6 +48,9 @@ pub struct SpanMetrics {
     stages: Stages,
     config: SpanMetricsConfig,
     table: Mutex<Table>,
+    /// The sizes of the last reading finished, so the next one allocates
+    /// its buffers once rather than growing them span by span.
+    sizes: reading::Sizes,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -67,6 +70,7 @@ impl SpanMetrics {
             stages,
             config,
             table: Mutex::new(table),
+            sizes: reading::Sizes::default(),
         })
     }
 

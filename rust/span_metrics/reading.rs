@@ -16,6 +16,8 @@
 //! of its series, the derive rule of its scope and SDK) is settled when
 //! the reading is finished.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 
@@ -75,6 +77,21 @@ impl Counted {
     }
 }
 
+/// The buffer sizes of a connector's last finished reading (each capped,
+/// so that one huge batch does not make every later reading allocate for
+/// it).
+#[derive(Debug, Default)]
+pub(super) struct Sizes {
+    points: AtomicUsize,
+    calls: AtomicUsize,
+}
+
+/// At most this many bytes of point values, and calls, are allocated
+/// ahead for a reading (about a thousand calls: larger batches grow their
+/// buffers from there).
+const MAX_POINTS_AHEAD: usize = 1 << 16;
+const MAX_CALLS_AHEAD: usize = 1 << 10;
+
 /// A batch being read for one connector.
 #[derive(Debug)]
 pub struct Reading<'c> {
@@ -91,12 +108,15 @@ pub struct Reading<'c> {
 
 impl<'c> Reading<'c> {
     pub(super) fn new(connector: &'c SpanMetrics) -> Self {
+        let sizes = &connector.sizes;
+        let mut counted = Counted::for_connector(connector.id);
+        counted.points = Vec::with_capacity(sizes.points.load(Ordering::Relaxed));
         Self {
             connector,
-            counted: Counted::for_connector(connector.id),
+            counted,
             sdks: Vec::new(),
             scopes: Vec::new(),
-            found: Vec::new(),
+            found: Vec::with_capacity(sizes.calls.load(Ordering::Relaxed)),
             spoiled: false,
         }
     }
@@ -127,6 +147,12 @@ impl<'c> Reading<'c> {
                 (*resource, connector.rule(name, sdk))
             })
             .collect();
+        let sizes = &connector.sizes;
+        let points = counted.points.len().min(MAX_POINTS_AHEAD);
+        sizes.points.store(points, Ordering::Relaxed);
+        sizes
+            .calls
+            .store(found.len().min(MAX_CALLS_AHEAD), Ordering::Relaxed);
         counted.calls.reserve_exact(found.len());
         let mut start = 0;
         for (scope, end, m) in found {
@@ -218,5 +244,43 @@ impl<'c> SpanReading<'c> for Reading<'c> {
     /// The batch cannot be read as the connector would: nothing counts.
     fn spoil(&mut self) {
         self.spoiled = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attrs::{kv, string};
+    use crate::semconv::{OPERATION, REQUEST_MODEL};
+
+    /// Reads `calls` model calls, each with a `model_bytes`-byte model name.
+    fn read(connector: &SpanMetrics, calls: usize, model_bytes: usize) -> Counted {
+        let mut r = connector.reading();
+        r.begin_resource();
+        r.resource(&[], &[]);
+        r.begin_scope();
+        let span = [
+            kv(OPERATION, string("chat")),
+            kv(REQUEST_MODEL, string("m".repeat(model_bytes))),
+        ];
+        for _ in 0..calls {
+            r.span(&span, &[], &Facts::default());
+        }
+        r.finish().expect("not spoiled")
+    }
+
+    #[test]
+    fn a_reading_allocates_for_the_last_one_up_to_a_cap() {
+        let c = SpanMetrics::from_json(b"{}").unwrap();
+        let first = read(&c, 100, 10);
+        assert_eq!(first.len(), 100);
+        let next = c.reading();
+        assert_eq!(next.counted.points.capacity(), first.points.len());
+        assert_eq!(next.found.capacity(), 100);
+        // One huge batch does not make every later reading allocate for it.
+        read(&c, 5_000, 200);
+        let next = c.reading();
+        assert_eq!(next.counted.points.capacity(), MAX_POINTS_AHEAD);
+        assert_eq!(next.found.capacity(), MAX_CALLS_AHEAD);
     }
 }

@@ -347,26 +347,29 @@ fn series_bytes(s: &Series) -> usize {
 /// boundary. Only the types [`super::call::each_dim`] hands over are encoded; any
 /// other is encoded as no value.
 pub fn encode(key: &mut Vec<u8>, value: Option<&Value>, max: usize) {
-    let (tag, bytes): (u8, &[u8]) = match value {
+    // Fixed-size heads: each `extend_from_slice` of an array is one store,
+    // where pushing byte by byte checked the capacity each time.
+    match value {
         Some(Value::StringValue(s)) => {
             let mut end = s.len().min(max);
             while !s.is_char_boundary(end) {
                 end -= 1;
             }
-            (STRING, &s.as_bytes()[..end])
+            let bytes = &s.as_bytes()[..end];
+            let mut head = [STRING; 5];
+            head[1..].copy_from_slice(&(bytes.len() as u32).to_le_bytes());
+            key.reserve(head.len() + bytes.len());
+            key.extend_from_slice(&head);
+            key.extend_from_slice(bytes);
         }
         Some(Value::IntValue(i)) => {
-            key.push(INT);
-            key.extend_from_slice(&i.to_le_bytes());
-            return;
+            let mut head = [INT; 9];
+            head[1..].copy_from_slice(&i.to_le_bytes());
+            key.extend_from_slice(&head);
         }
-        Some(Value::BoolValue(b)) => (BOOL, if *b { &[1] } else { &[0] }),
-        _ => (NONE, &[]),
-    };
-    key.reserve(5 + bytes.len());
-    key.push(tag);
-    key.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    key.extend_from_slice(bytes);
+        Some(Value::BoolValue(b)) => key.extend_from_slice(&[BOOL, 1, 0, 0, 0, u8::from(*b)]),
+        _ => key.extend_from_slice(&[NONE, 0, 0, 0, 0]),
+    }
 }
 
 const NONE: u8 = 0;

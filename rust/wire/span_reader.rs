@@ -179,6 +179,9 @@ pub struct Facts {
 
 impl Facts {
     /// Takes what `f`, one field of a span, says; other fields are left.
+    /// Inlined: a span has about ten fields, and this is called for each
+    /// one but its attributes.
+    #[inline]
     pub fn take(
         &mut self,
         f: Field<'_>,
@@ -188,21 +191,32 @@ impl Facts {
         match f.number {
             span::START_TIME_UNIX_NANO => self.start_time_unix_nano = f.number_value()?,
             span::END_TIME_UNIX_NANO => self.end_time_unix_nano = f.number_value()?,
-            span::EVENTS => {
-                if let Some(event) = read_event(f.message()?, wanted_event, wanted)? {
-                    self.events.push(event);
-                }
-            }
-            span::STATUS => {
-                // A repeated message merges: its last code wins, as in prost.
-                for f in fields(f.message()?) {
-                    let f = f?;
-                    if f.number == status::CODE {
-                        self.status_code = f.number_value()? as i32;
-                    }
-                }
-            }
+            span::EVENTS => self.take_event(f, wanted_event, wanted)?,
+            span::STATUS => self.take_status(f)?,
             _ => {}
+        }
+        Ok(())
+    }
+
+    fn take_event(
+        &mut self,
+        f: Field<'_>,
+        wanted_event: &dyn Fn(&str) -> bool,
+        wanted: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<(), Fallback> {
+        if let Some(event) = read_event(f.message()?, wanted_event, wanted)? {
+            self.events.push(event);
+        }
+        Ok(())
+    }
+
+    fn take_status(&mut self, f: Field<'_>) -> Result<(), Fallback> {
+        // A repeated message merges: its last code wins, as in prost.
+        for f in fields(f.message()?) {
+            let f = f?;
+            if f.number == status::CODE {
+                self.status_code = f.number_value()? as i32;
+            }
         }
         Ok(())
     }
