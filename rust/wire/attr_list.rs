@@ -182,8 +182,14 @@ pub struct AttrList<'a> {
     /// Key and value bytes of the decoded attributes, in order, for edits.
     decoded: Vec<Original<'a>>,
     /// Attributes no stage reads that the connector reads (see
-    /// [`Interest`]), decoded; the stages and the output never see them.
-    pub extra: Vec<KeyValue>,
+    /// [`Interest`]), decoded, the first `extra_len` of them ([`Self::extra`]);
+    /// the stages and the output never see them. The slots past
+    /// `extra_len` are the earlier lists': items of one kind write these
+    /// few keys in the same order, so an attribute is decoded in place into
+    /// the slot of the one at its position in the list before, whose
+    /// strings fit, and no slot moves.
+    extra: Vec<KeyValue>,
+    extra_len: usize,
     /// One of them did not decode: the list cannot be read for the
     /// connector (its bytes still go out as they came).
     pub extra_unreadable: bool,
@@ -193,9 +199,6 @@ pub struct AttrList<'a> {
     /// attributes reuse: a batch allocates for its longest list, not for
     /// every attribute.
     spare: Vec<KeyValue>,
-    /// The same for `extra`, apart: the same few keys come back item after
-    /// item, so their strings fit again.
-    extra_spare: Vec<KeyValue>,
 }
 
 /// At most this many spare attributes per list buffer (more than any
@@ -223,13 +226,12 @@ impl<'a> AttrList<'a> {
             parts,
         } = interest.wants(entry, position)?;
         if extra {
-            let mut slot = self.extra_spare.pop().unwrap_or_default();
-            match kv::decode_into(entry, parts, &mut slot) {
-                Ok(()) => self.extra.push(slot),
-                Err(_) => {
-                    self.extra_unreadable = true;
-                    self.extra_spare.push(slot);
-                }
+            if self.extra_len == self.extra.len() {
+                self.extra.push(KeyValue::default());
+            }
+            match kv::decode_into(entry, parts, &mut self.extra[self.extra_len]) {
+                Ok(()) => self.extra_len += 1,
+                Err(_) => self.extra_unreadable = true,
             }
         }
         // The slot is moved into the list before it is filled: filling it
@@ -270,18 +272,17 @@ impl<'a> AttrList<'a> {
         // The stages add attributes, so the spares are bounded.
         self.spare.append(&mut self.kvs);
         self.spare.truncate(MAX_SPARE);
-        // In reverse, so that the next list's first extra attribute pops the
-        // slot of this list's first: items of one kind write them in the
-        // same order, so a slot mostly gets a value of the type it held (an
-        // int into a string's slot frees the string, the next string
-        // allocates one).
-        self.extra_spare.extend(self.extra.drain(..).rev());
-        self.extra_spare.truncate(MAX_SPARE);
+        self.extra_len = 0;
         self.placeholders = 0;
         self.pushed = 0;
         self.decoded.clear();
         self.unusual = false;
         self.extra_unreadable = false;
+    }
+
+    /// The attributes no stage reads that the connector reads, decoded.
+    pub fn extra(&self) -> &[KeyValue] {
+        &self.extra[..self.extra_len]
     }
 
     /// The decoded attributes as they came (key and value bytes), for

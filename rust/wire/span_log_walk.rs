@@ -245,7 +245,7 @@ impl<'a> Walk<'_, 'a, '_> {
             let read = match item {
                 _ if list.extra_unreadable => Err(Fallback),
                 Item::Resource => {
-                    reading.resource(&list.kvs, &list.extra);
+                    reading.resource(&list.kvs, list.extra());
                     Ok(())
                 }
                 Item::Span => read_span(reading, list, others),
@@ -291,6 +291,6 @@ fn read_span(
     for &f in others {
         facts.take(f, &|name| keys.reads_event(name), &mut wanted)?;
     }
-    reading.span(&list.kvs, &list.extra, &facts);
+    reading.span(&list.kvs, list.extra(), &facts);
     Ok(())
 }
