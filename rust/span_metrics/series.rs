@@ -344,11 +344,12 @@ fn series_bytes(s: &Series) -> usize {
 
 /// Appends a self-delimiting encoding of one value (so that no two lists
 /// of values share a key), a string cut to `max` bytes at a character
-/// boundary. Only the types [`super::call::each_dim`] hands over are encoded; any
-/// other is encoded as no value.
+/// boundary. Only the types [`super::call::each_dim`] hands over are
+/// encoded; any other is encoded as no value. Short: a key is hashed,
+/// compared and copied for every call counted, so no value takes a byte
+/// more than it needs (no value one byte, a string a byte and a varint
+/// length before its bytes).
 pub fn encode(key: &mut Vec<u8>, value: Option<&Value>, max: usize) {
-    // Fixed-size heads: each `extend_from_slice` of an array is one store,
-    // where pushing byte by byte checked the capacity each time.
     match value {
         Some(Value::StringValue(s)) => {
             let mut end = s.len().min(max);
@@ -356,10 +357,14 @@ pub fn encode(key: &mut Vec<u8>, value: Option<&Value>, max: usize) {
                 end -= 1;
             }
             let bytes = &s.as_bytes()[..end];
-            let mut head = [STRING; 5];
-            head[1..].copy_from_slice(&(bytes.len() as u32).to_le_bytes());
-            key.reserve(head.len() + bytes.len());
-            key.extend_from_slice(&head);
+            key.reserve(1 + 10 + bytes.len());
+            match u8::try_from(bytes.len()) {
+                Ok(n) if n < 0x80 => key.extend_from_slice(&[STRING, n]),
+                _ => {
+                    key.push(STRING);
+                    prost::encoding::encode_varint(bytes.len() as u64, key);
+                }
+            }
             key.extend_from_slice(bytes);
         }
         Some(Value::IntValue(i)) => {
@@ -367,8 +372,8 @@ pub fn encode(key: &mut Vec<u8>, value: Option<&Value>, max: usize) {
             head[1..].copy_from_slice(&i.to_le_bytes());
             key.extend_from_slice(&head);
         }
-        Some(Value::BoolValue(b)) => key.extend_from_slice(&[BOOL, 1, 0, 0, 0, u8::from(*b)]),
-        _ => key.extend_from_slice(&[NONE, 0, 0, 0, 0]),
+        Some(Value::BoolValue(b)) => key.extend_from_slice(&[BOOL, u8::from(*b)]),
+        _ => key.push(NONE),
     }
 }
 
@@ -381,27 +386,30 @@ const BOOL: u8 = 3;
 pub fn decode(mut key: &[u8]) -> Vec<Option<Value>> {
     let mut values = Vec::new();
     while let Some((&tag, rest)) = key.split_first() {
-        if tag == INT {
-            let (n, rest) = rest.split_at(8.min(rest.len()));
-            values.push(
+        key = rest;
+        values.push(match tag {
+            STRING => {
+                let len = prost::encoding::decode_varint(&mut key).unwrap_or(0) as usize;
+                let (bytes, rest) = key.split_at(len.min(key.len()));
+                key = rest;
+                Some(Value::StringValue(
+                    String::from_utf8_lossy(bytes).into_owned(),
+                ))
+            }
+            INT => {
+                let (n, rest) = key.split_at(8.min(key.len()));
+                key = rest;
                 n.try_into()
                     .ok()
-                    .map(|n| Value::IntValue(i64::from_le_bytes(n))),
-            );
-            key = rest;
-            continue;
-        }
-        let (len, rest) = rest.split_at(4.min(rest.len()));
-        let len = len.try_into().map_or(0, u32::from_le_bytes) as usize;
-        let (bytes, rest) = rest.split_at(len.min(rest.len()));
-        values.push(match tag {
-            STRING => Some(Value::StringValue(
-                String::from_utf8_lossy(bytes).into_owned(),
-            )),
-            BOOL => Some(Value::BoolValue(bytes == [1])),
+                    .map(|n| Value::IntValue(i64::from_le_bytes(n)))
+            }
+            BOOL => {
+                let (b, rest) = key.split_at(1.min(key.len()));
+                key = rest;
+                Some(Value::BoolValue(b == [1]))
+            }
             _ => None,
         });
-        key = rest;
     }
     values
 }
@@ -559,6 +567,10 @@ mod tests {
         let values = vec![
             Some(string("gpt-4o")),
             None,
+            Some(string("x".repeat(127))),
+            Some(string("y".repeat(128))),
+            Some(string("z".repeat(70_000))),
+            Some(Value::BoolValue(false)),
             Some(Value::IntValue(-429)),
             Some(Value::BoolValue(true)),
             Some(string("")),
