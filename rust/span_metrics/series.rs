@@ -70,7 +70,7 @@ impl Measure {
 }
 
 /// One explicit-bucket histogram; its bucket counts are in its series'
-/// `buckets` ([`Series::counts`]).
+/// `buckets` ([`Series::hist_mut`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hist {
     /// Where its `bounds.len() + 1` buckets, the last one unbounded, start
@@ -139,14 +139,6 @@ pub struct Series {
 }
 
 impl Series {
-    /// The bucket counts of measure `m`'s histogram (empty without one).
-    pub fn counts(&self, m: Measure) -> &[u64] {
-        match &self.hists[m as usize] {
-            Some(h) => &self.buckets[h.at..h.at + m.bounds().len() + 1],
-            None => &[],
-        }
-    }
-
     /// Measure `m`'s histogram and its bucket counts.
     pub fn hist_mut(&mut self, m: Measure) -> Option<(&mut Hist, &[u64])> {
         let h = self.hists[m as usize].as_mut()?;
@@ -461,7 +453,7 @@ mod tests {
             .unwrap();
         assert_eq!((h.count, h.sum, h.min, h.max), (2, 400.0, 100.0, 300.0));
         // 100 in (64, 256], 300 in (256, 1024]
-        let counts = t.series[0].counts(Measure::InputTokens);
+        let (_, counts) = t.series[0].hist_mut(Measure::InputTokens).unwrap();
         assert_eq!((counts[4], counts[5]), (1, 1));
         assert!(t.series[0].hists[Measure::OutputTokens as usize].is_none());
     }
