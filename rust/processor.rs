@@ -99,7 +99,15 @@ impl Processor {
     /// anything the wire walks leave alone by the reference path. A
     /// malformed batch is an error; the caller passes it on as is.
     pub fn process(&self, signal: Signal, input: &[u8]) -> Result<Outcome, ProcessError> {
-        let mut outcome = self.process_edits(signal, input)?;
+        let mut outcome = match signal {
+            // A metric batch the wire walk leaves is the reference path's
+            // output as it is, not diffed into edits to apply again.
+            Signal::Metrics if self.may_apply(signal, input) => match self.metric_walk(input) {
+                Some(outcome) => outcome,
+                None => return self.reference(signal, input),
+            },
+            _ => self.process_edits(signal, input)?,
+        };
         if outcome.edits {
             let edits = outcome.output.take().unwrap_or_default();
             match wire::apply_edits::apply(signal, input, &edits) {
@@ -146,7 +154,7 @@ impl Processor {
         input: &[u8],
         mut reading: Option<&mut Reading<'_>>,
     ) -> Result<Outcome, ProcessError> {
-        if input.is_empty() || !self.stages.prefilter.may_apply(signal, input) {
+        if !self.may_apply(signal, input) {
             return Ok(Outcome::default());
         }
         if signal == Signal::Metrics {
@@ -182,15 +190,28 @@ impl Processor {
         }
     }
 
-    /// Metrics as edits: walked on the wire ([`crate::wire::metric_walk`]),
-    /// or else the reference path, then the difference between its result
-    /// and the input ([`crate::wire::metric_diff`]).
-    fn metric_edits(&self, input: &[u8]) -> Result<Outcome, ProcessError> {
+    /// Whether any stage may change a batch: without a byte the prefilter
+    /// looks for, the batch comes back unchanged.
+    fn may_apply(&self, signal: Signal, input: &[u8]) -> bool {
+        !input.is_empty() && self.stages.prefilter.may_apply(signal, input)
+    }
+
+    /// Metrics as edits, walked on the wire ([`crate::wire::metric_walk`]);
+    /// `None` when the walk leaves the batch to the reference path.
+    fn metric_walk(&self, input: &[u8]) -> Option<Outcome> {
         let mut batch = Batch::default();
-        if let Ok(edits) = wire::metric_walk::edits(&self.stages, input, &mut batch) {
-            let edited = edits.is_some();
-            let mut outcome = finish(batch, edits);
-            outcome.edits = edited;
+        let edits = wire::metric_walk::edits(&self.stages, input, &mut batch).ok()?;
+        let edited = edits.is_some();
+        let mut outcome = finish(batch, edits);
+        outcome.edits = edited;
+        Some(outcome)
+    }
+
+    /// Metrics as edits: walked on the wire, or else the reference path,
+    /// then the difference between its result and the input
+    /// ([`crate::wire::metric_diff`]).
+    fn metric_edits(&self, input: &[u8]) -> Result<Outcome, ProcessError> {
+        if let Some(outcome) = self.metric_walk(input) {
             return Ok(outcome);
         }
         let mut batch = Batch::default();
