@@ -1,11 +1,13 @@
 //! Attributes (`KeyValue`) in the shape nearly all of them have: a key,
-//! then a value holding one string, bool, int or double. Those are read and
-//! written here directly, byte for byte as prost does; any other shape
-//! (arrays, maps, bytes, repeated or unknown fields, negative ints' ten-byte
-//! varints, a profiles `key_strindex`) goes through prost, whose generic
-//! merge costs several times more per attribute.
+//! then a value holding one string, bool, int or double, or an array of
+//! those (`gen_ai.response.finish_reasons`, on most GenAI spans). Those are
+//! read here directly, byte for byte as prost does, and the scalars
+//! written too; any other shape (nested arrays, maps, bytes, repeated or
+//! unknown fields, negative ints' ten-byte varints, a profiles
+//! `key_strindex`) goes through prost, whose generic merge costs several
+//! times more per attribute.
 
-use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, ArrayValue, KeyValue};
 use prost::Message;
 
 use super::codec::{put_tag, put_varint, varint_len, I64, LEN, VARINT};
@@ -16,6 +18,9 @@ const STRING_TAG: u8 = (1 << 3) | LEN;
 const BOOL_TAG: u8 = (2 << 3) | VARINT;
 const INT_TAG: u8 = (3 << 3) | VARINT;
 const DOUBLE_TAG: u8 = (4 << 3) | I64;
+const ARRAY_TAG: u8 = (5 << 3) | LEN;
+/// An `ArrayValue`'s element (`values`, field 1).
+const ELEMENT_TAG: u8 = (1 << 3) | LEN;
 
 /// The key and value (if any) payloads of an encoded `KeyValue`.
 pub type Parts<'a> = (&'a [u8], Option<&'a [u8]>);
@@ -86,8 +91,45 @@ fn decode_simple(key: &[u8], value: Option<&[u8]>, slot: &mut KeyValue) -> Optio
     slot.key_strindex = 0;
     match value {
         None => slot.value = None,
-        Some(v) => scalar(v, slot.value.get_or_insert_with(AnyValue::default))?,
+        Some(v) => {
+            let dst = slot.value.get_or_insert_with(AnyValue::default);
+            if v.first() == Some(&ARRAY_TAG) {
+                array(&v[1..], dst)?;
+            } else {
+                scalar(v, dst)?;
+            }
+        }
     }
+    Some(())
+}
+
+/// Fills `dst` from the rest of an `AnyValue` payload after its array tag:
+/// an `ArrayValue` of scalars (nothing nested, so no recursion), reusing
+/// the elements and strings `dst` holds.
+fn array(rest: &[u8], dst: &mut AnyValue) -> Option<()> {
+    let (mut payload, []) = length_delimited(rest)? else {
+        return None;
+    };
+    if !matches!(dst.value, Some(Value::ArrayValue(_))) {
+        dst.value = Some(Value::ArrayValue(ArrayValue::default()));
+    }
+    let Some(Value::ArrayValue(ArrayValue { values })) = &mut dst.value else {
+        return None;
+    };
+    let mut n = 0;
+    while let Some((&tag, after)) = payload.split_first() {
+        if tag != ELEMENT_TAG {
+            return None;
+        }
+        let (element, next) = length_delimited(after)?;
+        if n == values.len() {
+            values.push(AnyValue::default());
+        }
+        scalar(element, &mut values[n])?;
+        n += 1;
+        payload = next;
+    }
+    values.truncate(n);
     Some(())
 }
 
@@ -253,6 +295,15 @@ mod tests {
         }
     }
 
+    /// An array value of these elements (each as `kv` takes a value).
+    fn array(values: Vec<Option<Option<Value>>>) -> Option<Option<Value>> {
+        let values = values
+            .into_iter()
+            .map(|v| AnyValue { value: v.flatten() })
+            .collect();
+        Some(Some(Value::ArrayValue(ArrayValue { values })))
+    }
+
     fn samples() -> Vec<KeyValue> {
         let s = |v: &str| Some(Some(Value::StringValue(v.into())));
         let mut out = vec![
@@ -270,6 +321,24 @@ mod tests {
                 Some(Some(Value::ArrayValue(ArrayValue::default()))),
             ),
             kv("bytes", Some(Some(Value::BytesValue(vec![0, 1])))),
+            kv("finish_reasons", array(vec![s("stop")])),
+            kv("three", array(vec![s("a"), s(""), s("ccc")])),
+            kv(
+                "mixed",
+                array(vec![
+                    Some(Some(Value::IntValue(3))),
+                    Some(Some(Value::BoolValue(true))),
+                    Some(Some(Value::DoubleValue(0.5))),
+                    Some(None),
+                ]),
+            ),
+            // Left to prost: a nested array, bytes, a negative int.
+            kv("nested", array(vec![array(vec![s("x")])])),
+            kv(
+                "bytes_inside",
+                array(vec![Some(Some(Value::BytesValue(vec![1])))]),
+            ),
+            kv("negative", array(vec![Some(Some(Value::IntValue(-1)))])),
             KeyValue {
                 key_strindex: 7,
                 ..kv("indexed", s("v"))
@@ -313,15 +382,22 @@ mod tests {
         }
     }
 
-    /// Scalars with non-negative ints take the direct path.
+    /// Scalars with non-negative ints, and arrays of them, take the
+    /// direct path.
     fn is_simple(kv: &KeyValue) -> bool {
+        fn scalar(v: Option<&Value>) -> bool {
+            match v {
+                Some(Value::IntValue(i)) => *i >= 0,
+                Some(v) => scalar_len(v).is_some(),
+                None => true,
+            }
+        }
         if kv.key_strindex != 0 {
             return false;
         }
         match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
-            Some(Value::IntValue(i)) => *i >= 0,
-            Some(v) => scalar_len(v).is_some(),
-            None => true,
+            Some(Value::ArrayValue(a)) => a.values.iter().all(|v| scalar(v.value.as_ref())),
+            v => scalar(v),
         }
     }
 
