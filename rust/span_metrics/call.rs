@@ -207,15 +207,14 @@ const fn bucket(last: u64, len: usize, multiplier: u64) -> usize {
     ((last ^ len as u64).wrapping_mul(multiplier) >> (64 - HASH_BITS)) as usize
 }
 
+/// A key's last 8 bytes, little-endian (the build's table and every
+/// lookup read them alike).
+#[inline]
 const fn last_word(key: &[u8]) -> u64 {
-    let n = key.len();
-    let mut w = 0u64;
-    let mut i = 0;
-    while i < 8 {
-        w |= (key[n - 8 + i] as u64) << (8 * i);
-        i += 1;
+    match key.last_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
     }
-    w
 }
 
 const fn by_hash(multiplier: u64) -> [u8; 1 << HASH_BITS] {
@@ -257,9 +256,7 @@ fn slot(key: &str) -> Option<usize> {
     if !(8..=MAX_KNOWN_LEN).contains(&n) {
         return None;
     }
-    let mut last = [0; 8];
-    last.copy_from_slice(&key[n - 8..]);
-    let i = BY_HASH[bucket(u64::from_le_bytes(last), n, HASH_MULTIPLIER)];
+    let i = BY_HASH[bucket(last_word(key), n, HASH_MULTIPLIER)];
     let known = KNOWN.get(i as usize)?.as_bytes();
     (known.len() == n && same_words(known, key)).then_some(i as usize)
 }
